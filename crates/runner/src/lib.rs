@@ -1,0 +1,1 @@
+//! Plenum runner.
