@@ -1,0 +1,724 @@
+//! The network model: compartments, boundaries, links, sources and events, with typed ids.
+//!
+//! Names are resolved to ids once, when the network is built; nothing after that looks up a
+//! string. [`Network::new`] checks the model and reports every problem at once, each naming
+//! the item by kind and name.
+
+use crate::element::{FlowElement, Parameter};
+use crate::error::ModelError;
+use crate::gas::Gas;
+use crate::schedule::Schedule;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub usize);
+        impl $name {
+            /// Position in the network's list.
+            pub fn index(self) -> usize {
+                self.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A compartment (a volume whose gas is integrated).
+    CompartmentId
+);
+id_type!(
+    /// A boundary (vacuum or fixed reservoir).
+    BoundaryId
+);
+id_type!(
+    /// A link between two nodes.
+    LinkId
+);
+id_type!(
+    /// A gas source or sink.
+    SourceId
+);
+
+/// An end of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeId {
+    Compartment(CompartmentId),
+    Boundary(BoundaryId),
+}
+
+/// How a compartment's temperature is found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Thermal {
+    /// Temperature imposed (constant or scheduled), K.
+    Isothermal { temperature: Schedule },
+    /// Energy balance: `dU/dt = sum_in mdot h_up - sum_out mdot h + hA (T_wall - T) + Q`.
+    /// `conductance` hA in W/K (0 = adiabatic), `wall_temperature` K, `heat_load` W.
+    Energy {
+        conductance: f64,
+        wall_temperature: Schedule,
+        heat_load: Schedule,
+    },
+}
+
+/// A volume of well-mixed gas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compartment {
+    pub name: String,
+    /// m3.
+    pub volume: f64,
+    /// Initial pressure, Pa.
+    pub pressure: f64,
+    /// Initial temperature, K.
+    pub temperature: f64,
+    /// Initial mole fractions, indexed like the gas table.
+    pub composition: Vec<f64>,
+    pub thermal: Thermal,
+}
+
+/// What a boundary imposes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundaryKind {
+    /// p = 0: absorbs whatever reaches it.
+    Vacuum,
+    /// Fixed pressure (Pa), temperature (K) and mole fractions.
+    Reservoir {
+        pressure: f64,
+        temperature: f64,
+        composition: Vec<f64>,
+    },
+}
+
+/// A node with imposed state. Takes no slot in the dynamics; the mass it receives is booked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boundary {
+    pub name: String,
+    pub kind: BoundaryKind,
+}
+
+/// An edge carrying flow from `from` to `to` (positive mass flow runs from -> to).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub name: String,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub element: FlowElement,
+    /// Opening fraction in [0, 1] multiplying the element's flow (a valve, a hatch).
+    pub opening: Schedule,
+    /// Open at the start of the run (events open and close it).
+    pub open: bool,
+}
+
+/// Gas injection (positive rates) or removal (negative rates) in a compartment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub name: String,
+    pub into: CompartmentId,
+    /// Mass rate of each species at multiplier 1, kg/s (negative removes).
+    pub rates: Vec<f64>,
+    /// Multiplier applied to every rate (a schedule of the source).
+    pub schedule: Schedule,
+    /// Temperature of injected gas, K (its enthalpy enters the energy balance).
+    pub temperature: f64,
+    /// Running at the start.
+    pub active: bool,
+}
+
+/// A quantity a threshold trigger watches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// Pa.
+    Pressure(CompartmentId),
+    /// Partial pressure of a species, Pa.
+    PartialPressure(CompartmentId, usize),
+    /// K.
+    Temperature(CompartmentId),
+    /// kg (all species).
+    Mass(CompartmentId),
+    /// Signed mass flow of a link, kg/s.
+    MassFlow(LinkId),
+}
+
+/// Direction of a threshold crossing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Rising,
+    Falling,
+    Either,
+}
+
+/// When an event fires.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// At a time, s.
+    At(f64),
+    /// When `quantity - threshold` changes sign in `direction`.
+    Crosses {
+        quantity: Quantity,
+        threshold: f64,
+        direction: Direction,
+    },
+}
+
+/// What an event does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Set an element parameter (or the opening) of a link to a constant from now on.
+    SetParameter {
+        link: LinkId,
+        parameter: Parameter,
+        value: f64,
+    },
+    Open(LinkId),
+    Close(LinkId),
+    StartSource(SourceId),
+    StopSource(SourceId),
+    /// Stop the run here.
+    EndRun,
+    /// Only record the time (a marker).
+    Log,
+}
+
+/// Trigger + action(s). Fires once unless `repeat`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub trigger: Trigger,
+    pub actions: Vec<Action>,
+    pub repeat: bool,
+}
+
+/// A validated network. Build with [`Network::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    pub gas: Gas,
+    pub compartments: Vec<Compartment>,
+    pub boundaries: Vec<Boundary>,
+    pub links: Vec<Link>,
+    pub sources: Vec<Source>,
+    pub events: Vec<Event>,
+}
+
+/// The parts of a network, before checking.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkParts {
+    pub gas: Option<Gas>,
+    pub compartments: Vec<Compartment>,
+    pub boundaries: Vec<Boundary>,
+    pub links: Vec<Link>,
+    pub sources: Vec<Source>,
+    pub events: Vec<Event>,
+}
+
+impl Network {
+    /// Check the parts and build the network, or return every problem found.
+    pub fn new(parts: NetworkParts) -> Result<Network, Vec<ModelError>> {
+        let net = Network {
+            gas: parts.gas.unwrap_or_else(Gas::air),
+            compartments: parts.compartments,
+            boundaries: parts.boundaries,
+            links: parts.links,
+            sources: parts.sources,
+            events: parts.events,
+        };
+        let errors = net.check();
+        if errors.is_empty() {
+            Ok(net)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Name of a node.
+    pub fn node_name(&self, node: NodeId) -> &str {
+        match node {
+            NodeId::Compartment(c) => &self.compartments[c.0].name,
+            NodeId::Boundary(b) => &self.boundaries[b.0].name,
+        }
+    }
+
+    /// Compartment id by name.
+    pub fn compartment(&self, name: &str) -> Option<CompartmentId> {
+        self.compartments
+            .iter()
+            .position(|c| c.name == name)
+            .map(CompartmentId)
+    }
+
+    /// Link id by name.
+    pub fn link(&self, name: &str) -> Option<LinkId> {
+        self.links.iter().position(|l| l.name == name).map(LinkId)
+    }
+
+    /// Boundary id by name.
+    pub fn boundary(&self, name: &str) -> Option<BoundaryId> {
+        self.boundaries
+            .iter()
+            .position(|b| b.name == name)
+            .map(BoundaryId)
+    }
+
+    fn check(&self) -> Vec<ModelError> {
+        let mut errs = Vec::new();
+        let ns = self.gas.len();
+        let mut err = |kind: &'static str, name: &str, message: String| {
+            errs.push(ModelError {
+                kind,
+                name: name.to_string(),
+                message,
+            });
+        };
+        if ns == 0 {
+            err("gas", "species", "the species table is empty".into());
+        }
+        for s in &self.gas.species {
+            if !(s.molar_mass > 0.0 && s.molar_mass.is_finite()) {
+                err(
+                    "species",
+                    &s.name,
+                    format!("molar mass {} kg/mol is not positive", s.molar_mass),
+                );
+            }
+            if !(s.cp_molar > crate::gas::R_UNIVERSAL && s.cp_molar.is_finite()) {
+                err(
+                    "species",
+                    &s.name,
+                    format!(
+                        "molar cp {} J/(mol K) must exceed R = 8.314 J/(mol K)",
+                        s.cp_molar
+                    ),
+                );
+            }
+        }
+        if self.compartments.is_empty() {
+            err(
+                "network",
+                "compartments",
+                "no compartments; expected at least one".into(),
+            );
+        }
+        let mut all_names: Vec<(String, &'static str)> = Vec::new();
+        let mut dup = |name: &str, kind: &'static str, out: &mut Vec<ModelError>| {
+            if let Some((_, k)) = all_names.iter().find(|(n, _)| n == name) {
+                out.push(ModelError {
+                    kind,
+                    name: name.to_string(),
+                    message: format!("duplicate name (also used by a {k}); expected unique names"),
+                });
+            } else {
+                all_names.push((name.to_string(), kind));
+            }
+        };
+        let mut more = Vec::new();
+        for c in &self.compartments {
+            dup(&c.name, "compartment", &mut more);
+            check_positive(&mut more, "compartment", &c.name, "volume", c.volume, "m3");
+            check_nonneg(
+                &mut more,
+                "compartment",
+                &c.name,
+                "pressure",
+                c.pressure,
+                "Pa",
+            );
+            check_positive(
+                &mut more,
+                "compartment",
+                &c.name,
+                "temperature",
+                c.temperature,
+                "K",
+            );
+            check_composition(&mut more, "compartment", &c.name, &c.composition, ns);
+            if let Thermal::Energy { conductance, .. } = &c.thermal {
+                check_nonneg(
+                    &mut more,
+                    "compartment",
+                    &c.name,
+                    "wall conductance",
+                    *conductance,
+                    "W/K",
+                );
+            }
+        }
+        for b in &self.boundaries {
+            dup(&b.name, "boundary", &mut more);
+            if let BoundaryKind::Reservoir {
+                pressure,
+                temperature,
+                composition,
+            } = &b.kind
+            {
+                check_nonneg(&mut more, "boundary", &b.name, "pressure", *pressure, "Pa");
+                check_positive(
+                    &mut more,
+                    "boundary",
+                    &b.name,
+                    "temperature",
+                    *temperature,
+                    "K",
+                );
+                check_composition(&mut more, "boundary", &b.name, composition, ns);
+            }
+        }
+        for l in &self.links {
+            dup(&l.name, "link", &mut more);
+            let node_ok = |n: NodeId| match n {
+                NodeId::Compartment(c) => c.0 < self.compartments.len(),
+                NodeId::Boundary(b) => b.0 < self.boundaries.len(),
+            };
+            if !node_ok(l.from) || !node_ok(l.to) {
+                more.push(ModelError::new(
+                    "link",
+                    &l.name,
+                    "refers to a node that does not exist",
+                ));
+                continue;
+            }
+            if l.from == l.to {
+                more.push(ModelError::new(
+                    "link",
+                    &l.name,
+                    "connects a node to itself; expected two different nodes",
+                ));
+            }
+            if matches!(l.from, NodeId::Boundary(_)) && matches!(l.to, NodeId::Boundary(_)) {
+                more.push(ModelError::new(
+                    "link",
+                    &l.name,
+                    "connects two boundaries; expected at least one compartment",
+                ));
+            }
+            check_element(&mut more, &l.name, &l.element);
+            if let Err(m) = l.opening.check() {
+                more.push(ModelError::new("link", &l.name, format!("opening: {m}")));
+            }
+            for v in l.opening.extreme_values(0.0) {
+                if !(0.0..=1.0).contains(&v) {
+                    more.push(ModelError::new(
+                        "link",
+                        &l.name,
+                        format!("opening {v} is outside [0, 1]"),
+                    ));
+                    break;
+                }
+            }
+        }
+        for s in &self.sources {
+            dup(&s.name, "source", &mut more);
+            if s.into.0 >= self.compartments.len() {
+                more.push(ModelError::new(
+                    "source",
+                    &s.name,
+                    "feeds a compartment that does not exist",
+                ));
+            }
+            if s.rates.len() != ns || s.rates.iter().any(|r| !r.is_finite()) {
+                more.push(ModelError::new(
+                    "source",
+                    &s.name,
+                    format!("needs one finite rate per species ({ns})"),
+                ));
+            }
+            check_positive(
+                &mut more,
+                "source",
+                &s.name,
+                "temperature",
+                s.temperature,
+                "K",
+            );
+            if let Err(m) = s.schedule.check() {
+                more.push(ModelError::new("source", &s.name, format!("schedule: {m}")));
+            }
+        }
+        for e in &self.events {
+            self.check_event(&mut more, e);
+        }
+        errs.extend(more);
+        errs
+    }
+
+    fn check_event(&self, out: &mut Vec<ModelError>, e: &Event) {
+        match &e.trigger {
+            Trigger::At(t) => {
+                if !(t.is_finite() && *t >= 0.0) {
+                    out.push(ModelError::new(
+                        "event",
+                        &e.name,
+                        format!("time {t} s is not a time >= 0"),
+                    ));
+                }
+            }
+            Trigger::Crosses {
+                quantity,
+                threshold,
+                ..
+            } => {
+                if !threshold.is_finite() {
+                    out.push(ModelError::new("event", &e.name, "threshold is not finite"));
+                }
+                let ok = match quantity {
+                    Quantity::Pressure(c) | Quantity::Temperature(c) | Quantity::Mass(c) => {
+                        c.0 < self.compartments.len()
+                    }
+                    Quantity::PartialPressure(c, s) => {
+                        c.0 < self.compartments.len() && *s < self.gas.len()
+                    }
+                    Quantity::MassFlow(l) => l.0 < self.links.len(),
+                };
+                if !ok {
+                    out.push(ModelError::new(
+                        "event",
+                        &e.name,
+                        "watches an item that does not exist",
+                    ));
+                }
+            }
+        }
+        for a in &e.actions {
+            match a {
+                Action::SetParameter {
+                    link,
+                    parameter,
+                    value,
+                } => {
+                    let Some(l) = self.links.get(link.0) else {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            "sets a link that does not exist",
+                        ));
+                        continue;
+                    };
+                    if !value.is_finite() {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            "sets a value that is not finite",
+                        ));
+                    }
+                    if *parameter == Parameter::Opening {
+                        if !(0.0..=1.0).contains(value) {
+                            out.push(ModelError::new(
+                                "event",
+                                &e.name,
+                                format!("sets opening {value}; expected a fraction in [0, 1]"),
+                            ));
+                        }
+                    } else if !l.element.clone().set_parameter(*parameter, *value) {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            format!(
+                                "sets {parameter:?} on link '{}', a {} that has no such parameter",
+                                l.name,
+                                l.element.kind()
+                            ),
+                        ));
+                    }
+                }
+                Action::Open(l) | Action::Close(l) => {
+                    if l.0 >= self.links.len() {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            "opens or closes a link that does not exist",
+                        ));
+                    }
+                }
+                Action::StartSource(s) | Action::StopSource(s) => {
+                    if s.0 >= self.sources.len() {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            "starts or stops a source that does not exist",
+                        ));
+                    }
+                }
+                Action::EndRun | Action::Log => {}
+            }
+        }
+    }
+}
+
+fn check_positive(
+    out: &mut Vec<ModelError>,
+    kind: &'static str,
+    name: &str,
+    what: &str,
+    v: f64,
+    unit: &str,
+) {
+    if !(v > 0.0 && v.is_finite()) {
+        out.push(ModelError::new(
+            kind,
+            name,
+            format!("{what} is {v} {unit}; expected a positive number"),
+        ));
+    }
+}
+
+fn check_nonneg(
+    out: &mut Vec<ModelError>,
+    kind: &'static str,
+    name: &str,
+    what: &str,
+    v: f64,
+    unit: &str,
+) {
+    if !(v >= 0.0 && v.is_finite()) {
+        out.push(ModelError::new(
+            kind,
+            name,
+            format!("{what} is {v} {unit}; expected a number >= 0"),
+        ));
+    }
+}
+
+fn check_composition(
+    out: &mut Vec<ModelError>,
+    kind: &'static str,
+    name: &str,
+    x: &[f64],
+    ns: usize,
+) {
+    if x.len() != ns {
+        out.push(ModelError::new(
+            kind,
+            name,
+            format!(
+                "composition has {} entries; expected one per species ({ns})",
+                x.len()
+            ),
+        ));
+        return;
+    }
+    if x.iter().any(|v| !(*v >= 0.0 && v.is_finite())) {
+        out.push(ModelError::new(
+            kind,
+            name,
+            "composition has a negative or non-finite fraction",
+        ));
+        return;
+    }
+    let sum: f64 = x.iter().sum();
+    if (sum - 1.0).abs() > 1e-6 {
+        out.push(ModelError::new(
+            kind,
+            name,
+            format!("mole fractions sum to {sum}; expected 1"),
+        ));
+    }
+}
+
+fn check_element(out: &mut Vec<ModelError>, link: &str, e: &FlowElement) {
+    for s in e.schedules() {
+        if let Err(m) = s.check() {
+            out.push(ModelError::new("link", link, format!("{}: {m}", e.kind())));
+        }
+        if s.extreme_values(0.0).iter().any(|v| *v < 0.0) {
+            out.push(ModelError::new(
+                "link",
+                link,
+                format!(
+                    "{} has a negative parameter; expected values >= 0",
+                    e.kind()
+                ),
+            ));
+        }
+    }
+    match e {
+        FlowElement::Orifice { cd, area_law, .. } => {
+            check_cd(out, link, cd);
+            match area_law {
+                crate::element::AreaLaw::PowerOfPressure { p0, k } => {
+                    if !(*p0 > 0.0 && p0.is_finite() && k.is_finite()) {
+                        out.push(ModelError::new(
+                            "link",
+                            link,
+                            "area law needs p0 > 0 and a finite exponent",
+                        ));
+                    }
+                }
+                crate::element::AreaLaw::LinearInDp { beta } => {
+                    if !beta.is_finite() {
+                        out.push(ModelError::new("link", link, "area law beta is not finite"));
+                    }
+                }
+                crate::element::AreaLaw::Fixed => {}
+            }
+        }
+        FlowElement::OpenHatch { cd, .. } => check_cd(out, link, cd),
+        FlowElement::PowerLaw { n, .. } => {
+            if !(0.5..=1.0).contains(n) {
+                out.push(ModelError::new(
+                    "link",
+                    link,
+                    format!("power-law exponent n = {n} is out of range; expected 0.5 <= n <= 1"),
+                ));
+            }
+        }
+        FlowElement::ViscousCrack {
+            geometry,
+            viscosity,
+        } => {
+            let dims: Vec<f64> = match geometry {
+                crate::element::CrackGeometry::Slit { width, gap, depth } => {
+                    vec![*width, *gap, *depth]
+                }
+                crate::element::CrackGeometry::Tube { diameter, length } => {
+                    vec![*diameter, *length]
+                }
+            };
+            if dims.iter().any(|d| !(*d > 0.0 && d.is_finite())) {
+                out.push(ModelError::new(
+                    "link",
+                    link,
+                    "crack dimensions must be positive",
+                ));
+            }
+            if !(*viscosity > 0.0 && viscosity.is_finite()) {
+                out.push(ModelError::new("link", link, "viscosity must be positive"));
+            }
+        }
+        FlowElement::HatchSeal { seated, unseated } => {
+            for sub in [seated.as_ref(), unseated.as_ref()] {
+                if matches!(sub, FlowElement::HatchSeal { .. } | FlowElement::Fan { .. }) {
+                    out.push(ModelError::new(
+                        "link",
+                        link,
+                        "a hatch seal is built from Orifice, PowerLaw, ViscousCrack or Linear laws",
+                    ));
+                }
+                check_element(out, link, sub);
+            }
+        }
+        FlowElement::Linear { .. } => {}
+        FlowElement::Fan { shutoff_dp, .. } => {
+            if let Some(s) = shutoff_dp {
+                if !(*s > 0.0 && s.is_finite()) {
+                    out.push(ModelError::new(
+                        "link",
+                        link,
+                        "fan shut-off pressure must be positive",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_cd(out: &mut Vec<ModelError>, link: &str, cd: &Schedule) {
+    if cd
+        .extreme_values(0.0)
+        .iter()
+        .any(|v| !(*v > 0.0 && *v <= 1.0))
+    {
+        out.push(ModelError::new(
+            "link",
+            link,
+            "discharge coefficient out of range; expected 0 < Cd <= 1",
+        ));
+    }
+}

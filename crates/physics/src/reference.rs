@@ -1,0 +1,244 @@
+//! The reference problems P1-P3b of the peer baseline (`shared/peers/PROBLEMS.md`), built in
+//! code, for tests and benchmarks. Calorically perfect air, R = 287.05 J/(kg K), gamma = 1.4.
+
+use crate::element::{AreaLaw, FlowElement};
+use crate::gas::Gas;
+use crate::model::*;
+use crate::schedule::Schedule;
+
+/// Specific gas constant of the reference air, J/(kg K).
+pub const R_AIR: f64 = 287.05;
+/// Reference temperature, K.
+pub const T_REF: f64 = 295.0;
+/// s.
+pub const DAY: f64 = 86_400.0;
+/// s.
+pub const HOUR: f64 = 3_600.0;
+
+/// The P3 modules: name, volume m3, initial pressure Pa.
+pub const P3_MODULES: [(&str, f64, f64); 13] = [
+    ("Zvezda", 75.0, 101325.0),
+    ("PrK", 4.0, 101325.0),
+    ("Zarya", 70.0, 101200.0),
+    ("Unity", 60.0, 101400.0),
+    ("Destiny", 105.0, 101500.0),
+    ("Harmony", 70.0, 101300.0),
+    ("Kibo", 150.0, 101100.0),
+    ("Columbus", 75.0, 101250.0),
+    ("Tranquility", 75.0, 101350.0),
+    ("Cupola", 2.0, 101000.0),
+    ("Quest", 34.0, 100500.0),
+    ("Poisk", 14.0, 101325.0),
+    ("Nauka", 70.0, 101600.0),
+];
+
+/// P3 open hatches: (a, b, K kg/(s Pa)).
+pub const P3_HATCHES: [(&str, &str, f64); 11] = [
+    ("Zvezda", "Zarya", 8.55e-4),
+    ("Zvezda", "Poisk", 4.64e-4),
+    ("Zvezda", "Nauka", 8.55e-4),
+    ("Zarya", "Unity", 3.82e-4),
+    ("Unity", "Destiny", 9.02e-4),
+    ("Unity", "Tranquility", 7.87e-4),
+    ("Unity", "Quest", 6.41e-4),
+    ("Tranquility", "Cupola", 2.30e-4),
+    ("Destiny", "Harmony", 9.92e-4),
+    ("Harmony", "Columbus", 8.55e-4),
+    ("Harmony", "Kibo", 8.05e-4),
+];
+
+/// P3 Zvezda-PrK seal conductance, kg/(s Pa).
+pub const P3_K_SEAL: f64 = 4.0e-10;
+/// P3 PrK crack area, m2 (Cd = 1).
+pub const P3_CRACK_AREA: f64 = 8.0e-8;
+
+fn air() -> Gas {
+    Gas::perfect("air", R_AIR, 1.4)
+}
+
+fn isothermal(name: &str, volume: f64, pressure: f64) -> Compartment {
+    Compartment {
+        name: name.into(),
+        volume,
+        pressure,
+        temperature: T_REF,
+        composition: vec![1.0],
+        thermal: Thermal::Isothermal {
+            temperature: Schedule::Constant(T_REF),
+        },
+    }
+}
+
+fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
+    Link {
+        name: name.into(),
+        from,
+        to,
+        element,
+        opening: Schedule::Constant(1.0),
+        open: true,
+    }
+}
+
+fn orifice(area: Schedule, cd: f64) -> FlowElement {
+    FlowElement::Orifice {
+        area,
+        cd: Schedule::Constant(cd),
+        area_law: AreaLaw::Fixed,
+    }
+}
+
+fn c(i: usize) -> NodeId {
+    NodeId::Compartment(CompartmentId(i))
+}
+
+fn b(i: usize) -> NodeId {
+    NodeId::Boundary(BoundaryId(i))
+}
+
+/// P1: 30 m3 at 101 325 Pa, 1 mm2 hole with Cd 0.6 to vacuum; isothermal or adiabatic.
+pub fn p1(adiabatic: bool) -> NetworkParts {
+    let mut vessel = isothermal("vessel", 30.0, 101_325.0);
+    if adiabatic {
+        vessel.thermal = Thermal::Energy {
+            conductance: 0.0,
+            wall_temperature: Schedule::Constant(T_REF),
+            heat_load: Schedule::Constant(0.0),
+        };
+    }
+    NetworkParts {
+        gas: Some(air()),
+        compartments: vec![vessel],
+        boundaries: vec![Boundary {
+            name: "space".into(),
+            kind: BoundaryKind::Vacuum,
+        }],
+        links: vec![link(
+            "hole",
+            c(0),
+            b(0),
+            orifice(Schedule::Constant(1e-6), 0.6),
+        )],
+        ..NetworkParts::default()
+    }
+}
+
+/// P1 time constant tau = V / (Cd A Phi sqrt(gamma R T)), s.
+pub fn p1_tau() -> f64 {
+    let phi = crate::element::choke_factor(1.4);
+    30.0 / (0.6 * 1e-6 * phi * (1.4 * R_AIR * T_REF).sqrt())
+}
+
+/// P2: 100 m3 at 101 325 Pa and 10 m3 at 70 000 Pa through K = 1e-6 kg/(s Pa).
+pub fn p2() -> NetworkParts {
+    NetworkParts {
+        gas: Some(air()),
+        compartments: vec![
+            isothermal("big", 100.0, 101_325.0),
+            isothermal("small", 10.0, 70_000.0),
+        ],
+        links: vec![link(
+            "valve",
+            c(0),
+            c(1),
+            FlowElement::Linear {
+                k: Schedule::Constant(1e-6),
+            },
+        )],
+        ..NetworkParts::default()
+    }
+}
+
+/// P3 with a given crack area (m2, Cd 1) and seal conductance (kg/(s Pa)).
+pub fn p3_with(crack_area: f64, k_seal: f64) -> NetworkParts {
+    let idx = |n: &str| P3_MODULES.iter().position(|m| m.0 == n).unwrap_or(0);
+    let compartments = P3_MODULES
+        .iter()
+        .map(|(n, v, p)| isothermal(n, *v, *p))
+        .collect();
+    let mut links: Vec<Link> = P3_HATCHES
+        .iter()
+        .map(|(a, bn, k)| {
+            link(
+                &format!("{a}-{bn}"),
+                c(idx(a)),
+                c(idx(bn)),
+                FlowElement::Linear {
+                    k: Schedule::Constant(*k),
+                },
+            )
+        })
+        .collect();
+    links.push(link(
+        "seal",
+        c(idx("Zvezda")),
+        c(idx("PrK")),
+        FlowElement::Linear {
+            k: Schedule::Constant(k_seal),
+        },
+    ));
+    links.push(link(
+        "crack",
+        c(idx("PrK")),
+        b(0),
+        orifice(Schedule::Constant(crack_area), 1.0),
+    ));
+    NetworkParts {
+        gas: Some(air()),
+        compartments,
+        boundaries: vec![Boundary {
+            name: "space".into(),
+            kind: BoundaryKind::Vacuum,
+        }],
+        links,
+        ..NetworkParts::default()
+    }
+}
+
+/// P3: the 13-module ISS-like network.
+pub fn p3() -> NetworkParts {
+    p3_with(P3_CRACK_AREA, P3_K_SEAL)
+}
+
+/// P3b: P3 plus the gap volume and the 1-hour leak shift at day 10.
+pub fn p3b() -> NetworkParts {
+    let mut parts = p3();
+    let t_s = 10.0 * DAY;
+    let t_r = HOUR;
+    let gap = parts.compartments.len();
+    parts.compartments.push(isothermal("gap", 0.5, 0.0));
+    let prk = 1;
+    for l in &mut parts.links {
+        if l.name == "crack" {
+            l.element = orifice(
+                Schedule::Ramp {
+                    from: P3_CRACK_AREA,
+                    to: 0.0,
+                    start: t_s,
+                    end: t_s + t_r,
+                },
+                1.0,
+            );
+        }
+    }
+    parts.links.push(link(
+        "inward",
+        c(prk),
+        c(gap),
+        FlowElement::Linear {
+            k: Schedule::Ramp {
+                from: 0.0,
+                to: 5.0e-11,
+                start: t_s,
+                end: t_s + t_r,
+            },
+        },
+    ));
+    parts.links.push(link(
+        "vent",
+        c(gap),
+        b(0),
+        orifice(Schedule::Constant(1e-6), 1.0),
+    ));
+    parts
+}
