@@ -1,1 +1,250 @@
-fn main() {}
+//! `plenum`: run spacecraft atmosphere scenarios and plot the results.
+//!
+//! Exit codes: 0 ok; 1 a run failed (the solver gave up, results could not be written);
+//! 2 bad input or usage (a scenario with errors, a missing file, a bad option).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use plenum_runner::units::{self, Dimension};
+use plenum_runner::{DisplayOverrides, Loaded};
+
+const ABOUT: &str = "Multi-compartment spacecraft atmosphere simulator: leaks, hatches, valves and fans as a stiff gas network";
+
+const LONG_ABOUT: &str = "\
+Plenum simulates the gas in a set of sealed volumes (compartments) joined by links (cracks,
+hatch seals, valves, open hatches, fans) and open to boundaries (vacuum, tanks). You describe
+the spacecraft in a scenario file (RON, see docs/scenario-format.md); Plenum integrates it in
+time and writes a time series, a summary and plots.
+
+Values in scenario files take units: \"760 mmHg\", \"14.7 psi\", \"75 m3\", \"0.14 mm2\",
+\"22 degC\", \"30 day\", \"3.7 lb/day\". A bare number is SI (Pa, m3, m2, K, s, kg/s).";
+
+const EXAMPLES: &str = "\
+Examples:
+  plenum run scenarios/iss-prk-leak.ron            run the default scenario into out/iss-prk-leak/
+  plenum run my.ron --out results/today            choose where the results go
+  plenum check my.ron                              check a scenario without running it
+  plenum plot out/iss-prk-leak --pressure-unit psi redraw the plots in other units
+
+Exit codes: 0 ok, 1 a run failed, 2 bad input or usage.";
+
+#[derive(Debug, Parser)]
+#[command(name = "plenum", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write its time series, summary and plots.
+    #[command(after_help = "\
+Writes into the output directory (default out/<scenario name>):
+  timeseries.csv   one row per output time; SI units in the column names
+                   (station.pressure_Pa, prk_crack.mass_flow_kg_per_s, space.received_kg, ...)
+  summary.json     leak rate into each boundary (kg/day) at start and end, mass lost,
+                   minimum pressures, threshold crossings, flow reversals, the event log,
+                   solver statistics, and provenance (plenum version, scenario SHA-256)
+  pressure.png/svg, flows.png/svg (and any other plots the scenario asks for)
+  scenario.ron     a copy of the scenario that produced them
+The directory is replaced as a whole when the run succeeds; a failed run leaves it as it was.
+
+Example:
+  plenum run scenarios/prk-outward-to-inward.ron --out out/leak-shift")]
+    Run {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Output directory (default: out/<scenario name>).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario file without running it: every problem is listed with its line.
+    #[command(after_help = "Example:\n  plenum check scenarios/iss-prk-leak.ron")]
+    Check {
+        /// The scenario file (RON).
+        file: PathBuf,
+    },
+    /// Redraw the plots of a finished run from its timeseries.csv and summary.json.
+    #[command(
+        after_help = "Example:\n  plenum plot out/iss-prk-leak --pressure-unit kPa --time-unit h"
+    )]
+    Plot {
+        /// The output directory of a run.
+        dir: PathBuf,
+        /// Pressure unit of the plots, e.g. mmHg, kPa, psi.
+        #[arg(long)]
+        pressure_unit: Option<String>,
+        /// Time unit of the plots, e.g. s, min, h, day.
+        #[arg(long)]
+        time_unit: Option<String>,
+        /// Mass-flow unit of the plots, e.g. kg/day, lb/day, g/s.
+        #[arg(long)]
+        flow_unit: Option<String>,
+        /// Temperature unit of the plots: K, degC or degF.
+        #[arg(long)]
+        temperature_unit: Option<String>,
+    },
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn bad_input(error: anyhow::Error) -> Failure {
+    Failure { code: 2, error }
+}
+
+fn run_failed(error: anyhow::Error) -> Failure {
+    Failure { code: 1, error }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { file, out, quiet } => run(&file, out.as_deref(), quiet),
+        Command::Check { file } => check(&file),
+        Command::Plot {
+            dir,
+            pressure_unit,
+            time_unit,
+            flow_unit,
+            temperature_unit,
+        } => plot(
+            &dir,
+            DisplayOverrides {
+                pressure: pressure_unit,
+                time: time_unit,
+                flow: flow_unit,
+                temperature: temperature_unit,
+            },
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.error);
+            for cause in f.error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Load a scenario, printing its problems (exit code 2) when it has any.
+fn load(file: &Path) -> Result<Loaded, Failure> {
+    plenum_runner::load(file).map_err(|d| {
+        // The diagnostics are the message; the last line says how many there were.
+        let text = d.to_string();
+        let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
+        if !body.is_empty() {
+            eprintln!("{body}");
+        }
+        bad_input(anyhow::anyhow!(
+            "{}",
+            last.strip_prefix("error: ").unwrap_or(last)
+        ))
+    })
+}
+
+fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+    let loaded = load(file)?;
+    let out_dir = out.map_or_else(|| Path::new("out").join(&loaded.name), Path::to_path_buf);
+    plenum_runner::check_out_dir(&out_dir).map_err(|e| {
+        bad_input(anyhow::anyhow!(
+            "{e}\n  hint: choose another directory with --out, or remove this one"
+        ))
+    })?;
+    let started = std::time::Instant::now();
+    let report = plenum_runner::run_scenario(&loaded, &out_dir).map_err(|e| {
+        run_failed(anyhow::Error::new(e).context(format!(
+            "running scenario '{}' ({})",
+            loaded.name,
+            file.display()
+        )))
+    })?;
+    if !quiet {
+        print!("{}", report.summary.to_text());
+        println!(
+            "  wrote {} in {:.2} s: {}",
+            report.out_dir.display(),
+            started.elapsed().as_secs_f64(),
+            report
+                .files
+                .iter()
+                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn check(file: &Path) -> Result<(), Failure> {
+    let l = load(file)?;
+    let n = &l.network;
+    let user_events = n
+        .events
+        .iter()
+        .filter(|e| {
+            !e.name
+                .starts_with(plenum_runner::validate::THRESHOLD_PREFIX)
+        })
+        .count();
+    let plural = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+    println!(
+        "{}: ok: scenario '{}': {}, {}, {}, {}, {}; runs {} with output every {} ({} rows)",
+        file.display(),
+        l.name,
+        plural(n.compartments.len(), "compartment"),
+        plural(n.boundaries.len(), "boundary"),
+        plural(n.links.len(), "link"),
+        plural(n.sources.len(), "source"),
+        plural(user_events, "event"),
+        plenum_runner::validate::fmt_time(l.config.duration_s),
+        plenum_runner::validate::fmt_time(l.config.output_interval_s),
+        l.config.output_times().len()
+    );
+    Ok(())
+}
+
+fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
+    let checks = [
+        (&overrides.pressure, Dimension::Pressure, "--pressure-unit"),
+        (&overrides.time, Dimension::Time, "--time-unit"),
+        (&overrides.flow, Dimension::MassFlow, "--flow-unit"),
+        (
+            &overrides.temperature,
+            Dimension::Temperature,
+            "--temperature-unit",
+        ),
+    ];
+    for (value, dim, flag) in checks {
+        if let Some(u) = value {
+            units::unit_factor(u, dim)
+                .map_err(|e| bad_input(anyhow::anyhow!("{flag} {u}: {e}")))?;
+        }
+    }
+    if !dir.join("summary.json").is_file() || !dir.join("timeseries.csv").is_file() {
+        return Err(bad_input(anyhow::anyhow!(
+            "{} is not the output directory of a run (it needs summary.json and timeseries.csv)",
+            dir.display()
+        )));
+    }
+    let files = plenum_runner::replot(dir, &overrides).map_err(|e| {
+        run_failed(
+            anyhow::Error::new(e).context(format!("redrawing the plots in {}", dir.display())),
+        )
+    })?;
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}

@@ -169,6 +169,16 @@ pub fn transition_dp(p_high: f64) -> f64 {
     (0.01 * p_high).clamp(1e-12, 10.0)
 }
 
+/// d transition_dp / d p_high (0.01 where the 1 % branch is active, else 0).
+fn transition_dp_slope(p_high: f64) -> f64 {
+    let x = 0.01 * p_high;
+    if x > 1e-12 && x < 10.0 {
+        0.01
+    } else {
+        0.0
+    }
+}
+
 /// Choked-flow factor `(2/(g+1))^((g+1)/(2(g-1)))` (0.5787 for air).
 pub fn choke_factor(gamma: f64) -> f64 {
     (2.0 / (gamma + 1.0)).powf((gamma + 1.0) / (2.0 * (gamma - 1.0)))
@@ -179,11 +189,31 @@ pub fn critical_ratio(gamma: f64) -> f64 {
     (2.0 / (gamma + 1.0)).powf(gamma / (gamma - 1.0))
 }
 
-/// Isentropic flow function psi(r) with `mdot = Cd A p_up psi / sqrt(R T_up)`, and d psi/dr.
-fn psi(r: f64, g: f64) -> (f64, f64) {
+/// (critical ratio, choke factor) for `gamma`, cached per thread: every node of a typical
+/// network has the same gamma, and each costs two `powf`.
+fn gamma_constants(gamma: f64) -> (f64, f64) {
+    use std::cell::Cell;
+    thread_local! {
+        static CACHE: Cell<(f64, f64, f64)> = const { Cell::new((f64::NAN, 0.0, 0.0)) };
+    }
+    CACHE.with(|c| {
+        let (g, rc, phi) = c.get();
+        if g == gamma {
+            (rc, phi)
+        } else {
+            let v = (critical_ratio(gamma), choke_factor(gamma));
+            c.set((gamma, v.0, v.1));
+            v
+        }
+    })
+}
+
+/// Isentropic flow function psi(r) with `mdot = Cd A p_up psi / sqrt(R T_up)`, with its first
+/// and second derivatives in r.
+fn psi(r: f64, g: f64) -> (f64, f64, f64) {
     let rc = critical_ratio(g);
     if r <= rc {
-        return (g.sqrt() * choke_factor(g), 0.0);
+        return (g.sqrt() * choke_factor(g), 0.0, 0.0);
     }
     let c = 2.0 * g / (g - 1.0);
     let e1 = 2.0 / g;
@@ -191,32 +221,67 @@ fn psi(r: f64, g: f64) -> (f64, f64) {
     let inner = (r.powf(e1) - r.powf(e2)).max(0.0);
     let val = (c * inner).sqrt();
     if val <= 0.0 {
-        return (0.0, 0.0);
+        return (0.0, 0.0, 0.0);
     }
     let dinner = e1 * r.powf(e1 - 1.0) - e2 * r.powf(e2 - 1.0);
-    (val, c * dinner / (2.0 * val))
+    let ddinner = e1 * (e1 - 1.0) * r.powf(e1 - 2.0) - e2 * (e2 - 1.0) * r.powf(e2 - 2.0);
+    let d1 = c * dinner / (2.0 * val);
+    // psi^2 = c inner: 2 psi psi'' + 2 psi'^2 = c inner''.
+    let d2 = (c * ddinner - 2.0 * d1 * d1) / (2.0 * val);
+    (val, d1, d2)
 }
 
-/// Orifice flow for p_up >= p_down: (mdot, d/dp_up, d/dp_down, d/dT_up), before the
-/// regularisation near dp = 0.
-fn orifice_raw(cda: f64, up: &GasState, p_down: f64) -> (f64, f64, f64, f64) {
+/// Orifice flow for p_up >= p_down, before the regularisation near dp = 0: the value and its
+/// derivatives (`dpu`, `dpd` first; `dpu_dpu`, `dpu_dpd` second; `dtu` in T_up).
+#[derive(Debug, Clone, Copy, Default)]
+struct Raw {
+    m: f64,
+    dpu: f64,
+    dpd: f64,
+    dtu: f64,
+    dpu_dpu: f64,
+    dpu_dpd: f64,
+}
+
+fn orifice_raw(cda: f64, up: &GasState, p_down: f64) -> Raw {
     if up.p <= 0.0 || cda <= 0.0 {
-        return (0.0, 0.0, 0.0, 0.0);
+        return Raw::default();
     }
     let r = (p_down / up.p).clamp(0.0, 1.0);
-    let (ps, dps) = psi(r, up.gamma);
+    let (ps, dps, ddps) = psi(r, up.gamma);
     let k = cda / (up.r * up.t).sqrt();
     let m = k * up.p * ps;
-    // d/dp_up of p_up psi(p_down/p_up) = psi - r psi'; d/dp_down = psi'.
-    (m, k * (ps - r * dps), k * dps, -m / (2.0 * up.t))
+    // d/dp_up of p_up psi(p_down/p_up) = psi - r psi'; d/dp_down = psi'. Second derivatives:
+    // d/dp_up (psi - r psi') = r^2 psi''/p_up; d/dp_down (psi - r psi') = -r psi''/p_up.
+    Raw {
+        m,
+        dpu: k * (ps - r * dps),
+        dpd: k * dps,
+        dtu: -m / (2.0 * up.t),
+        dpu_dpu: k * r * r * ddps / up.p,
+        dpu_dpd: -k * r * ddps / up.p,
+    }
 }
 
-/// Odd cubic through the origin matching value `m_t` and slope `s_t` at `x = x_t`:
-/// returns (m(x), dm/dx) for `0 <= x <= x_t`.
-fn cubic_blend(x: f64, x_t: f64, m_t: f64, s_t: f64) -> (f64, f64) {
+/// Odd cubic `m(x) = a x + b x^3` through the origin matching value `m_t` and slope `s_t` at
+/// `x = x_t`, for `0 <= x <= x_t`: returns m and its partial derivatives in x, m_t, s_t, x_t
+/// (the last three let the callers differentiate through the pressure dependence of the
+/// matching point, so that the Jacobian stays exact inside the band).
+fn cubic_blend(x: f64, x_t: f64, m_t: f64, s_t: f64) -> [f64; 5] {
     let a = (3.0 * m_t - s_t * x_t) / (2.0 * x_t);
     let b = (s_t * x_t - m_t) / (2.0 * x_t.powi(3));
-    (a * x + b * x.powi(3), a + 3.0 * b * x * x)
+    let x3 = x.powi(3);
+    let dm_dmt = 1.5 * x / x_t - 0.5 * x3 / x_t.powi(3);
+    let dm_dst = -0.5 * x + 0.5 * x3 / (x_t * x_t);
+    let da_dxt = -1.5 * m_t / (x_t * x_t);
+    let db_dxt = -s_t / x_t.powi(3) + 1.5 * m_t / x_t.powi(4);
+    [
+        a * x + b * x3,
+        a + 3.0 * b * x * x,
+        dm_dmt,
+        dm_dst,
+        da_dxt * x + db_dxt * x3,
+    ]
 }
 
 /// Orifice flow from the higher-pressure side `up` to `down`, regularised near dp = 0.
@@ -225,27 +290,35 @@ fn orifice_directed(cda: f64, up: &GasState, down: &GasState) -> Flow {
     let dp = up.p - down.p;
     let dp_t = transition_dp(up.p);
     if dp >= dp_t {
-        let (m, dpu, dpd, dtu) = orifice_raw(cda, up, down.p);
+        let raw = orifice_raw(cda, up, down.p);
         return Flow {
-            mdot: m,
-            d_pa: dpu,
-            d_pb: dpd,
-            d_ta: dtu,
+            mdot: raw.m,
+            d_pa: raw.dpu,
+            d_pb: raw.dpd,
+            d_ta: raw.dtu,
             d_tb: 0.0,
         };
     }
     // Blend region: the true law evaluated at (p_down + dp_t, p_down), with the slope taken
-    // along p_up at fixed p_down.
+    // along p_up at fixed p_down. The matching point moves with p_down (and, below 1000 Pa,
+    // dp_t with p_up): m_t(p_down, dp_t) = raw(p_down + dp_t, p_down) and s_t = its d/dp_up.
     let up_t = GasState {
         p: down.p + dp_t,
         ..*up
     };
-    let (m_t, s_t, _, _) = orifice_raw(cda, &up_t, down.p);
-    let (m, dm) = cubic_blend(dp, dp_t, m_t, s_t);
+    let raw = orifice_raw(cda, &up_t, down.p);
+    let (m_t, s_t) = (raw.m, raw.dpu);
+    let [m, dm_dx, dm_dmt, dm_dst, dm_dxt] = cubic_blend(dp, dp_t, m_t, s_t);
+    // Total sensitivities of the matching point.
+    let dmt_dpd = raw.dpu + raw.dpd;
+    let dst_dpd = raw.dpu_dpu + raw.dpu_dpd;
+    let dmt_dxt = raw.dpu;
+    let dst_dxt = raw.dpu_dpu;
+    let dm_dxt_total = dm_dxt + dm_dmt * dmt_dxt + dm_dst * dst_dxt;
     Flow {
         mdot: m,
-        d_pa: dm,
-        d_pb: -dm,
+        d_pa: dm_dx + dm_dxt_total * transition_dp_slope(up.p),
+        d_pb: -dm_dx + dm_dmt * dmt_dpd + dm_dst * dst_dpd,
         d_ta: -m / (2.0 * up.t),
         d_tb: 0.0,
     }
@@ -256,7 +329,8 @@ fn power_law_directed(c: f64, n: f64, up: &GasState, down: &GasState) -> Flow {
     let dp = up.p - down.p;
     let rho = up.density();
     let dp_t = transition_dp(up.p);
-    let (q, dq) = if n >= 1.0 || dp >= dp_t {
+    // q and its derivatives along dp and along p_up alone (through dp_t, below 1000 Pa).
+    let (q, dq, dq_pu) = if n >= 1.0 || dp >= dp_t {
         (
             c * dp.powf(n),
             if dp > 0.0 {
@@ -264,14 +338,19 @@ fn power_law_directed(c: f64, n: f64, up: &GasState, down: &GasState) -> Flow {
             } else {
                 c
             },
+            0.0,
         )
     } else {
-        cubic_blend(dp, dp_t, c * dp_t.powf(n), c * n * dp_t.powf(n - 1.0))
+        let m_t = c * dp_t.powf(n);
+        let s_t = c * n * dp_t.powf(n - 1.0);
+        let [q, dq, dq_dmt, dq_dst, dq_dxt] = cubic_blend(dp, dp_t, m_t, s_t);
+        let total = dq_dxt + dq_dmt * s_t + dq_dst * c * n * (n - 1.0) * dp_t.powf(n - 2.0);
+        (q, dq, total * transition_dp_slope(up.p))
     };
     // mdot = rho_up q; rho_up = p_up/(R T_up).
     Flow {
         mdot: rho * q,
-        d_pa: rho * dq + q / (up.r * up.t),
+        d_pa: rho * (dq + dq_pu) + q / (up.r * up.t),
         d_pb: -rho * dq,
         d_ta: -rho * q / up.t,
         d_tb: 0.0,
@@ -290,6 +369,7 @@ fn both_ways(a: &GasState, b: &GasState, f: impl Fn(&GasState, &GasState) -> Flo
 
 impl FlowElement {
     /// Mass flow a -> b at time `t` (s) with its derivatives.
+    #[inline]
     pub fn flow(&self, t: f64, a: &GasState, b: &GasState) -> Flow {
         match self {
             FlowElement::Orifice { area, cd, area_law } => {
@@ -487,7 +567,7 @@ fn viscous(geometry: &CrackGeometry, mu: f64, a: &GasState, b: &GasState) -> Flo
     let dmv_pb = -2.0 * g * b.p / denom;
     let dmv_tup = -mv / up.t;
     // Choked cap of the opening, Cd = 1, on the upstream state.
-    let cap_k = area * up.gamma.sqrt() * choke_factor(up.gamma) / (up.r * up.t).sqrt();
+    let cap_k = area * up.gamma.sqrt() * gamma_constants(up.gamma).1 / (up.r * up.t).sqrt();
     let mc = cap_k * up.p;
     if mc <= 0.0 {
         return Flow::default();

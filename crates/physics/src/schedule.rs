@@ -42,6 +42,7 @@ impl From<f64> for Schedule {
 
 impl Schedule {
     /// Value at time `t`.
+    #[inline]
     pub fn value(&self, t: f64) -> f64 {
         match self {
             Schedule::Constant(v) => *v,

@@ -194,9 +194,12 @@ struct Driver<'s, 'n> {
     atol: Vec<f64>,
     outputs: Vec<f64>,
     next_output: usize,
-    /// Buffered outputs (t, state); handed to the observer at the end so that a failed run
-    /// produces nothing half-done.
-    out_rows: Vec<Row>,
+    /// Buffered outputs (t, state, index into `switch_history`); handed to the observer at
+    /// the end so that a failed run produces nothing half-done.
+    out_rows: Vec<(f64, Vec<f64>, usize)>,
+    /// The link and source switches after each batch of event actions (entry 0: at the
+    /// start), so that the observer sees each output with the switches of its time.
+    switch_history: Vec<crate::system::Switches>,
     t: f64,
     y: Vec<f64>,
     breakpoints: Vec<f64>,
@@ -246,6 +249,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             outputs,
             next_output: 0,
             out_rows: Vec::new(),
+            switch_history: vec![sys.switches.borrow().clone()],
             t: 0.0,
             y,
             breakpoints,
@@ -369,7 +373,8 @@ impl<'s, 'n> Driver<'s, 'n> {
             } else {
                 interp(to, &mut buf);
             }
-            self.out_rows.push((to, buf.clone()));
+            self.out_rows
+                .push((to, buf.clone(), self.switch_history.len() - 1));
             self.next_output += 1;
         }
         // Flow reversals up to t_stop.
@@ -383,17 +388,26 @@ impl<'s, 'n> Driver<'s, 'n> {
         for l in 0..flows.len() {
             let m_new = flows[l];
             let m_old = self.flows[l].m_prev;
+            let s = self.sign_of(m_new);
+            let confirmed_reversal = s != 0 && self.flows[l].sign != 0 && s != self.flows[l].sign;
             if m_old * m_new < 0.0 {
-                let link = crate::model::LinkId(l);
-                let tz = self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
-                    d.sys.quantity(crate::model::Quantity::MassFlow(link), t, y)
-                });
+                // The zero lies in this step. Root-find it only when the new direction is
+                // confirmed here (the common case of a real reversal); round-off chatter
+                // inside the deadband gets a secant estimate, which is used only if the
+                // flow later leaves the deadband without crossing zero again.
+                let tz = if confirmed_reversal {
+                    let link = crate::model::LinkId(l);
+                    self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
+                        d.sys.quantity(crate::model::Quantity::MassFlow(link), t, y)
+                    })
+                } else {
+                    t_old + (t_stop - t_old) * m_old / (m_old - m_new)
+                };
                 self.flows[l].last_zero = Some(tz);
             }
-            let s = self.sign_of(m_new);
             if s != 0 {
                 let fs = &mut self.flows[l];
-                if fs.sign != 0 && s != fs.sign {
+                if confirmed_reversal {
                     self.reversals.push(Reversal {
                         link: self.sys.net.links[l].name.clone(),
                         time: fs.last_zero.unwrap_or(t_stop),
@@ -485,16 +499,24 @@ impl<'s, 'n> Driver<'s, 'n> {
                 }
             }
         }
+        self.record_switches();
         end
+    }
+
+    /// Remember the switches as the actions just applied left them.
+    fn record_switches(&mut self) {
+        self.switch_history.push(self.sys.switches.borrow().clone());
     }
 
     /// Fire time events scheduled at the current time.
     fn fire_time_events(&mut self) -> bool {
         let mut end = false;
+        let mut fired = false;
         for (i, ev) in self.sys.net.events.iter().enumerate() {
             if let Trigger::At(te) = ev.trigger {
                 if !self.at_fired[i] && te <= self.t * (1.0 + 1e-14) + 1e-300 {
                     self.at_fired[i] = true;
+                    fired = true;
                     self.events.push(FiredEvent {
                         name: ev.name.clone(),
                         time: te,
@@ -507,6 +529,9 @@ impl<'s, 'n> Driver<'s, 'n> {
                     }
                 }
             }
+        }
+        if fired {
+            self.record_switches();
         }
         end
     }
@@ -548,7 +573,8 @@ impl<'s, 'n> Driver<'s, 'n> {
     fn emit_outputs_at_current(&mut self) {
         while self.next_output < self.outputs.len() && self.outputs[self.next_output] <= self.t {
             let t = self.outputs[self.next_output];
-            self.out_rows.push((t, self.y.clone()));
+            self.out_rows
+                .push((t, self.y.clone(), self.switch_history.len() - 1));
             self.next_output += 1;
         }
     }
@@ -574,6 +600,12 @@ impl<'s, 'n> Driver<'s, 'n> {
             )
             .build()
             .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+        // diffsol caps Newton convergence failures at 50 over a solver's whole life, not per
+        // step; one solver runs a whole segment, and at equilibrium BDF keeps lengthening its
+        // step until Newton fails, cuts it, and grows it again, so a long quiet segment (a
+        // closed network settled for months) ran into that cap. Each failure cuts the step,
+        // so the step budget bounds the work: use it as the failure budget too.
+        problem.ode_options.max_nonlinear_solver_failures = self.settings.max_steps;
         let mut ybuf: Vec<f64> = vec![0.0; n];
         loop {
             // One segment: from self.t to the next breakpoint or the end.
@@ -590,6 +622,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                 .map_err(|e| self.solver_err("BDF", e.to_string()))?;
             let mut restart = false;
             let mut t_old = self.t;
+            let mut vbuf = solver.state().y.clone();
             while !restart {
                 if self.stats.steps >= self.settings.max_steps {
                     return Err(SimError::TooManySteps {
@@ -605,8 +638,8 @@ impl<'s, 'n> Driver<'s, 'n> {
                 let t_new = solver.state().t;
                 ybuf.copy_from_slice(solver.state().y.inner().as_slice());
                 let mut interp = |t: f64, out: &mut [f64]| {
-                    if let Ok(v) = solver.interpolate(t) {
-                        out.copy_from_slice(v.inner().as_slice());
+                    if solver.interpolate_inplace(t, &mut vbuf).is_ok() {
+                        out.copy_from_slice(vbuf.inner().as_slice());
                     }
                 };
                 let hit = self.process_step(t_old, t_new, &ybuf, &mut interp)?;
@@ -805,8 +838,20 @@ impl<'s, 'n> Driver<'s, 'n> {
             // diffsol assembles the dense Jacobian from n products with unit vectors.
             self.stats.jacobian_evals = self.stats.jvp_evals / n;
         }
-        for (t, y) in &self.out_rows {
+        // Hand each output over with the switches of its time (an observer reading link
+        // flows must see a link open before the event that closed it), then leave the
+        // system as the run ended.
+        let mut current = self.switch_history.len() - 1;
+        for (t, y, epoch) in &self.out_rows {
+            if *epoch != current {
+                *self.sys.switches.borrow_mut() = self.switch_history[*epoch].clone();
+                current = *epoch;
+            }
             observer.observe(self.sys, *t, y);
+        }
+        let last = self.switch_history.len() - 1;
+        if current != last {
+            *self.sys.switches.borrow_mut() = self.switch_history[last].clone();
         }
         Ok(Outcome {
             end_time: self.t,

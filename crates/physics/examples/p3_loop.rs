@@ -1,0 +1,36 @@
+//! Runs the P3 reference problem repeatedly (for profilers): `cargo run --release --example p3_loop -p plenum-physics -- 2000`.
+use plenum_physics::reference::{self, DAY, HOUR};
+use plenum_physics::{simulate, Network, Settings, System};
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let net = match Network::new(reference::p3()) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{e:?}");
+            std::process::exit(2);
+        }
+    };
+    let settings = Settings {
+        rtol: 1e-8,
+        atol_pressure: 1e-6,
+        ..Settings::default()
+    };
+    let times: Vec<f64> = (0..=720).map(|k| k as f64 * HOUR).collect();
+    let start = std::time::Instant::now();
+    let mut total = 0.0;
+    for _ in 0..n {
+        let mut obs = |_s: &System<'_>, _t: f64, y: &[f64]| total += y[0];
+        if let Err(e) = simulate(&net, &settings, 30.0 * DAY, &times, &mut obs) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+    eprintln!(
+        "{:.3} ms per run ({total:.3e})",
+        start.elapsed().as_secs_f64() * 1e3 / n as f64
+    );
+}

@@ -1,0 +1,558 @@
+//! The files of a run: `timeseries.csv`, `summary.json`, the plots and a copy of the
+//! scenario, written atomically into the output directory.
+//!
+//! Everything is written into a fresh hidden directory next to the output directory and
+//! renamed into place at the end, so a run that fails (or is killed) leaves either the
+//! previous results or nothing, never a mixture. An existing output directory is replaced
+//! only when it looks like a plenum output (it holds a `summary.json`) or is empty.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use plenum_physics::{Network, Snapshot};
+
+use crate::plot::{self, LineChart, PlotError, Series};
+use crate::run::{simulate_run, Trajectory};
+use crate::summary::{auto_flow_unit, Summary};
+use crate::units::{self, Dimension};
+use crate::validate::{default_time_unit, DisplayUnits, Loaded, PlotKind};
+
+/// Why writing or reading the files of a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the output directory {} exists and does not hold plenum results (no summary.json); nothing was overwritten", .0.display())]
+    NotAnOutputDir(PathBuf),
+    #[error("{} is not a time series written by plenum: {reason}", path.display())]
+    BadTable { path: PathBuf, reason: String },
+    #[error("{} cannot be read: {reason}", path.display())]
+    BadSummary { path: PathBuf, reason: String },
+    #[error("plot {name}: {source}")]
+    Plot {
+        name: String,
+        #[source]
+        source: PlotError,
+    },
+}
+
+/// Why `run_scenario` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the simulation failed")]
+    Sim(#[from] plenum_physics::SimError),
+    #[error("writing the results failed")]
+    Output(#[from] OutputError),
+}
+
+/// What a run wrote.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub out_dir: PathBuf,
+    pub summary: Summary,
+    /// Every file written, inside `out_dir`.
+    pub files: Vec<PathBuf>,
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OutputError {
+    let path = path.to_path_buf();
+    move |source| OutputError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Run a loaded scenario and write its results into `out_dir` (replacing an earlier run's).
+pub fn run_scenario(loaded: &Loaded, out_dir: &Path) -> Result<RunReport, RunError> {
+    let result = simulate_run(&loaded.network, &loaded.config, &loaded.name, true)?;
+    let mut summary = result.summary;
+    summary.description = loaded.description.clone();
+    summary.provenance.scenario_file = loaded.file.clone();
+    summary.provenance.scenario_sha256 = loaded.sha256.clone();
+    let trajectory = result.trajectory.unwrap_or(Trajectory { rows: Vec::new() });
+    let names = write_atomically(out_dir, |dir| {
+        let mut names = Vec::new();
+        let csv = dir.join("timeseries.csv");
+        write_timeseries(&csv, &loaded.network, &trajectory)?;
+        names.push("timeseries.csv".to_string());
+        let json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::BadSummary {
+            path: dir.join("summary.json"),
+            reason: e.to_string(),
+        })?;
+        write_file(&dir.join("summary.json"), json.as_bytes())?;
+        names.push("summary.json".to_string());
+        write_file(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
+        names.push("scenario.ron".to_string());
+        let table = read_table(&csv)?;
+        for p in write_plots(dir, &table, &summary, &summary.display)? {
+            if let Some(n) = p.file_name() {
+                names.push(n.to_string_lossy().into_owned());
+            }
+        }
+        Ok(names)
+    })?;
+    Ok(RunReport {
+        out_dir: out_dir.to_path_buf(),
+        summary,
+        files: names.iter().map(|n| out_dir.join(n)).collect(),
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut f = std::fs::File::create(path).map_err(io("creating", path))?;
+    f.write_all(bytes).map_err(io("writing", path))?;
+    f.sync_all().map_err(io("writing", path))
+}
+
+/// Check that `out_dir` may receive the results of a run: it does not exist, is empty, or
+/// holds an earlier run (a `summary.json`). Nothing else is ever replaced.
+pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
+    if out_dir.exists() {
+        let is_ours = out_dir.join("summary.json").is_file();
+        let is_empty = std::fs::read_dir(out_dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !(is_ours || is_empty) {
+            return Err(OutputError::NotAnOutputDir(out_dir.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// Fill a fresh directory with `fill`, then move it to `out_dir`.
+fn write_atomically<T>(
+    out_dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, OutputError>,
+) -> Result<T, OutputError> {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = out_dir
+        .file_name()
+        .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
+    check_out_dir(out_dir)?;
+    std::fs::create_dir_all(&parent).map_err(io("creating", &parent))?;
+    let stamp = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let tmp = parent.join(format!(".{base}.tmp-{stamp}"));
+    std::fs::create_dir(&tmp).map_err(io("creating", &tmp))?;
+    let value = match fill(&tmp) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let old = parent.join(format!(".{base}.old-{stamp}"));
+    let had_old = out_dir.exists();
+    if had_old {
+        if let Err(e) = std::fs::rename(out_dir, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(io("moving aside", out_dir)(e));
+        }
+    }
+    if let Err(e) = std::fs::rename(&tmp, out_dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, out_dir);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(io("moving into place", out_dir)(e));
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(value)
+}
+
+// -------------------------------------------------------------------------------------------
+// The time series
+
+/// Column names of the time series of `net`, in order.
+pub fn columns(net: &Network) -> Vec<String> {
+    let mut h = vec!["time_s".to_string()];
+    let multi = net.gas.len() > 1;
+    for c in &net.compartments {
+        h.push(format!("{}.pressure_Pa", c.name));
+        h.push(format!("{}.temperature_K", c.name));
+        h.push(format!("{}.mass_kg", c.name));
+        if multi {
+            for s in &net.gas.species {
+                h.push(format!("{}.partial_pressure_{}_Pa", c.name, s.name));
+            }
+        }
+    }
+    for l in &net.links {
+        h.push(format!("{}.mass_flow_kg_per_s", l.name));
+    }
+    for b in &net.boundaries {
+        h.push(format!("{}.received_kg", b.name));
+    }
+    h
+}
+
+/// A number in the shortest form that reads back to the same `f64`.
+fn num(x: f64) -> String {
+    if x == 0.0 || (x.abs() >= 1e-4 && x.abs() < 1e15) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+fn row_values(net: &Network, s: &Snapshot, out: &mut Vec<String>) {
+    out.clear();
+    out.push(num(s.t));
+    let multi = net.gas.len() > 1;
+    for i in 0..net.compartments.len() {
+        out.push(num(s.pressure[i]));
+        out.push(num(s.temperature[i]));
+        out.push(num(s.mass[i]));
+        if multi {
+            for k in 0..s.species {
+                out.push(num(s.partial_pressure[i * s.species + k]));
+            }
+        }
+    }
+    out.extend(s.flow.iter().map(|f| num(*f)));
+    out.extend(s.received.iter().map(|m| num(*m)));
+}
+
+/// Write the tidy time series: one row per output time, SI units in the column names.
+pub fn write_timeseries(path: &Path, net: &Network, traj: &Trajectory) -> Result<(), OutputError> {
+    let mut text = columns(net).join(",");
+    text.push('\n');
+    let mut vals = Vec::new();
+    for s in &traj.rows {
+        row_values(net, s, &mut vals);
+        text.push_str(&vals.join(","));
+        text.push('\n');
+    }
+    write_file(path, text.as_bytes())
+}
+
+/// A time series read back: column names and columns of numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl Table {
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| self.columns.get(i))
+            .map(Vec::as_slice)
+    }
+
+    /// (item name, column) for every column named `ITEM<suffix>`.
+    pub fn with_suffix<'a>(
+        &'a self,
+        suffix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [f64])> + 'a {
+        self.headers
+            .iter()
+            .zip(&self.columns)
+            .filter_map(move |(h, c)| h.strip_suffix(suffix).map(|n| (n, c.as_slice())))
+    }
+}
+
+/// Read a time series written by [`write_timeseries`].
+pub fn read_table(path: &Path) -> Result<Table, OutputError> {
+    let bad = |reason: String| OutputError::BadTable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(io("reading", path))?;
+    let mut lines = text.lines();
+    let headers: Vec<String> = lines
+        .next()
+        .ok_or_else(|| bad("the file is empty".into()))?
+        .split(',')
+        .map(String::from)
+        .collect();
+    if headers.first().map(String::as_str) != Some("time_s") {
+        return Err(bad("the first column is not time_s".into()));
+    }
+    let mut columns = vec![Vec::new(); headers.len()];
+    for (i, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != headers.len() {
+            return Err(bad(format!(
+                "row {} has {} values, the header {}",
+                i + 2,
+                fields.len(),
+                headers.len()
+            )));
+        }
+        for (c, f) in columns.iter_mut().zip(fields) {
+            c.push(
+                f.trim()
+                    .parse::<f64>()
+                    .map_err(|_| bad(format!("row {}: '{f}' is not a number", i + 2)))?,
+            );
+        }
+    }
+    Ok(Table { headers, columns })
+}
+
+// -------------------------------------------------------------------------------------------
+// Plots
+
+fn convert(values: &[f64], unit: &str, dim: Dimension) -> Vec<f64> {
+    match units::unit_factor(unit, dim) {
+        Ok(f) => values.iter().map(|v| f.from_si(*v)).collect(),
+        Err(_) => values.to_vec(),
+    }
+}
+
+/// Flows smaller than this fraction of the largest are round-off on a log plot.
+const LOG_FLOOR: f64 = 1e-8;
+
+/// Peak flows of different links spread over more than this factor call for a log scale:
+/// on a linear axis the small ones would lie flat on zero.
+const LOG_RANGE: f64 = 30.0;
+
+/// True when the links' peak flows span more than [`LOG_RANGE`] (ignoring links that never
+/// carry more than round-off).
+fn wide_range(flows: &[(&str, &[f64])]) -> bool {
+    let peaks: Vec<f64> = flows
+        .iter()
+        .map(|(_, c)| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+        .collect();
+    let top = peaks.iter().copied().fold(0.0f64, f64::max);
+    let small = peaks
+        .iter()
+        .copied()
+        .filter(|p| *p > top * LOG_FLOOR)
+        .fold(f64::INFINITY, f64::min);
+    top > 0.0 && small.is_finite() && top / small > LOG_RANGE
+}
+
+/// Draw the plots listed in the summary from a time series; returns the files written.
+pub fn write_plots(
+    dir: &Path,
+    table: &Table,
+    summary: &Summary,
+    display: &DisplayUnits,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let time = table.column("time_s").unwrap_or(&[]);
+    let time_unit = if units::unit_factor(&display.time, Dimension::Time).is_ok() {
+        display.time.clone()
+    } else {
+        default_time_unit(summary.duration_s).to_string()
+    };
+    let x = convert(time, &time_unit, Dimension::Time);
+    let x_label = format!("time ({time_unit})");
+    let title = |what: &str| format!("{}: {what}", summary.scenario);
+    let mut files = Vec::new();
+    let mut draw = |chart: LineChart, name: &str| -> Result<(), OutputError> {
+        let written = plot::write_line_chart(&chart, &dir.join(name)).map_err(|source| {
+            OutputError::Plot {
+                name: name.to_string(),
+                source,
+            }
+        })?;
+        files.extend(written);
+        Ok(())
+    };
+    for kind in &summary.plots {
+        match kind {
+            PlotKind::Pressure => {
+                let mut series: Vec<Series> = table
+                    .with_suffix(".pressure_Pa")
+                    .map(|(n, c)| Series {
+                        label: n.to_string(),
+                        x: x.clone(),
+                        y: convert(c, &display.pressure, Dimension::Pressure),
+                    })
+                    .collect();
+                // Pressure thresholds inside the plotted range, as flat reference lines.
+                let (lo, hi) = series
+                    .iter()
+                    .flat_map(|s| s.y.iter().copied())
+                    .filter(|v| v.is_finite())
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                        (a.min(v), b.max(v))
+                    });
+                if let (Some(&x0), Some(&x1)) = (x.first(), x.last()) {
+                    for th in &summary.thresholds {
+                        if !th.quantity.ends_with(".pressure") {
+                            continue;
+                        }
+                        let v = convert(&[th.value], &display.pressure, Dimension::Pressure)[0];
+                        if v >= lo && v <= hi {
+                            series.push(Series {
+                                label: format!("threshold: {}", th.name),
+                                x: vec![x0, x1],
+                                y: vec![v, v],
+                            });
+                        }
+                    }
+                }
+                draw(
+                    LineChart {
+                        title: title("compartment pressures"),
+                        x_label: x_label.clone(),
+                        y_label: format!("pressure ({})", display.pressure),
+                        series,
+                        log_y: false,
+                    },
+                    "pressure",
+                )?;
+            }
+            PlotKind::Temperature => {
+                let series = table
+                    .with_suffix(".temperature_K")
+                    .map(|(n, c)| Series {
+                        label: n.to_string(),
+                        x: x.clone(),
+                        y: convert(c, &display.temperature, Dimension::Temperature),
+                    })
+                    .collect();
+                draw(
+                    LineChart {
+                        title: title("compartment temperatures"),
+                        x_label: x_label.clone(),
+                        y_label: format!("temperature ({})", display.temperature),
+                        series,
+                        log_y: false,
+                    },
+                    "temperature",
+                )?;
+            }
+            PlotKind::PartialPressure(sp) => {
+                let suffix = format!(".partial_pressure_{sp}_Pa");
+                let series = table
+                    .with_suffix(&suffix)
+                    .map(|(n, c)| Series {
+                        label: n.to_string(),
+                        x: x.clone(),
+                        y: convert(c, &display.pressure, Dimension::Pressure),
+                    })
+                    .collect();
+                draw(
+                    LineChart {
+                        title: title(&format!("partial pressure of {sp}")),
+                        x_label: x_label.clone(),
+                        y_label: format!("p({sp}) ({})", display.pressure),
+                        series,
+                        log_y: false,
+                    },
+                    &format!("partial_pressure_{sp}"),
+                )?;
+            }
+            PlotKind::Flows => {
+                let flows: Vec<(&str, &[f64])> = table.with_suffix(".mass_flow_kg_per_s").collect();
+                let peak = flows
+                    .iter()
+                    .flat_map(|(_, c)| c.iter())
+                    .fold(0.0f64, |m, v| m.max(v.abs()))
+                    * 86_400.0;
+                let unit = display
+                    .flow
+                    .clone()
+                    .unwrap_or_else(|| auto_flow_unit(peak).to_string());
+                let log = wide_range(&flows);
+                let floor = peak / 86_400.0 * LOG_FLOOR;
+                let series = flows
+                    .iter()
+                    .map(|(n, c)| {
+                        let label = match summary.links.iter().find(|l| l.name == *n) {
+                            Some(l) => format!("{n} ({} → {})", l.from, l.to),
+                            None => n.to_string(),
+                        };
+                        let y = if log {
+                            // Magnitudes; values lost in round-off are left out (not drawn).
+                            let mags: Vec<f64> = c
+                                .iter()
+                                .map(|v| if v.abs() > floor { v.abs() } else { f64::NAN })
+                                .collect();
+                            convert(&mags, &unit, Dimension::MassFlow)
+                        } else {
+                            convert(c, &unit, Dimension::MassFlow)
+                        };
+                        Series {
+                            label,
+                            x: x.clone(),
+                            y,
+                        }
+                    })
+                    .collect();
+                let chart = if log {
+                    LineChart {
+                        title: title(
+                            "size of link mass flows (log scale; directions in summary.json)",
+                        ),
+                        x_label: x_label.clone(),
+                        y_label: format!("|mass flow| ({unit})"),
+                        series,
+                        log_y: true,
+                    }
+                } else {
+                    LineChart {
+                        title: title("link mass flows (positive: from → to)"),
+                        x_label: x_label.clone(),
+                        y_label: format!("mass flow ({unit})"),
+                        series,
+                        log_y: false,
+                    }
+                };
+                draw(chart, "flows")?;
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Redraw the plots of a finished run in `dir` from its `timeseries.csv` and `summary.json`,
+/// with display units overridden where given. Returns the files written.
+pub fn replot(dir: &Path, overrides: &DisplayOverrides) -> Result<Vec<PathBuf>, OutputError> {
+    let spath = dir.join("summary.json");
+    let text = std::fs::read_to_string(&spath).map_err(io("reading", &spath))?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| OutputError::BadSummary {
+        path: spath.clone(),
+        reason: e.to_string(),
+    })?;
+    let table = read_table(&dir.join("timeseries.csv"))?;
+    let mut display = summary.display.clone();
+    if let Some(p) = &overrides.pressure {
+        display.pressure = p.clone();
+    }
+    if let Some(t) = &overrides.time {
+        display.time = t.clone();
+    }
+    if let Some(f) = &overrides.flow {
+        display.flow = Some(f.clone());
+    }
+    if let Some(t) = &overrides.temperature {
+        display.temperature = t.clone();
+    }
+    write_plots(dir, &table, &summary, &display)
+}
+
+/// Display units given on the command line of `plenum plot`.
+#[derive(Debug, Clone, Default)]
+pub struct DisplayOverrides {
+    pub pressure: Option<String>,
+    pub time: Option<String>,
+    pub flow: Option<String>,
+    pub temperature: Option<String>,
+}

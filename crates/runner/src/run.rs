@@ -1,0 +1,453 @@
+//! Running a network: the simulation, the summary built while it runs, and (on request) the
+//! trajectory for the time series.
+//!
+//! [`simulate_run`] is what sweeps call many times: it keeps no trajectory unless asked and
+//! writes nothing. [`run_scenario`](crate::output::run_scenario) adds the files.
+
+use plenum_physics::{
+    simulate, Action, BoundaryKind, Direction, Method, Network, NodeId, Observer, Outcome,
+    Schedule, SimError, Snapshot, System,
+};
+
+use crate::summary::*;
+use crate::validate::{RunConfig, THRESHOLD_PREFIX};
+
+const DAY: f64 = 86_400.0;
+
+/// The state at every output time, with everything derived from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    /// One snapshot per output row (flows computed with the links as they were then).
+    pub rows: Vec<Snapshot>,
+}
+
+/// What [`simulate_run`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub summary: Summary,
+    /// Present when asked for.
+    pub trajectory: Option<Trajectory>,
+}
+
+/// Run `net` as `config` says and summarise it; keep the trajectory only when
+/// `keep_trajectory`. Writes nothing. The summary's scenario name is `name`; its provenance
+/// holds only the plenum version (callers that read a file fill in the rest).
+pub fn simulate_run(
+    net: &Network,
+    config: &RunConfig,
+    name: &str,
+    keep_trajectory: bool,
+) -> Result<RunResult, SimError> {
+    let times = config.output_times();
+    let nc = net.compartments.len();
+    let mut watch = Watch {
+        keep: keep_trajectory,
+        states: Vec::new(),
+        min: vec![(f64::INFINITY, 0.0); nc],
+        max: vec![(f64::NEG_INFINITY, 0.0); nc],
+        first: None,
+        second: None,
+        prev: None,
+        last: None,
+    };
+    let outcome = simulate(net, &config.settings, config.duration_s, &times, &mut watch)?;
+    Ok(finish(net, config, name, watch, outcome))
+}
+
+/// Pressures (Pa) at one output time.
+type Row = (f64, Vec<f64>);
+
+/// Collects what the summary needs while the integrator hands over outputs.
+struct Watch {
+    keep: bool,
+    states: Vec<(f64, Vec<f64>)>,
+    /// (value, time) per compartment.
+    min: Vec<(f64, f64)>,
+    max: Vec<(f64, f64)>,
+    first: Option<Row>,
+    second: Option<Row>,
+    prev: Option<Row>,
+    last: Option<Row>,
+}
+
+impl Observer for Watch {
+    fn observe(&mut self, system: &System<'_>, t: f64, y: &[f64]) {
+        let snap = system.snapshot(t, y);
+        self.record(t, &snap.pressure);
+        if self.keep {
+            self.states.push((t, y.to_vec()));
+        }
+    }
+}
+
+impl Watch {
+    fn record(&mut self, t: f64, p: &[f64]) {
+        for (i, &pi) in p.iter().enumerate() {
+            if pi < self.min[i].0 {
+                self.min[i] = (pi, t);
+            }
+            if pi > self.max[i].0 {
+                self.max[i] = (pi, t);
+            }
+        }
+        if self.first.is_none() {
+            self.first = Some((t, p.to_vec()));
+        } else if self.second.is_none() {
+            self.second = Some((t, p.to_vec()));
+        }
+        self.prev = self.last.take();
+        self.last = Some((t, p.to_vec()));
+    }
+}
+
+/// The network as the fired events left it, segment by segment: `(time, network)` with the
+/// network valid for output times after `time`. Replays the actions of `outcome.events` on
+/// copies of the links and sources, exactly as the integrator applied them.
+fn replay(net: &Network, outcome: &Outcome) -> Vec<(f64, Network)> {
+    let mut segments: Vec<(f64, Network)> = Vec::new();
+    let mut current = net.clone();
+    for fired in &outcome.events {
+        let Some(ev) = net.events.iter().find(|e| e.name == fired.name) else {
+            continue;
+        };
+        let mut changed = false;
+        for a in &ev.actions {
+            changed |= apply(&mut current, a);
+        }
+        if changed {
+            segments.push((fired.time, current.clone()));
+        }
+    }
+    segments
+}
+
+/// Apply an action to a network's links and sources; true when something changed.
+fn apply(net: &mut Network, action: &Action) -> bool {
+    match action {
+        Action::SetParameter {
+            link,
+            parameter,
+            value,
+        } => {
+            let Some(l) = net.links.get_mut(link.0) else {
+                return false;
+            };
+            if *parameter == plenum_physics::Parameter::Opening {
+                l.opening = Schedule::Constant(*value);
+                true
+            } else {
+                l.element.set_parameter(*parameter, *value)
+            }
+        }
+        Action::Open(l) | Action::Close(l) => {
+            let open = matches!(action, Action::Open(_));
+            net.links.get_mut(l.0).is_some_and(|l| {
+                let changed = l.open != open;
+                l.open = open;
+                changed
+            })
+        }
+        Action::StartSource(s) | Action::StopSource(s) => {
+            let active = matches!(action, Action::StartSource(_));
+            net.sources.get_mut(s.0).is_some_and(|s| {
+                let changed = s.active != active;
+                s.active = active;
+                changed
+            })
+        }
+        Action::EndRun | Action::Log => false,
+    }
+}
+
+/// Net mass inflow of each compartment (kg/s) from link flows and active sources.
+fn inflow(net: &Network, snap: &Snapshot, t: f64) -> Vec<f64> {
+    let mut m = vec![0.0; net.compartments.len()];
+    for (l, f) in net.links.iter().zip(&snap.flow) {
+        if let NodeId::Compartment(c) = l.from {
+            m[c.0] -= f;
+        }
+        if let NodeId::Compartment(c) = l.to {
+            m[c.0] += f;
+        }
+    }
+    for s in &net.sources {
+        if s.active {
+            m[s.into.0] += s.rates.iter().sum::<f64>() * s.schedule.value(t);
+        }
+    }
+    m
+}
+
+/// Mass flow into each boundary (kg/s).
+fn into_boundaries(net: &Network, snap: &Snapshot) -> Vec<f64> {
+    let mut m = vec![0.0; net.boundaries.len()];
+    for (l, f) in net.links.iter().zip(&snap.flow) {
+        if let NodeId::Boundary(b) = l.to {
+            m[b.0] += f;
+        }
+        if let NodeId::Boundary(b) = l.from {
+            m[b.0] -= f;
+        }
+    }
+    m
+}
+
+/// Total mass in compartments and ledger (boundaries received, sources' negative
+/// delivery): constant when the books balance.
+fn books(sys: &System<'_>, net: &Network, y: &[f64]) -> f64 {
+    let ns = sys.species();
+    let mut total = 0.0;
+    for i in 0..net.compartments.len() {
+        let off = sys.compartment_offset(i);
+        total += y[off..off + ns].iter().sum::<f64>();
+    }
+    total + y[sys.ledger_offset()..].iter().sum::<f64>()
+}
+
+fn finish(
+    net: &Network,
+    config: &RunConfig,
+    name: &str,
+    watch: Watch,
+    outcome: Outcome,
+) -> RunResult {
+    let segments = replay(net, &outcome);
+    let final_net = segments.last().map_or(net, |s| &s.1);
+    let sys0 = System::new(net);
+    let y0 = sys0.initial_state();
+    let start = sys0.snapshot(0.0, &y0);
+    let sys_end = System::new(final_net);
+    let end = sys_end.snapshot(outcome.end_time, &outcome.final_state);
+    let in_start = inflow(net, &start, 0.0);
+    let in_end = inflow(final_net, &end, outcome.end_time);
+    let b_start = into_boundaries(net, &start);
+    let b_end = into_boundaries(final_net, &end);
+
+    // The last output may precede the end of a run stopped by an event.
+    let mut prev = watch.prev.clone();
+    let mut last = watch.last.clone();
+    if let Some((tl, _)) = &last {
+        if *tl < outcome.end_time * (1.0 - 1e-12) {
+            prev = last.take();
+            last = Some((outcome.end_time, end.pressure.clone()));
+        }
+    }
+    let rate = |a: &Option<Row>, b: &Option<Row>, i: usize| match (a, b) {
+        (Some((ta, pa)), Some((tb, pb))) if tb > ta => (pb[i] - pa[i]) / (tb - ta) * DAY,
+        _ => 0.0,
+    };
+
+    let compartments: Vec<CompartmentSummary> = net
+        .compartments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (mut min, mut tmin) = watch.min[i];
+            let (mut max, mut tmax) = watch.max[i];
+            if end.pressure[i] < min {
+                (min, tmin) = (end.pressure[i], outcome.end_time);
+            }
+            if end.pressure[i] > max {
+                (max, tmax) = (end.pressure[i], outcome.end_time);
+            }
+            CompartmentSummary {
+                name: c.name.clone(),
+                volume_m3: c.volume,
+                initial_pressure: start.pressure[i],
+                final_pressure: end.pressure[i],
+                min_pressure: min,
+                min_pressure_time_s: tmin,
+                max_pressure: max,
+                max_pressure_time_s: tmax,
+                pressure_rate_start: rate(&watch.first, &watch.second, i),
+                pressure_rate_end: rate(&prev, &last, i),
+                initial_mass_kg: start.mass[i],
+                final_mass_kg: end.mass[i],
+                mass_lost_kg: start.mass[i] - end.mass[i],
+                mass_rate_start_kg_per_day: in_start[i] * DAY,
+                mass_rate_end_kg_per_day: in_end[i] * DAY,
+                initial_temperature: start.temperature[i],
+                final_temperature: end.temperature[i],
+            }
+        })
+        .collect();
+    let total_mass_lost_kg = compartments.iter().map(|c| c.mass_lost_kg).sum();
+    let boundaries = net
+        .boundaries
+        .iter()
+        .enumerate()
+        .map(|(i, b)| BoundarySummary {
+            name: b.name.clone(),
+            kind: match b.kind {
+                BoundaryKind::Vacuum => "vacuum".into(),
+                BoundaryKind::Reservoir { .. } => "reservoir".into(),
+            },
+            leak_rate_start_kg_per_day: b_start[i] * DAY,
+            leak_rate_end_kg_per_day: b_end[i] * DAY,
+            received_kg: end.received[i],
+        })
+        .collect();
+    let links = net
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LinkSummary {
+            name: l.name.clone(),
+            from: net.node_name(l.from).to_string(),
+            to: net.node_name(l.to).to_string(),
+            element: l.element.kind().to_string(),
+            flow_start_kg_per_day: start.flow[i] * DAY,
+            flow_end_kg_per_day: end.flow[i] * DAY,
+            open_at_end: final_net.links.get(i).is_some_and(|l| l.open),
+        })
+        .collect();
+    let ns = sys_end.species();
+    let first_source = sys_end.ledger_offset() + ns * net.boundaries.len();
+    let sources = net
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(k, src)| {
+            let at = first_source + k * ns;
+            // The ledger books each source's delivery with a minus sign.
+            let delivered = -outcome
+                .final_state
+                .get(at..at + ns)
+                .map_or(0.0, |m| m.iter().sum::<f64>());
+            SourceSummary {
+                name: src.name.clone(),
+                into: net.compartments[src.into.0].name.clone(),
+                delivered_kg: delivered,
+                active_at_end: final_net.sources.get(k).is_some_and(|s| s.active),
+            }
+        })
+        .collect();
+    let thresholds = config
+        .thresholds
+        .iter()
+        .map(|th| {
+            let ev = th.event_name();
+            let crossings: Vec<f64> = outcome
+                .events
+                .iter()
+                .filter(|e| e.name == ev)
+                .map(|e| e.time)
+                .collect();
+            ThresholdSummary {
+                name: th.label.clone(),
+                quantity: th.quantity.clone(),
+                direction: match th.direction {
+                    Direction::Falling => "falling",
+                    Direction::Rising => "rising",
+                    Direction::Either => "either",
+                }
+                .into(),
+                value: th.value,
+                value_text: th.value_text.clone(),
+                first_crossing_s: crossings.first().copied(),
+                crossings_s: crossings,
+            }
+        })
+        .collect();
+    let reversals = outcome
+        .reversals
+        .iter()
+        .map(|r| {
+            let l = net.links.iter().find(|l| l.name == r.link);
+            let (a, b) = l.map_or(("?", "?"), |l| (net.node_name(l.from), net.node_name(l.to)));
+            ReversalSummary {
+                link: r.link.clone(),
+                time_s: r.time,
+                now_flowing: if r.now_forward {
+                    format!("{a} -> {b}")
+                } else {
+                    format!("{b} -> {a}")
+                },
+                now_forward: r.now_forward,
+            }
+        })
+        .collect();
+    let events = outcome
+        .events
+        .iter()
+        .filter(|e| !e.name.starts_with(THRESHOLD_PREFIX))
+        .map(|e| EventSummary {
+            name: e.name.clone(),
+            time_s: e.time,
+        })
+        .collect();
+    let s = &config.settings;
+    let st = &outcome.stats;
+    let solver = SolverSummary {
+        method: match s.method {
+            Method::Bdf => "BDF".into(),
+            Method::Dopri5 => "Dopri5".into(),
+        },
+        rtol: s.rtol,
+        atol: s.atol_pressure,
+        max_step_s: s.max_step,
+        max_steps: s.max_steps,
+        reversal_deadband_kg_per_s: s.reversal_deadband,
+        steps: st.steps,
+        rejected_steps: st.rejected_steps,
+        rhs_evals: st.rhs_evals,
+        jvp_evals: st.jvp_evals,
+        jacobian_evals: st.jacobian_evals,
+        factorizations: st.factorizations,
+        newton_iterations: st.newton_iterations,
+        restarts: st.restarts,
+    };
+    let balance = (books(&sys_end, net, &outcome.final_state) - books(&sys0, net, &y0)).abs();
+    let status = match &outcome.ended_by {
+        Some(e) => format!("ended by event '{e}'"),
+        None => "completed".into(),
+    };
+    let trajectory = watch.keep.then(|| Trajectory {
+        rows: rows_with_flows(net, &segments, &watch.states),
+    });
+    RunResult {
+        summary: Summary {
+            scenario: name.to_string(),
+            description: None,
+            status,
+            duration_s: config.duration_s,
+            end_time_s: outcome.end_time,
+            ended_by: outcome.ended_by.clone(),
+            compartments,
+            boundaries,
+            links,
+            sources,
+            total_mass_lost_kg,
+            mass_balance_error_kg: balance,
+            thresholds,
+            reversals,
+            events,
+            solver,
+            display: config.display.clone(),
+            plots: config.plots.clone(),
+            provenance: Provenance::current(),
+        },
+        trajectory,
+    }
+}
+
+/// Snapshots of the output states, each taken with the links as they were at its time
+/// (an output at the time of an event shows the state before it).
+fn rows_with_flows(
+    net: &Network,
+    segments: &[(f64, Network)],
+    states: &[(f64, Vec<f64>)],
+) -> Vec<Snapshot> {
+    let mut systems: Vec<(f64, System<'_>)> = Vec::with_capacity(segments.len() + 1);
+    systems.push((f64::NEG_INFINITY, System::new(net)));
+    for (t, n) in segments {
+        systems.push((*t, System::new(n)));
+    }
+    states
+        .iter()
+        .map(|(t, y)| {
+            let k = systems.iter().rposition(|(ts, _)| ts < t).unwrap_or(0);
+            systems[k].1.snapshot(*t, y)
+        })
+        .collect()
+}

@@ -1,0 +1,111 @@
+//! "Did you mean ...?" suggestions for misspelled names and units.
+//!
+//! Used by the unit parser and by scenario validation (unknown compartment, link or species
+//! names). The distance is the optimal-string-alignment variant of Damerau-Levenshtein
+//! (insertions, deletions, substitutions and swaps of two neighbours each cost 1), compared
+//! case-insensitively so that `mmhg` finds `mmHg`.
+
+/// Edit distance between `a` and `b`, counted in Unicode scalar values, ignoring case.
+///
+/// Insertions, deletions, substitutions and transpositions of two adjacent characters each
+/// cost 1 (optimal string alignment distance).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    if a.is_empty() {
+        return b.len();
+    }
+    if b.is_empty() {
+        return a.len();
+    }
+    let width = b.len() + 1;
+    // Three rows of the dynamic-programming table: i-2, i-1, i.
+    let mut prev2 = vec![0usize; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur = vec![0usize; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `input`, if it is close enough to be a plausible misspelling.
+///
+/// "Close enough" means an edit distance (see [`edit_distance`]) of at most one third of the
+/// longer of the two names, and at least 1; so `mmhgg` suggests `mmHg` and `prk_tunel`
+/// suggests `prk_tunnel`, while `kg` suggests nothing among pressure units. A
+/// case-insensitive exact match (distance 0) always wins. Ties go to the candidate listed
+/// first. Returns `None` for an empty input or when nothing is close.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let input = input.trim();
+    if input.is_empty() {
+        return None;
+    }
+    let input_len = input.chars().count();
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == input {
+            // Exact match: nothing to suggest would be odd, but it is the best answer.
+            return Some(candidate);
+        }
+        let distance = edit_distance(input, candidate);
+        let longest = input_len.max(candidate.chars().count());
+        let allowed = (longest / 3).max(1);
+        if distance > allowed {
+            continue;
+        }
+        match best {
+            Some((d, _)) if d <= distance => {}
+            _ => best = Some((distance, candidate)),
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("mmhgg", "mmHg"), 1);
+        assert_eq!(edit_distance("tunnle", "tunnel"), 1); // one swap
+        assert_eq!(edit_distance("µm", "um"), 1);
+    }
+
+    #[test]
+    fn suggestions() {
+        let units = [
+            "Pa", "kPa", "MPa", "bar", "mbar", "atm", "psi", "mmHg", "torr",
+        ];
+        assert_eq!(did_you_mean("mmhgg", units), Some("mmHg"));
+        assert_eq!(did_you_mean("mpa", units), Some("MPa"));
+        assert_eq!(did_you_mean("tor", units), Some("torr"));
+        assert_eq!(did_you_mean("psii", units), Some("psi"));
+        assert_eq!(did_you_mean("kg", units), None);
+        assert_eq!(did_you_mean("", units), None);
+        assert_eq!(did_you_mean("   ", units), None);
+        let names = ["prk_tunnel", "zvezda_pro", "vacuum"];
+        assert_eq!(did_you_mean("prk_tunel", names), Some("prk_tunnel"));
+        assert_eq!(did_you_mean("vaccum", names), Some("vacuum"));
+        assert_eq!(did_you_mean("node_7", names), None);
+        assert_eq!(did_you_mean("x", std::iter::empty()), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! The summary of a run (`summary.json`) and its short human form (stdout).
+//!
+//! Keys carry their unit like the time-series columns do (`final_pressure_Pa`,
+//! `leak_rate_start_kg_per_day`). Rates "start" and "end" are instantaneous at the first and
+//! last instant of the run; pressure rates are finite differences over the first and last
+//! output interval; minima and maxima are taken over the output rows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{self, Dimension};
+use crate::validate::{fmt_time, DisplayUnits, PlotKind};
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub description: Option<String>,
+    /// `completed`, or `ended by event 'NAME'`.
+    pub status: String,
+    pub duration_s: f64,
+    pub end_time_s: f64,
+    pub ended_by: Option<String>,
+    pub compartments: Vec<CompartmentSummary>,
+    pub boundaries: Vec<BoundarySummary>,
+    pub links: Vec<LinkSummary>,
+    pub sources: Vec<SourceSummary>,
+    /// Sum of the compartments' `mass_lost_kg`.
+    pub total_mass_lost_kg: f64,
+    /// |mass now in compartments + mass received by boundaries - mass added by sources -
+    /// initial mass|: zero to round-off when the books balance.
+    pub mass_balance_error_kg: f64,
+    pub thresholds: Vec<ThresholdSummary>,
+    pub reversals: Vec<ReversalSummary>,
+    pub events: Vec<EventSummary>,
+    pub solver: SolverSummary,
+    pub display: DisplayUnits,
+    pub plots: Vec<PlotKind>,
+    pub provenance: Provenance,
+}
+
+/// One compartment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompartmentSummary {
+    pub name: String,
+    pub volume_m3: f64,
+    #[serde(rename = "initial_pressure_Pa")]
+    pub initial_pressure: f64,
+    #[serde(rename = "final_pressure_Pa")]
+    pub final_pressure: f64,
+    #[serde(rename = "min_pressure_Pa")]
+    pub min_pressure: f64,
+    pub min_pressure_time_s: f64,
+    #[serde(rename = "max_pressure_Pa")]
+    pub max_pressure: f64,
+    pub max_pressure_time_s: f64,
+    /// Over the first output interval.
+    #[serde(rename = "pressure_rate_start_Pa_per_day")]
+    pub pressure_rate_start: f64,
+    /// Over the last output interval.
+    #[serde(rename = "pressure_rate_end_Pa_per_day")]
+    pub pressure_rate_end: f64,
+    pub initial_mass_kg: f64,
+    pub final_mass_kg: f64,
+    /// Initial minus final mass (negative when the compartment gained gas).
+    pub mass_lost_kg: f64,
+    /// Net inflow through links and sources at the start (negative: losing gas).
+    pub mass_rate_start_kg_per_day: f64,
+    /// Net inflow at the end.
+    pub mass_rate_end_kg_per_day: f64,
+    #[serde(rename = "initial_temperature_K")]
+    pub initial_temperature: f64,
+    #[serde(rename = "final_temperature_K")]
+    pub final_temperature: f64,
+}
+
+/// One boundary: what it receives (a leak to space is a positive rate into `space`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundarySummary {
+    pub name: String,
+    /// `vacuum` or `reservoir`.
+    pub kind: String,
+    pub leak_rate_start_kg_per_day: f64,
+    pub leak_rate_end_kg_per_day: f64,
+    pub received_kg: f64,
+}
+
+/// One link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSummary {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    /// The flow law, e.g. `Orifice`.
+    pub element: String,
+    /// Signed, positive from -> to.
+    pub flow_start_kg_per_day: f64,
+    pub flow_end_kg_per_day: f64,
+    pub open_at_end: bool,
+}
+
+/// One gas source or sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    pub name: String,
+    pub into: String,
+    /// Net mass added over the run (negative: removed).
+    pub delivered_kg: f64,
+    pub active_at_end: bool,
+}
+
+/// The crossings of one output threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdSummary {
+    pub name: String,
+    pub quantity: String,
+    /// `falling`, `rising` or `either`.
+    pub direction: String,
+    /// SI.
+    pub value: f64,
+    /// As written in the scenario.
+    pub value_text: String,
+    pub first_crossing_s: Option<f64>,
+    pub crossings_s: Vec<f64>,
+}
+
+/// A change of direction of a link's flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReversalSummary {
+    pub link: String,
+    pub time_s: f64,
+    /// The new direction, e.g. `station -> prk`.
+    pub now_flowing: String,
+    /// True when the flow now runs from -> to.
+    pub now_forward: bool,
+}
+
+/// An event that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub name: String,
+    pub time_s: f64,
+}
+
+/// Solver settings and work counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolverSummary {
+    pub method: String,
+    pub rtol: f64,
+    #[serde(rename = "atol_Pa")]
+    pub atol: f64,
+    pub max_step_s: Option<f64>,
+    pub max_steps: usize,
+    pub reversal_deadband_kg_per_s: f64,
+    pub steps: usize,
+    pub rejected_steps: usize,
+    pub rhs_evals: usize,
+    pub jvp_evals: usize,
+    pub jacobian_evals: usize,
+    pub factorizations: usize,
+    pub newton_iterations: usize,
+    pub restarts: usize,
+}
+
+/// Where the results came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub plenum_version: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    /// Random seed (runs are deterministic; sweeps set it).
+    pub seed: Option<u64>,
+}
+
+impl Provenance {
+    /// This build of plenum, for a scenario not read from a file.
+    pub fn current() -> Self {
+        Provenance {
+            plenum_version: env!("CARGO_PKG_VERSION").to_string(),
+            ..Provenance::default()
+        }
+    }
+}
+
+const DAY: f64 = 86_400.0;
+
+fn show(si: f64, unit: &str, dim: Dimension) -> String {
+    units::format_quantity(si, unit, dim).unwrap_or_else(|_| format!("{si} {}", dim.si_unit()))
+}
+
+/// A mass flow in a readable unit.
+pub fn show_flow(kg_per_day: f64, unit: Option<&str>) -> String {
+    let unit = unit.unwrap_or_else(|| auto_flow_unit(kg_per_day.abs()));
+    show(kg_per_day / DAY, unit, Dimension::MassFlow)
+}
+
+/// The flow unit that shows a peak flow (kg/day) with a sensible number.
+pub fn auto_flow_unit(peak_kg_per_day: f64) -> &'static str {
+    if peak_kg_per_day <= 2000.0 {
+        "kg/day"
+    } else if peak_kg_per_day <= 2000.0 * 24.0 {
+        "kg/h"
+    } else {
+        "kg/s"
+    }
+}
+
+impl Summary {
+    /// A few lines for the terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let d = &self.display;
+        let p = |x: f64| show(x, &d.pressure, Dimension::Pressure);
+        let t = |x: f64| show(x, &d.time, Dimension::Time);
+        s.push_str(&format!(
+            "scenario '{}': {} after {} ({} steps, {} rejected, {} Jacobians)\n",
+            self.scenario,
+            self.status,
+            t(self.end_time_s),
+            self.solver.steps,
+            self.solver.rejected_steps,
+            self.solver.jacobian_evals
+        ));
+        let width = self
+            .compartments
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(11);
+        s.push_str(&format!(
+            "  {:width$}  {:>14}  {:>14}  {:>14}  {}\n",
+            "compartment", "start", "end", "rate at end", "minimum"
+        ));
+        // Pressure rates in display pressure per display time unit.
+        let per = units::unit_factor(&d.time, Dimension::Time).map_or(DAY, |f| f.scale);
+        let per_unit = if per == DAY { "day" } else { d.time.as_str() };
+        for c in &self.compartments {
+            let rate = format!(
+                "{}/{per_unit}",
+                show(
+                    c.pressure_rate_end / DAY * per,
+                    &d.pressure,
+                    Dimension::Pressure
+                )
+            );
+            s.push_str(&format!(
+                "  {:width$}  {:>14}  {:>14}  {:>14}  {} at {}\n",
+                c.name,
+                p(c.initial_pressure),
+                p(c.final_pressure),
+                rate,
+                p(c.min_pressure),
+                t(c.min_pressure_time_s)
+            ));
+        }
+        for b in &self.boundaries {
+            s.push_str(&format!(
+                "  into {}: {} at start, {} at end, {} in total\n",
+                b.name,
+                show_flow(b.leak_rate_start_kg_per_day, d.flow.as_deref()),
+                show_flow(b.leak_rate_end_kg_per_day, d.flow.as_deref()),
+                show(b.received_kg, "kg", Dimension::Mass)
+            ));
+        }
+        for src in &self.sources {
+            s.push_str(&format!(
+                "  source {} into {}: {} delivered\n",
+                src.name,
+                src.into,
+                show(src.delivered_kg, "kg", Dimension::Mass)
+            ));
+        }
+        s.push_str(&format!(
+            "  mass lost from the compartments: {}\n",
+            show(self.total_mass_lost_kg, "kg", Dimension::Mass)
+        ));
+        for th in &self.thresholds {
+            match th.first_crossing_s {
+                Some(tc) => s.push_str(&format!(
+                    "  threshold '{}': first crossed at {}{}\n",
+                    th.name,
+                    t(tc),
+                    if th.crossings_s.len() > 1 {
+                        format!(" ({} crossings)", th.crossings_s.len())
+                    } else {
+                        String::new()
+                    }
+                )),
+                None => s.push_str(&format!("  threshold '{}': not crossed\n", th.name)),
+            }
+        }
+        const SHOWN: usize = 4;
+        for r in self.reversals.iter().take(SHOWN) {
+            s.push_str(&format!(
+                "  flow reversal: link '{}' now flows {} from {}\n",
+                r.link,
+                r.now_flowing,
+                t(r.time_s)
+            ));
+        }
+        if self.reversals.len() > SHOWN {
+            s.push_str(&format!(
+                "  ... and {} more flow reversals (see summary.json)\n",
+                self.reversals.len() - SHOWN
+            ));
+        }
+        if !self.events.is_empty() {
+            let list: Vec<String> = self
+                .events
+                .iter()
+                .map(|e| format!("{} at {}", e.name, fmt_time(e.time_s)))
+                .collect();
+            s.push_str(&format!("  events: {}\n", list.join(", ")));
+        }
+        s
+    }
+}

@@ -1,0 +1,253 @@
+//! Sweeps: determinism over thread counts, sharding + merge, resume after interruption, a
+//! failing run recorded, and the P4 reference sweep against its exact solution.
+
+use std::path::{Path, PathBuf};
+
+use plenum_runner::sweep::{load_sweep, merge, run_sweep, SweepOptions};
+
+const BASE: &str = r#"Scenario(
+    name: "two-rooms",
+    duration: "2 day",
+    compartments: [
+        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
+        (name: "tunnel", volume: "7 m3", pressure: "95 kPa", temperature: "22 degC"),
+    ],
+    boundaries: [(name: "space", kind: Vacuum)],
+    links: [
+        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-10)),
+        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
+    ],
+    outputs: (interval: "1 h"),
+)"#;
+
+fn sweep_text(mode: &str, extra_param: &str) -> String {
+    format!(
+        r#"Sweep(
+    base: "base.ron",
+    seed: 7,
+    mode: {mode},
+    parameters: [
+        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
+        (path: "links.seal.element.k", values: Uniform(min: 1e-11, max: 1e-9)),
+        {extra_param}
+    ],
+    metrics: [
+        (name: "tunnel_end", of: Final("tunnel.pressure")),
+        (name: "tunnel_min", of: Min("tunnel.pressure")),
+        (name: "to_space", of: LeakRate(boundary: "space")),
+        (name: "t_90kPa", of: TimeTo(quantity: "tunnel.pressure", below: "90 kPa")),
+        (name: "lost", of: MassLost(None)),
+    ],
+    trajectories: (quantity: "tunnel.pressure", count: 10),
+)"#
+    )
+}
+
+fn setup(dir: &Path, sweep: &str) -> PathBuf {
+    std::fs::write(dir.join("base.ron"), BASE).expect("write base");
+    let p = dir.join("sweep.ron");
+    std::fs::write(&p, sweep).expect("write sweep");
+    p
+}
+
+fn run(
+    dir: &Path,
+    file: &Path,
+    threads: usize,
+    shard: Option<(usize, usize)>,
+    out: &str,
+) -> PathBuf {
+    let sweep = load_sweep(file, false).expect("valid sweep");
+    let opts = SweepOptions {
+        out_dir: dir.join(out),
+        threads: Some(threads),
+        shard,
+        ..SweepOptions::default()
+    };
+    run_sweep(&sweep, &opts).expect("sweep runs").runs_file
+}
+
+#[test]
+fn one_two_and_four_threads_write_identical_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = setup(tmp.path(), &sweep_text("LatinHypercube(120)", ""));
+    let a = std::fs::read(run(tmp.path(), &file, 1, None, "t1")).expect("read");
+    let b = std::fs::read(run(tmp.path(), &file, 2, None, "t2")).expect("read");
+    let c = std::fs::read(run(tmp.path(), &file, 4, None, "t4")).expect("read");
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+    let text = String::from_utf8(a).expect("utf8");
+    assert_eq!(text.lines().count(), 121, "header + 120 runs");
+    assert!(text.lines().skip(1).all(|l| l.contains(",ok,")), "{text}");
+    // Trajectories and plots come with a finished unsharded sweep.
+    for f in [
+        "trajectories.csv",
+        "band.png",
+        "band.svg",
+        "heatmap-tunnel_end.png",
+        "tornado-tunnel_end.png",
+        "histogram-t_90kPa.png",
+    ] {
+        assert!(tmp.path().join("t1").join(f).exists(), "{f} missing");
+    }
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = setup(tmp.path(), &sweep_text("MonteCarlo(50)", ""));
+    let whole = std::fs::read(run(tmp.path(), &file, 2, None, "whole")).expect("read");
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| run(tmp.path(), &file, 1, Some((k, 3)), "shards"))
+        .collect();
+    // Merge in any order.
+    let merged = tmp.path().join("merged.csv");
+    let sweep = load_sweep(&file, false).expect("valid");
+    let n = merge(
+        &[shards[2].clone(), shards[0].clone(), shards[1].clone()],
+        &merged,
+        Some(&sweep),
+    )
+    .expect("merge");
+    assert_eq!(n, 50);
+    assert_eq!(std::fs::read(&merged).expect("read"), whole);
+    // A missing shard is refused.
+    assert!(merge(&shards[..2], &tmp.path().join("bad.csv"), Some(&sweep)).is_err());
+    // A shard twice is refused.
+    let twice = [
+        shards[0].clone(),
+        shards[0].clone(),
+        shards[1].clone(),
+        shards[2].clone(),
+    ];
+    assert!(merge(&twice, &tmp.path().join("bad2.csv"), Some(&sweep)).is_err());
+}
+
+#[test]
+fn an_interrupted_sweep_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = setup(tmp.path(), &sweep_text("LatinHypercube(90)", ""));
+    let whole = std::fs::read(run(tmp.path(), &file, 2, None, "whole")).expect("read");
+    let sweep = load_sweep(&file, false).expect("valid");
+    let out = tmp.path().join("part");
+    let mut opts = SweepOptions {
+        out_dir: out.clone(),
+        threads: Some(2),
+        stop_after: Some(37),
+        ..SweepOptions::default()
+    };
+    run_sweep(&sweep, &opts).expect("first part");
+    // Simulate a kill in the middle of a write: a torn last line.
+    let runs = out.join("runs.csv");
+    let mut text = std::fs::read_to_string(&runs).expect("read");
+    text.push_str("37,1.0e-7,");
+    std::fs::write(&runs, text).expect("tear");
+    opts.stop_after = None;
+    opts.resume = true;
+    let report = run_sweep(&sweep, &opts).expect("resume");
+    assert!(report.done_before > 0 && report.done_before < 90);
+    assert_eq!(report.done_before + report.completed, 90);
+    assert_eq!(std::fs::read(&runs).expect("read"), whole);
+}
+
+#[test]
+fn a_failing_run_is_recorded_and_the_sweep_finishes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A negative tunnel volume makes run 1 of 3 invalid.
+    let text = sweep_text(
+        "Grid",
+        r#"(path: "compartments.tunnel.volume", values: List(["5 m3", -1.0, "9 m3"])),"#,
+    )
+    .replace(
+        r#"LogUniform(min: "0.02 mm2", max: "0.2 mm2")"#,
+        r#"List(["0.08 mm2"])"#,
+    )
+    .replace("Uniform(min: 1e-11, max: 1e-9)", "List([1e-10])");
+    let file = setup(tmp.path(), &text);
+    let sweep = load_sweep(&file, false).expect("valid");
+    let report = run_sweep(
+        &sweep,
+        &SweepOptions {
+            out_dir: tmp.path().join("out"),
+            threads: Some(2),
+            ..SweepOptions::default()
+        },
+    )
+    .expect("sweep finishes");
+    assert_eq!((report.completed, report.failed), (3, 1));
+    let runs = std::fs::read_to_string(report.runs_file).expect("read");
+    let rows: Vec<&str> = runs.lines().collect();
+    assert!(rows[1].contains(",ok,"));
+    assert!(
+        rows[2].contains(",failed,") && rows[2].contains("volume"),
+        "{}",
+        rows[2]
+    );
+    assert!(rows[3].contains(",ok,"));
+}
+
+#[test]
+fn a_larger_volume_drains_more_slowly() {
+    // The recorded metric follows the physics: tau = V/(Cd A Phi sqrt(g R T)), so the day-2
+    // tunnel pressure rises with the tunnel volume.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = sweep_text("Grid", r#"(path: "compartments.tunnel.volume", values: Linear(from: "5 m3", to: "10 m3", count: 6)),"#)
+        .replace(r#"LogUniform(min: "0.02 mm2", max: "0.2 mm2")"#, r#"List(["0.08 mm2"])"#)
+        .replace("Uniform(min: 1e-11, max: 1e-9)", "List([0.0])");
+    let file = setup(tmp.path(), &text);
+    let runs = std::fs::read_to_string(run(tmp.path(), &file, 2, None, "out")).expect("read");
+    let ends: Vec<f64> = runs
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(4)
+                .and_then(|v| v.parse().ok())
+                .expect("tunnel_end")
+        })
+        .collect();
+    assert_eq!(ends.len(), 6);
+    assert!(ends.windows(2).all(|w| w[1] > w[0]), "{ends:?}");
+}
+
+#[test]
+fn p4_sweep_matches_the_exact_day30_pressures() {
+    // shared/peers/PROBLEMS.md P4: 1000 runs of P3 on a 40 x 25 grid. The reference column
+    // is the 40-digit eigen solution; the runs use rtol 1e-8 (p3.ron), and the bound is
+    // 100 x rtol as for P3 itself.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sweep = load_sweep(&root.join("scenarios/validation/p4-sweep.ron"), false).expect("valid");
+    assert_eq!(sweep.len(), 1000);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let report = run_sweep(
+        &sweep,
+        &SweepOptions {
+            out_dir: tmp.path().to_path_buf(),
+            threads: Some(2),
+            ..SweepOptions::default()
+        },
+    )
+    .expect("sweep");
+    assert_eq!(report.failed, 0);
+    let mut ours = csv::Reader::from_path(&report.runs_file).expect("runs");
+    let mut exact =
+        csv::Reader::from_path(root.join("tests/data/peers/P4_sweep.csv")).expect("ref");
+    let mut worst: f64 = 0.0;
+    let mut n = 0;
+    for (a, b) in ours.records().zip(exact.records()) {
+        let (a, b) = (a.expect("row"), b.expect("row"));
+        let num = |r: &csv::StringRecord, i: usize| {
+            r.get(i)
+                .and_then(|s| s.parse::<f64>().ok())
+                .expect("number")
+        };
+        // Same grid point: crack area and seal K (the reference is written to 12 digits).
+        assert!((num(&a, 1) / num(&b, 0) - 1.0).abs() < 1e-10);
+        assert!((num(&a, 2) / num(&b, 1) - 1.0).abs() < 1e-10);
+        worst = worst.max((num(&a, 3) / num(&b, 2) - 1.0).abs());
+        n += 1;
+    }
+    assert_eq!(n, 1000);
+    assert!(worst < 1e-6, "max rel err {worst:e}");
+    assert!(tmp.path().join("heatmap-prk_day30.png").exists());
+}
