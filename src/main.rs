@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod sweep_cmd;
+
 use clap::{Parser, Subcommand};
 use plenum_runner::units::{self, Dimension};
 use plenum_runner::{DisplayOverrides, Loaded};
@@ -27,6 +29,9 @@ Examples:
   plenum run my.ron --out results/today            choose where the results go
   plenum check my.ron                              check a scenario without running it
   plenum plot out/iss-prk-leak --pressure-unit psi redraw the plots in other units
+  plenum sweep scenarios/prk-leak-sweep.ron        run a parameter sweep (see docs/sweeps.md)
+  plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
+  plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
 
 Exit codes: 0 ok, 1 a run failed, 2 bad input or usage.";
 
@@ -89,6 +94,33 @@ Example:
         #[arg(long)]
         temperature_unit: Option<String>,
     },
+    /// Run a parameter sweep: many runs of a base scenario, in parallel, one CSV row each.
+    #[command(after_help = "\
+A sweep file names a base scenario, the parameters to vary (by path, e.g.
+links.prk_crack.element.area) over lists, ranges or distributions, combined as a Grid,
+MonteCarlo(N) or LatinHypercube(N), and the metrics to record. See docs/sweeps.md.
+
+Writes into the output directory (default out/<sweep name>):
+  runs.csv          one row per run in run order: parameters, metrics, status, error;
+                    appended as runs finish (use --resume after an interruption)
+  trajectories.csv  a bounded sample of trajectories, for the band chart
+  band, heatmap-*, histogram-*, tornado-* (.png and .svg)
+The bytes of runs.csv do not depend on --threads or --shard.
+
+Examples:
+  plenum sweep scenarios/prk-leak-sweep.ron
+  plenum sweep scenarios/validation/p4-sweep.ron --threads 2 --out out/p4")]
+    Sweep(sweep_cmd::SweepArgs),
+    /// Join the shard files of a sweep into the runs.csv an unsharded sweep writes.
+    #[command(
+        after_help = "Example:\n  plenum merge scenarios/prk-leak-sweep.ron out/prk-leak-sweep/runs.shard-*-of-4.csv --out out/prk-leak-sweep/runs.csv"
+    )]
+    Merge(sweep_cmd::MergeArgs),
+    /// Draw a sweep's plots from a merged runs.csv.
+    #[command(
+        after_help = "Example:\n  plenum sweep-plot scenarios/prk-leak-sweep.ron out/prk-leak-sweep"
+    )]
+    SweepPlot(sweep_cmd::SweepPlotArgs),
 }
 
 /// A failure and the exit code it maps to.
@@ -103,6 +135,10 @@ fn bad_input(error: anyhow::Error) -> Failure {
 
 fn run_failed(error: anyhow::Error) -> Failure {
     Failure { code: 1, error }
+}
+
+fn into_failure((code, error): sweep_cmd::Failure) -> Failure {
+    Failure { code, error }
 }
 
 fn main() -> ExitCode {
@@ -125,6 +161,9 @@ fn main() -> ExitCode {
                 temperature: temperature_unit,
             },
         ),
+        Command::Sweep(args) => sweep_cmd::run(args).map_err(into_failure),
+        Command::Merge(args) => sweep_cmd::merge(args).map_err(into_failure),
+        Command::SweepPlot(args) => sweep_cmd::plot(args).map_err(into_failure),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

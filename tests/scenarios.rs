@@ -296,12 +296,11 @@ fn parse_and_validate_time() {
     );
 }
 
-/// Physics bug reproduction (reported to the lead): the BDF driver fails with "Stop time is
-/// at the current state time" when a threshold crossing is located within round-off before
-/// a schedule breakpoint (here the heat-load step at 6 h). Passes once fixed.
+/// Regression: the BDF driver failed with "Stop time is at the current state time" when a
+/// threshold crossing was located within round-off before a schedule breakpoint (here the
+/// heat-load step at 6 h); it now steps onto the breakpoint and runs on.
 #[test]
-#[ignore = "physics bug: BDF restart at a breakpoint within round-off"]
-fn issue_physics_stop_time_at_breakpoint() {
+fn issue_2_event_a_hair_before_a_breakpoint_runs_on() {
     let text = std::fs::read_to_string(root().join("scenarios/examples/every-feature.ron"))
         .expect("read")
         .replace(

@@ -211,9 +211,9 @@ fn gamma_constants(gamma: f64) -> (f64, f64) {
 /// Isentropic flow function psi(r) with `mdot = Cd A p_up psi / sqrt(R T_up)`, with its first
 /// and second derivatives in r.
 fn psi(r: f64, g: f64) -> (f64, f64, f64) {
-    let rc = critical_ratio(g);
+    let (rc, phi) = gamma_constants(g);
     if r <= rc {
-        return (g.sqrt() * choke_factor(g), 0.0, 0.0);
+        return (g.sqrt() * phi, 0.0, 0.0);
     }
     let c = 2.0 * g / (g - 1.0);
     let e1 = 2.0 / g;

@@ -214,6 +214,13 @@ struct Driver<'s, 'n> {
     flow_buf: Vec<f64>,
 }
 
+/// What to do at the top of a segment.
+enum Snap {
+    Integrate,
+    Continue,
+    End,
+}
+
 /// A threshold crossing found inside a step.
 struct Hit {
     time: f64,
@@ -560,6 +567,27 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
+    /// A segment end within round-off of the current time (an event located a hair before a
+    /// schedule breakpoint): step onto it without integrating, since no integrator can take
+    /// a step of 1e-12 s, and fire what happens there.
+    fn snap_to_breakpoint(&mut self, seg_end: f64) -> Snap {
+        let eps = 64.0 * f64::EPSILON * seg_end.abs().max(1.0);
+        if seg_end - self.t > eps {
+            return Snap::Integrate;
+        }
+        self.t = seg_end;
+        if self.t >= self.t_end {
+            return Snap::End;
+        }
+        let end = self.fire_time_events();
+        self.after_action();
+        if end {
+            Snap::End
+        } else {
+            Snap::Continue
+        }
+    }
+
     fn next_stop(&self) -> f64 {
         self.breakpoints
             .iter()
@@ -610,6 +638,11 @@ impl<'s, 'n> Driver<'s, 'n> {
         loop {
             // One segment: from self.t to the next breakpoint or the end.
             let seg_end = self.next_stop();
+            match self.snap_to_breakpoint(seg_end) {
+                Snap::Continue => continue,
+                Snap::End => return Ok(()),
+                Snap::Integrate => {}
+            }
             problem.t0 = self.t;
             start.borrow_mut().copy_from_slice(&self.y);
             let mut solver = problem
@@ -736,6 +769,11 @@ impl<'s, 'n> Driver<'s, 'n> {
         loop {
             step_log.borrow_mut().clear();
             let seg_end = self.next_stop();
+            match self.snap_to_breakpoint(seg_end) {
+                Snap::Continue => continue,
+                Snap::End => return Ok(()),
+                Snap::Integrate => {}
+            }
             let z0 =
                 DVector::from_iterator(self.y.len(), self.y.iter().zip(&scale).map(|(y, s)| y / s));
             let rhs = ScaledRhs {

@@ -292,9 +292,18 @@ impl<'n> System<'n> {
         let ns = self.ns;
         let nc = self.net.compartments.len();
         let nn = nc + self.net.boundaries.len();
-        sc.nodes.resize(nn, NodeVals::default());
-        sc.y.resize(nn * ns, 0.0);
-        sc.dy.resize(nn * ns, 0.0);
+        // Boundaries never change: fill them on the first call only.
+        let first = sc.nodes.len() != nn;
+        if first {
+            sc.nodes.resize(nn, NodeVals::default());
+            sc.y.resize(nn * ns, 0.0);
+            sc.dy.resize(nn * ns, 0.0);
+            for (j, b) in self.boundary_vals.iter().enumerate() {
+                sc.nodes[nc + j] = b.clone();
+                sc.y[(nc + j) * ns..(nc + j + 1) * ns]
+                    .copy_from_slice(&self.boundary_y[j * ns..(j + 1) * ns]);
+            }
+        }
         for (i, c) in self.net.compartments.iter().enumerate() {
             let off = self.offsets[i];
             let ms = &y[off..off + ns];
@@ -354,12 +363,6 @@ impl<'n> System<'n> {
                 node.dp = (d_sum_r * temp + sum_r * dt) / c.volume;
                 node.dh = d_cp * temp + cp * dt;
             }
-        }
-        for (j, b) in self.boundary_vals.iter().enumerate() {
-            sc.nodes[nc + j] = b.clone();
-            sc.y[(nc + j) * ns..(nc + j + 1) * ns]
-                .copy_from_slice(&self.boundary_y[j * ns..(j + 1) * ns]);
-            sc.dy[(nc + j) * ns..(nc + j + 1) * ns].fill(0.0);
         }
     }
 

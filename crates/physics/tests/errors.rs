@@ -130,7 +130,12 @@ fn every_fault_of_a_network_is_reported_at_once_naming_its_item() {
                     n: 0.3,
                 },
             ),
-            link("loop", c(2), c(2), FlowElement::Linear { k: constant(1e-8) }),
+            link(
+                "loop",
+                c(2),
+                c(2),
+                FlowElement::Linear { k: constant(1e-8) },
+            ),
             link("bridge", b(0), b(1), orifice(0.6)),
             link("valve", c(1), c(2), orifice(1.2)),
             // Sound items alongside: no errors of their own.
@@ -146,7 +151,12 @@ fn every_fault_of_a_network_is_reported_at_once_naming_its_item() {
     assert_reported(&errors, "link", "stiff", &["n = 0.3", "0.5 <= n <= 1"]);
     assert_reported(&errors, "link", "loop", &["itself"]);
     assert_reported(&errors, "link", "bridge", &["two boundaries"]);
-    assert_reported(&errors, "link", "valve", &["discharge coefficient", "Cd <= 1"]);
+    assert_reported(
+        &errors,
+        "link",
+        "valve",
+        &["discharge coefficient", "Cd <= 1"],
+    );
     assert_eq!(errors.len(), 8, "no other errors: {errors:#?}");
 }
 
@@ -247,7 +257,10 @@ fn a_run_driving_a_species_negative_names_the_compartment_and_the_time() {
                 );
                 let shown = result.as_ref().err().map(ToString::to_string);
                 let shown = shown.unwrap_or_default();
-                assert!(shown.contains("'galley'") && shown.contains("t = "), "{shown}");
+                assert!(
+                    shown.contains("'galley'") && shown.contains("t = "),
+                    "{shown}"
+                );
             }
             other => panic!("{method:?}: expected NonPhysical, got {other:?}"),
         }

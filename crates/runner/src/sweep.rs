@@ -424,7 +424,7 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
                 item: None,
                 message: format!("{}", e.code),
                 expected: Some("a sweep file: Sweep(base: \"scenario.ron\", mode: ..., parameters: [...], metrics: [...])".into()),
-                hint: Some("see the Sweeps section of docs/scenario-format.md".into()),
+                hint: Some("see docs/sweeps.md".into()),
             });
             return Err(d);
         }
@@ -2054,20 +2054,33 @@ fn display(param: &Param, v: f64) -> f64 {
     crate::units::to_display(v, &param.display_unit, param.dim).unwrap_or(v)
 }
 
+/// Display unit and dimension of a metric on plots: pressures and times in the base
+/// scenario's display units, everything else as recorded.
+fn metric_display(sweep: &Sweep, k: usize) -> (String, Option<Dimension>) {
+    let d = &sweep.base.config.display;
+    match sweep.metrics[k].unit {
+        "Pa" => (d.pressure.clone(), Some(Dimension::Pressure)),
+        "s" => (d.time.clone(), Some(Dimension::Time)),
+        "K" => (d.temperature.clone(), Some(Dimension::Temperature)),
+        u => (u.replace("_per_", "/"), None),
+    }
+}
+
 /// Draw a sweep's plots from the finished `runs.csv` (and trajectory files) in `dir`.
 pub fn draw_plots(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
-    let (pcols, mcols) = read_columns(&dir.join("runs.csv"), sweep)?;
+    let (pcols, mut mcols) = read_columns(&dir.join("runs.csv"), sweep)?;
+    for (k, col) in mcols.iter_mut().enumerate() {
+        if let (unit, Some(dim)) = metric_display(sweep, k) {
+            for v in col.iter_mut() {
+                *v = crate::units::to_display(*v, &unit, dim).unwrap_or(*v);
+            }
+        }
+    }
     let mut out = Vec::new();
     let perr = |e: plot::PlotError| SweepError::Plot(e.to_string());
     let metric_idx = |name: &str| sweep.metrics.iter().position(|m| m.name == name);
     let param_idx = |path: &str| sweep.params.iter().position(|p| p.path == path);
-    let mlabel = |k: usize| {
-        format!(
-            "{} [{}]",
-            sweep.metrics[k].name,
-            sweep.metrics[k].unit.replace("_per_", "/")
-        )
-    };
+    let mlabel = |k: usize| format!("{} [{}]", sweep.metrics[k].name, metric_display(sweep, k).0);
     let plabel = |j: usize| {
         format!(
             "{} [{}]",
@@ -2181,9 +2194,11 @@ fn heatmap(
                 if lo >= hi || lo.is_nan() || hi.is_nan() {
                     return vec![lo];
                 }
-                (0..20)
+                // About three samples per cell on average, 4 to 20 cells per axis.
+                let bins = ((col.len() as f64 / 3.0).sqrt() as usize).clamp(4, 20);
+                (0..bins)
                     .map(|b| {
-                        let f = (b as f64 + 0.5) / 20.0;
+                        let f = (b as f64 + 0.5) / bins as f64;
                         if p.log && lo > 0.0 {
                             (lo.ln() + f * (hi.ln() - lo.ln())).exp()
                         } else {

@@ -1,0 +1,173 @@
+//! `plenum sweep`, `merge` and `sweep-plot` through the real binary: refusals of bad sweep
+//! files (snapshotted, exit code 2), thread-count independence, sharding and merging.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plenum() -> Command {
+    let mut c = Command::cargo_bin("plenum").expect("the plenum binary is built");
+    c.current_dir(root());
+    c
+}
+
+#[test]
+fn every_invalid_sweep_is_refused_with_its_snapshotted_message() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/invalid-sweeps"))
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for path in files {
+        let name = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let rel = format!("scenarios/invalid-sweeps/{name}.ron");
+        let out_dir = tmp.path().join(&name);
+        let out = plenum()
+            .args(["sweep", &rel, "--out"])
+            .arg(&out_dir)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{rel}");
+        assert!(!out_dir.exists(), "{rel}: nothing may be written");
+        let stderr = String::from_utf8_lossy(&out.stderr).replace('\\', "/");
+        assert!(!stderr.contains("panicked"), "{rel}: {stderr}");
+        insta::assert_snapshot!(format!("invalid_sweep__{name}"), stderr);
+    }
+}
+
+#[test]
+fn the_cap_gives_way_to_force() {
+    // The too-large sweep loads with --force (its refusal is the snapshot above); check
+    // only that the cap is what refused it, without running 160 000 runs.
+    let sweep = plenum_runner::sweep::load_sweep(
+        &root().join("scenarios/invalid-sweeps/too-large.ron"),
+        true,
+    )
+    .expect("loads with force");
+    assert_eq!(sweep.len(), 160_000);
+}
+
+const SWEEP: &str = r#"Sweep(
+    base: "base.ron",
+    seed: 3,
+    mode: MonteCarlo(24),
+    parameters: [
+        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
+        (path: "compartments.tunnel.volume", values: Triangular(min: "5 m3", mode: "7 m3", max: "10 m3")),
+    ],
+    metrics: [
+        (name: "tunnel_end", of: Final("tunnel.pressure")),
+        (name: "seal_direction", of: FlowDirection("seal")),
+        (name: "first_reversal", of: FirstReversal("seal")),
+    ],
+)"#;
+
+const BASE: &str = r#"Scenario(
+    name: "base",
+    duration: "3 day",
+    compartments: [
+        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
+        (name: "tunnel", volume: "7 m3", pressure: "103 kPa", temperature: "22 degC"),
+    ],
+    boundaries: [(name: "space", kind: Vacuum)],
+    links: [
+        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-9)),
+        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
+    ],
+)"#;
+
+#[test]
+fn sweep_shard_and_merge_through_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    let file = tmp.path().join("s.ron");
+    std::fs::write(&file, SWEEP).expect("sweep");
+    let run = |args: &[&str], out: &str| {
+        plenum()
+            .arg("sweep")
+            .arg(&file)
+            .args(args)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .arg("--quiet")
+            .assert()
+            .success();
+    };
+    run(&["--threads", "1"], "one");
+    run(&["--threads", "2"], "two");
+    let one = std::fs::read(tmp.path().join("one/runs.csv")).expect("runs");
+    assert_eq!(
+        one,
+        std::fs::read(tmp.path().join("two/runs.csv")).expect("runs")
+    );
+    // The tunnel starts above the cabin: the seal flows tunnel -> cabin at first, then the
+    // crack drains the tunnel below the cabin and the seal reverses in every run.
+    let text = String::from_utf8(one.clone()).expect("utf8");
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[4], "1e0", "seal ends flowing cabin -> tunnel: {line}");
+        assert!(
+            f[5].parse::<f64>().is_ok_and(|t| t > 0.0),
+            "a reversal time: {line}"
+        );
+    }
+    for k in 1..=2 {
+        run(&["--shard", &format!("{k}/2")], "shards");
+    }
+    let merged = tmp.path().join("merged.csv");
+    plenum()
+        .arg("merge")
+        .arg(&file)
+        .arg(tmp.path().join("shards/runs.shard-2-of-2.csv"))
+        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&merged).expect("merged"), one);
+    // A merge that misses a shard is refused.
+    plenum()
+        .arg("merge")
+        .arg(&file)
+        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
+        .arg("--out")
+        .arg(tmp.path().join("bad.csv"))
+        .assert()
+        .code(2);
+    // Plots from a merged file.
+    std::fs::copy(&merged, tmp.path().join("shards/runs.csv")).expect("copy");
+    plenum()
+        .arg("sweep-plot")
+        .arg(&file)
+        .arg(tmp.path().join("shards"))
+        .assert()
+        .success();
+    assert!(tmp.path().join("shards/tornado-tunnel_end.png").exists());
+}
+
+#[test]
+fn bad_shard_and_thread_options_are_usage_errors() {
+    for args in [
+        vec!["--shard", "0/3"],
+        vec!["--shard", "4/3"],
+        vec!["--shard", "x"],
+        vec!["--threads", "0"],
+    ] {
+        plenum()
+            .args(["sweep", "scenarios/prk-leak-sweep.ron"])
+            .args(&args)
+            .assert()
+            .code(2);
+    }
+}
