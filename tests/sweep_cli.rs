@@ -171,3 +171,59 @@ fn bad_shard_and_thread_options_are_usage_errors() {
             .code(2);
     }
 }
+
+#[test]
+fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    let file = tmp.path().join("s.ron");
+    // Enough runs that the process is still going when it is killed.
+    std::fs::write(&file, SWEEP.replace("MonteCarlo(24)", "MonteCarlo(1500)")).expect("sweep");
+    let whole = tmp.path().join("whole");
+    plenum()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--quiet", "--threads", "2", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    let part = tmp.path().join("part");
+    let bin = assert_cmd::cargo::cargo_bin("plenum");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(root())
+        .arg("sweep")
+        .arg(&file)
+        .args(["--quiet", "--threads", "2", "--out"])
+        .arg(&part)
+        .spawn()
+        .expect("spawn");
+    // Kill it once some rows (more than the header) are on disk, before it finishes.
+    let runs = part.join("runs.csv");
+    let started = std::time::Instant::now();
+    loop {
+        let rows = std::fs::read_to_string(&runs).map_or(0, |t| t.lines().count());
+        if rows > 1 || started.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let done = std::fs::read_to_string(&runs)
+        .expect("partial runs")
+        .lines()
+        .count()
+        - 1;
+    plenum()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--quiet", "--threads", "2", "--resume", "--out"])
+        .arg(&part)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&runs).expect("resumed"),
+        std::fs::read(whole.join("runs.csv")).expect("whole"),
+        "resumed after {done} of 1500 runs"
+    );
+}

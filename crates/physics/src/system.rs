@@ -43,6 +43,17 @@ impl Default for GasState {
     }
 }
 
+/// Where a link's ends live in the node table and the state vector.
+#[derive(Debug, Clone, Copy)]
+struct LinkEnds {
+    ia: usize,
+    ib: usize,
+    sa: usize,
+    sb: usize,
+    ea: Option<usize>,
+    eb: Option<usize>,
+}
+
 /// Run-time switches that events change.
 #[derive(Debug, Clone)]
 pub(crate) struct Switches {
@@ -77,6 +88,11 @@ pub struct System<'n> {
     /// Fixed node values of the boundaries (mass fractions in `boundary_y`).
     boundary_vals: Vec<NodeVals>,
     boundary_y: Vec<f64>,
+    /// Per link: node indices, state slots and energy slots of both ends, resolved once.
+    ends: Vec<LinkEnds>,
+    /// Per compartment: 1 / volume, and the temperature when it is a constant.
+    inv_volume: Vec<f64>,
+    fixed_temperature: Vec<Option<f64>>,
     pub(crate) switches: RefCell<Switches>,
     scratch: RefCell<Scratch>,
     pub(crate) rhs_evals: Cell<usize>,
@@ -136,7 +152,45 @@ impl<'n> System<'n> {
                 }
             }
         }
+        let node_index = |n: NodeId| match n {
+            NodeId::Compartment(c) => c.0,
+            NodeId::Boundary(b) => net.compartments.len() + b.0,
+        };
+        let node_slot = |n: NodeId| match n {
+            NodeId::Compartment(c) => offsets[c.0],
+            NodeId::Boundary(b) => ledger + b.0 * ns,
+        };
+        let node_energy = |n: NodeId| match n {
+            NodeId::Compartment(c) => energy[c.0],
+            NodeId::Boundary(_) => None,
+        };
+        let ends = net
+            .links
+            .iter()
+            .map(|l| LinkEnds {
+                ia: node_index(l.from),
+                ib: node_index(l.to),
+                sa: node_slot(l.from),
+                sb: node_slot(l.to),
+                ea: node_energy(l.from),
+                eb: node_energy(l.to),
+            })
+            .collect();
+        let inv_volume = net.compartments.iter().map(|c| 1.0 / c.volume).collect();
+        let fixed_temperature = net
+            .compartments
+            .iter()
+            .map(|c| match &c.thermal {
+                Thermal::Isothermal {
+                    temperature: Schedule::Constant(t),
+                } => Some(*t),
+                _ => None,
+            })
+            .collect();
         System {
+            ends,
+            inv_volume,
+            fixed_temperature,
             net,
             ns,
             offsets,
@@ -306,6 +360,25 @@ impl<'n> System<'n> {
         }
         for (i, c) in self.net.compartments.iter().enumerate() {
             let off = self.offsets[i];
+            if ns == 1 && v.is_none() {
+                if let Some(temp) = self.fixed_temperature[i] {
+                    // One species at a fixed temperature (the reference problems, and any
+                    // perfect-gas model): the mixture is the species itself.
+                    let m = y[off];
+                    let node = &mut sc.nodes[i];
+                    node.gas = GasState {
+                        p: m * self.species_r[0] * temp * self.inv_volume[i],
+                        t: temp,
+                        r: self.species_r[0],
+                        gamma: self.species_cp[0] / self.species_cv[0],
+                    };
+                    node.m = m;
+                    node.cp = self.species_cp[0];
+                    node.h = self.species_cp[0] * temp;
+                    sc.y[i] = if m > 0.0 { 1.0 } else { 0.0 };
+                    continue;
+                }
+            }
             let ms = &y[off..off + ns];
             let m: f64 = ms.iter().sum();
             let inv_m = if m > 0.0 { 1.0 / m } else { 0.0 };
@@ -318,12 +391,13 @@ impl<'n> System<'n> {
                 sum_cp += ms[s] * self.species_cp[s];
                 sc.y[i * ns + s] = ms[s] * inv_m;
             }
-            let temp = match (&c.thermal, self.energy[i]) {
-                (_, Some(e)) if sum_cv > 0.0 => y[e] / sum_cv,
-                (Thermal::Isothermal { temperature }, _) => temperature.value(t),
+            let temp = match (self.fixed_temperature[i], &c.thermal, self.energy[i]) {
+                (Some(temp), _, _) => temp,
+                (_, _, Some(e)) if sum_cv > 0.0 => y[e] / sum_cv,
+                (_, Thermal::Isothermal { temperature }, _) => temperature.value(t),
                 _ => c.temperature,
             };
-            let p = sum_r * temp / c.volume;
+            let p = sum_r * temp * self.inv_volume[i];
             let (r, cp, cv) = if m > 0.0 {
                 (sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m)
             } else {
@@ -373,21 +447,6 @@ impl<'n> System<'n> {
         }
     }
 
-    /// State index of the first species slot of a node (compartment mass or boundary ledger).
-    fn node_slot(&self, n: NodeId) -> usize {
-        match n {
-            NodeId::Compartment(c) => self.offsets[c.0],
-            NodeId::Boundary(b) => self.ledger + b.0 * self.ns,
-        }
-    }
-
-    fn node_energy(&self, n: NodeId) -> Option<usize> {
-        match n {
-            NodeId::Compartment(c) => self.energy[c.0],
-            NodeId::Boundary(_) => None,
-        }
-    }
-
     /// Flow of one link at the current node values, with opening and open/closed applied.
     fn link_flow(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> Flow {
         if !link.open {
@@ -434,16 +493,20 @@ impl<'n> System<'n> {
         let sc = &mut *sc;
         self.fill_nodes(t, y, v, sc);
         let sw = self.switches.borrow();
-        for link in &sw.links {
+        for (link, ends) in sw.links.iter().zip(&self.ends) {
             let f = self.link_flow(t, link, &sc.nodes);
             if f.mdot == 0.0 && f.d_pa == 0.0 && f.d_pb == 0.0 {
                 continue;
             }
-            let ia = self.node_index(link.from);
-            let ib = self.node_index(link.to);
+            let LinkEnds {
+                ia,
+                ib,
+                sa,
+                sb,
+                ea,
+                eb,
+            } = *ends;
             let up = if f.mdot >= 0.0 { ia } else { ib };
-            let sa = self.node_slot(link.from);
-            let sb = self.node_slot(link.to);
             let (mdot, h_up) = (f.mdot, sc.nodes[up].h);
             match v {
                 None => {
@@ -453,10 +516,10 @@ impl<'n> System<'n> {
                         out[sb + s] += fs;
                     }
                     let hflux = mdot * h_up;
-                    if let Some(e) = self.node_energy(link.from) {
+                    if let Some(e) = ea {
                         out[e] -= hflux;
                     }
-                    if let Some(e) = self.node_energy(link.to) {
+                    if let Some(e) = eb {
                         out[e] += hflux;
                     }
                 }
@@ -470,10 +533,10 @@ impl<'n> System<'n> {
                         out[sb + s] += dfs;
                     }
                     let dh = dmdot * h_up + mdot * sc.nodes[up].dh;
-                    if let Some(e) = self.node_energy(link.from) {
+                    if let Some(e) = ea {
                         out[e] -= dh;
                     }
-                    if let Some(e) = self.node_energy(link.to) {
+                    if let Some(e) = eb {
                         out[e] += dh;
                     }
                 }
