@@ -398,11 +398,13 @@ impl<'s, 'n> Driver<'s, 'n> {
             let s = self.sign_of(m_new);
             let confirmed_reversal = s != 0 && self.flows[l].sign != 0 && s != self.flows[l].sign;
             if m_old * m_new < 0.0 {
-                // The zero lies in this step. Root-find it only when the new direction is
-                // confirmed here (the common case of a real reversal); round-off chatter
-                // inside the deadband gets a secant estimate, which is used only if the
-                // flow later leaves the deadband without crossing zero again.
-                let tz = if confirmed_reversal {
+                // The zero lies in this step. Root-find it when either side is beyond the
+                // deadband (a real crossing); round-off chatter inside the deadband gets a
+                // secant estimate, used only if the flow later leaves the deadband without
+                // crossing zero again.
+                let real = confirmed_reversal
+                    || m_old.abs().max(m_new.abs()) > self.settings.reversal_deadband;
+                let tz = if real {
                     let link = crate::model::LinkId(l);
                     self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
                         d.sys.quantity(crate::model::Quantity::MassFlow(link), t, y)
