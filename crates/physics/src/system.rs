@@ -199,7 +199,10 @@ impl<'n> System<'n> {
                 sb: node_slot(l.to),
                 ea: node_energy(l.from),
                 eb: node_energy(l.to),
-                blend: !matches!(l.element, crate::element::FlowElement::Fan { .. })
+                // With one species and no energy balance at either end there is nothing
+                // to blend: both ends carry the same gas.
+                blend: (ns > 1 || node_energy(l.from).is_some() || node_energy(l.to).is_some())
+                    && !matches!(l.element, crate::element::FlowElement::Fan { .. })
                     && ![l.from, l.to].iter().any(|n| {
                         matches!(n, NodeId::Boundary(b)
                             if matches!(net.boundaries[b.0].kind, BoundaryKind::Vacuum))
