@@ -52,31 +52,6 @@ struct LinkEnds {
     sb: usize,
     ea: Option<usize>,
     eb: Option<usize>,
-    /// Blend the carried composition and enthalpy across |dp| < dp_t (see `upstream_weight`):
-    /// every pressure-driven link between two gas-holding nodes (not a fan, not a vacuum).
-    blend: bool,
-}
-
-/// Weight of end `a` in the composition and enthalpy a link carries, and its derivative in
-/// dp = p_a - p_b. Outside the regularisation band the flow carries the upstream node's gas
-/// (weight 1 or 0); inside it (|dp| < dp_t, at most 10 Pa) the weight follows the C1 step
-/// (1 + (3x - x^3)/2)/2, x = dp/dp_t, so that what a near-equilibrium link carries does not
-/// jump when dp changes sign, which would stall an implicit solver between unlike gases.
-/// Mass is conserved exactly either way: one end loses what the other gains.
-fn upstream_weight(pa: f64, pb: f64) -> (f64, f64) {
-    let dp = pa - pb;
-    let dp_t = crate::element::transition_dp(pa.max(pb));
-    if dp >= dp_t {
-        (1.0, 0.0)
-    } else if dp <= -dp_t {
-        (0.0, 0.0)
-    } else {
-        let x = dp / dp_t;
-        (
-            0.5 + 0.75 * x - 0.25 * x * x * x,
-            (0.75 - 0.75 * x * x) / dp_t,
-        )
-    }
 }
 
 /// Run-time switches that events change.
@@ -199,14 +174,6 @@ impl<'n> System<'n> {
                 sb: node_slot(l.to),
                 ea: node_energy(l.from),
                 eb: node_energy(l.to),
-                // With one species and no energy balance at either end there is nothing
-                // to blend: both ends carry the same gas.
-                blend: (ns > 1 || node_energy(l.from).is_some() || node_energy(l.to).is_some())
-                    && !matches!(l.element, crate::element::FlowElement::Fan { .. })
-                    && ![l.from, l.to].iter().any(|n| {
-                        matches!(n, NodeId::Boundary(b)
-                            if matches!(net.boundaries[b.0].kind, BoundaryKind::Vacuum))
-                    }),
             })
             .collect();
         let inv_volume = net.compartments.iter().map(|c| 1.0 / c.volume).collect();
@@ -538,23 +505,13 @@ impl<'n> System<'n> {
                 sb,
                 ea,
                 eb,
-                blend,
             } = *ends;
-            let (w, dw_ddp) = if blend {
-                upstream_weight(sc.nodes[ia].gas.p, sc.nodes[ib].gas.p)
-            } else if f.mdot >= 0.0 {
-                (1.0, 0.0)
-            } else {
-                (0.0, 0.0)
-            };
-            let mdot = f.mdot;
-            let (ha, hb) = (sc.nodes[ia].h, sc.nodes[ib].h);
-            let h_up = w * ha + (1.0 - w) * hb;
+            let up = if f.mdot >= 0.0 { ia } else { ib };
+            let (mdot, h_up) = (f.mdot, sc.nodes[up].h);
             match v {
                 None => {
                     for s in 0..ns {
-                        let y_up = w * sc.y[ia * ns + s] + (1.0 - w) * sc.y[ib * ns + s];
-                        let fs = mdot * y_up;
+                        let fs = mdot * sc.y[up * ns + s];
                         out[sa + s] -= fs;
                         out[sb + s] += fs;
                     }
@@ -570,19 +527,12 @@ impl<'n> System<'n> {
                     let na = &sc.nodes[ia];
                     let nb = &sc.nodes[ib];
                     let dmdot = f.d_pa * na.dp + f.d_pb * nb.dp + f.d_ta * na.dt + f.d_tb * nb.dt;
-                    let dw = dw_ddp * (na.dp - nb.dp);
                     for s in 0..ns {
-                        let (ya, yb) = (sc.y[ia * ns + s], sc.y[ib * ns + s]);
-                        let y_up = w * ya + (1.0 - w) * yb;
-                        let dy_up = w * sc.dy[ia * ns + s]
-                            + (1.0 - w) * sc.dy[ib * ns + s]
-                            + dw * (ya - yb);
-                        let dfs = dmdot * y_up + mdot * dy_up;
+                        let dfs = dmdot * sc.y[up * ns + s] + mdot * sc.dy[up * ns + s];
                         out[sa + s] -= dfs;
                         out[sb + s] += dfs;
                     }
-                    let dh_up = w * na.dh + (1.0 - w) * nb.dh + dw * (ha - hb);
-                    let dh = dmdot * h_up + mdot * dh_up;
+                    let dh = dmdot * h_up + mdot * sc.nodes[up].dh;
                     if let Some(e) = ea {
                         out[e] -= dh;
                     }

@@ -472,31 +472,17 @@ fn two_volumes_through_a_linear_link_equalise_exponentially() {
             (mean - mean0).abs() <= 1e-12 * mean0,
             "mean {mean} vs {mean0}"
         );
-        // While dp >= dp_t the link carries pure cabin air: the cabin keeps its composition
-        // and the lock's O2 is the O2 of the dry air it received, x_O2 (p_lock - 60 kPa).
-        // Inside the regularisation band (|dp| < dp_t = 10 Pa) the carried gas is blended
-        // with the lock's (element docs), so at most the gas moved across the last dp_t
-        // mixes: |dx_cabin| <= x_O2 (dp_t V2 / (R T)) / m_cabin, and the lock's pO2 is off
-        // by at most x_O2 dp_t.
+        // The cabin keeps its composition (nothing flows into it); the lock's O2 is the O2
+        // of the dry air it received: x_O2 (p_lock - 60 kPa).
         let x_cabin = s.partial_pressure[o2] / p1;
+        worst_x = worst_x.max((x_cabin - 0.2095).abs());
+        assert!((x_cabin - 0.2095).abs() < 1e-12, "cabin x_O2 {x_cabin}");
         let po2_lock = s.partial_pressure[s.species + o2];
         let expected = 0.2095 * (p2 - 60_000.0);
-        let dp_t = plenum_physics::element::transition_dp(p1.max(p2));
-        if p1 - p2 >= dp_t {
-            worst_x = worst_x.max((x_cabin - 0.2095).abs());
-            assert!((x_cabin - 0.2095).abs() < 1e-12, "cabin x_O2 {x_cabin}");
-            assert!(
-                (po2_lock - expected).abs() <= 1e-10 * P_ATM,
-                "lock pO2 {po2_lock} vs {expected}"
-            );
-        } else {
-            let bound = 0.2095 * (dp_t * v2) / (p1 * v1);
-            assert!((x_cabin - 0.2095).abs() <= bound, "cabin x_O2 {x_cabin}");
-            assert!(
-                (po2_lock - expected).abs() <= 0.2095 * dp_t + 1e-10 * P_ATM,
-                "lock pO2 {po2_lock} vs {expected}"
-            );
-        }
+        assert!(
+            (po2_lock - expected).abs() <= 1e-10 * P_ATM,
+            "lock pO2 {po2_lock} vs {expected}"
+        );
     }
     eprintln!(
         "two volumes: dp error {worst_dp:.3} of the allowance, mean drift {worst_mean:e}, \
