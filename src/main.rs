@@ -346,6 +346,12 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
                 .context(format!("redrawing the plots in {}", dir.display())),
         }
     })?;
+    if cancel.is_set() {
+        return Err(interrupted(
+            &cancel,
+            format!("after the plots were redrawn; {} holds them", dir.display()),
+        ));
+    }
     for f in files {
         println!("wrote {}", f.display());
     }

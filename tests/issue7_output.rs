@@ -503,3 +503,55 @@ fn issue7_merge_refuses_shards_of_different_sweeps_and_torn_rows() {
     let out = merge(&da.join("runs.shard-2-of-2.csv"), "good.csv");
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
+
+#[test]
+fn issue7_the_fallback_swap_without_rename_exchange_is_restored_after_a_kill() {
+    let (tmp, file) = setup();
+    let out_dir = tmp.path().join("out");
+    let run_fallback = |f: &Path| {
+        plenum()
+            .env("PLENUM_TEST_NO_EXCHANGE", "1")
+            .arg("run")
+            .arg(f)
+            .arg("--out")
+            .arg(&out_dir)
+            .arg("--quiet")
+            .output()
+            .expect("runs")
+    };
+    for _ in 0..2 {
+        let o = run_fallback(&file);
+        assert!(o.status.success(), "{}", stderr_of(&o));
+    }
+    assert_manifest_matches(&out_dir);
+    let hidden = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
+    // A kill between the two renames of the fallback: the old results sit aside and the
+    // results directory is missing.
+    let before = snapshot(&out_dir);
+    let aside = tmp
+        .path()
+        .join(format!(".out.plenum-old-{}-7a", dead_pid()));
+    std::fs::rename(&out_dir, &aside).expect("aside");
+    // The next command puts them back, even a run that then fails.
+    let failing = tmp.path().join("failing.ron");
+    std::fs::write(
+        &failing,
+        SCENARIO.replace(
+            "links: [",
+            "solver: (method: Bdf, max_steps: 3),\n    links: [",
+        ),
+    )
+    .expect("w");
+    let o = run_fallback(&failing);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
+    assert_eq!(snapshot(&out_dir), before, "the old results are back");
+    assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
+}

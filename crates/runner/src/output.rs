@@ -140,7 +140,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 /// holds only files the manifest of an earlier Plenum output records, unchanged. Nothing
 /// else is ever replaced (see [`crate::safety`]).
 pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
-    safety::inspect_dir(out_dir)?;
+    safety::prepare(out_dir)?;
     Ok(())
 }
 

@@ -447,6 +447,16 @@ fn split(path: &Path) -> Result<(PathBuf, String), SafetyError> {
     Ok((parent, name))
 }
 
+/// Check that the results directory `out` may be replaced, after cleaning up beside it: stale
+/// temporaries of dead Plenum processes are removed, and a results directory that a swap
+/// without rename-exchange had moved aside when it was killed is put back first. Returns
+/// what [`inspect_dir`] returns.
+pub fn prepare(out: &Path) -> Result<Option<Owned>, SafetyError> {
+    let (parent, base) = split(out)?;
+    clean_stale(&parent)?;
+    inspect_dir(&parent.join(base))
+}
+
 /// Check that `dir` may receive Plenum's output, after removing stale temporaries in it:
 /// `Ok(None)` when it does not exist, `Ok(Some(_))` when it is empty or holds only files
 /// its manifests record, unchanged; a refusal naming what is in the way otherwise.
@@ -534,8 +544,7 @@ impl Staging {
     pub fn begin(out: &Path, kind: &str) -> Result<Staging, SafetyError> {
         let (parent, base) = split(out)?;
         std::fs::create_dir_all(&parent).map_err(io("creating", &parent))?;
-        clean_stale(&parent)?;
-        inspect_dir(&parent.join(&base))?;
+        prepare(out)?;
         let tmp = parent.join(temp_name(&base, TMP_TAG));
         std::fs::create_dir(&tmp).map_err(io("creating", &tmp))?;
         let staging = Staging {
