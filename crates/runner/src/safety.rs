@@ -485,8 +485,9 @@ pub fn inspect_dir(dir: &Path) -> Result<Option<Owned>, SafetyError> {
     }
     let mut foreign = Vec::new();
     for n in &names {
-        if is_manifest_name(n) || temp_owner(n).is_some() {
-            // A manifest, or the temporary of a Plenum process still running.
+        if is_manifest_name(n) || temp_owner(n).is_some_and(|(_, _, pid)| process_alive(pid)) {
+            // A manifest, or the temporary of a Plenum process still running. (A dead
+            // process's temporary that `clean_stale` could not prove is Plenum's is foreign.)
             continue;
         }
         let path = dir.join(n);
@@ -844,6 +845,31 @@ mod tests {
         assert!(temp_owner("notes.md").is_none());
         assert!(temp_owner(".x.plenum-tmp-12-").is_none());
         assert!(temp_owner(".x.plenum-tmp-ab-12").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn issue7_a_dead_temporary_that_is_not_provably_plenums_is_foreign_and_kept(
+    ) -> Result<(), SafetyError> {
+        let tmp = tempfile::tempdir().map_err(io("creating", Path::new("tempdir")))?;
+        let dir = tmp.path().join("out");
+        std::fs::create_dir(&dir).map_err(io("creating", &dir))?;
+        write_manifest(&dir, MANIFEST, &Manifest::new("run", None))?;
+        // No process has this id (Linux caps ids at 2^22).
+        let odd = dir.join(".x.plenum-tmp-999999999-ab");
+        std::fs::create_dir(&odd).map_err(io("creating", &odd))?;
+        write_new(&odd.join("thesis.tex"), b"mine")?;
+        assert!(matches!(
+            inspect_dir(&dir),
+            Err(SafetyError::Foreign { .. })
+        ));
+        assert!(odd.join("thesis.tex").is_file());
+        // With the marker it is provably a dead run's temporary: removed, then accepted.
+        std::fs::remove_file(odd.join("thesis.tex")).map_err(io("removing", &odd))?;
+        write_new(&odd.join(MARKER), b"marker")?;
+        assert!(inspect_dir(&dir)?.is_some());
+        assert!(!odd.exists());
+        Ok(())
     }
 
     #[test]
