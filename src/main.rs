@@ -1,11 +1,13 @@
 //! `plenum`: run spacecraft atmosphere scenarios and plot the results.
 //!
 //! Exit codes: 0 ok; 1 a run failed (the solver gave up, results could not be written);
-//! 2 bad input or usage (a scenario with errors, a missing file, a bad option).
+//! 2 bad input or usage (a scenario with errors, a missing file, a bad option, an output
+//! path holding files Plenum did not write); 130 interrupted by Ctrl-C (143 by SIGTERM).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod signals;
 mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
@@ -33,7 +35,7 @@ Examples:
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
 
-Exit codes: 0 ok, 1 a run failed, 2 bad input or usage.";
+Exit codes: 0 ok, 1 a run failed, 2 bad input or usage, 130 interrupted (Ctrl-C).";
 
 #[derive(Debug, Parser)]
 #[command(name = "plenum", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
@@ -54,7 +56,10 @@ Writes into the output directory (default out/<scenario name>):
                    solver statistics, and provenance (plenum version, scenario SHA-256)
   pressure.png/svg, flows.png/svg (and any other plots the scenario asks for)
   scenario.ron     a copy of the scenario that produced them
-The directory is replaced as a whole when the run succeeds; a failed run leaves it as it was.
+  .plenum-manifest.json  the files plenum wrote there, with their SHA-256
+The directory is replaced as a whole when the run succeeds; a failed, interrupted (Ctrl-C,
+exit 130) or killed run leaves it as it was. An existing directory is replaced only if it
+is empty or holds nothing but the files its manifest lists; anything else is refused.
 
 Example:
   plenum run scenarios/prk-outward-to-inward.ron --out out/leak-shift")]
@@ -167,13 +172,24 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.error);
-            for cause in f.error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::from(f.code)
-        }
+        Err(f) => ExitCode::from(report(&f)),
+    }
+}
+
+/// Print a failure; returns its exit code.
+fn report(f: &Failure) -> u8 {
+    eprintln!("error: {}", f.error);
+    for cause in f.error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    f.code
+}
+
+/// An interruption by Ctrl-C (or SIGTERM), saying what state the output is in.
+fn interrupted(cancel: &plenum_runner::Cancel, what: String) -> Failure {
+    Failure {
+        code: signals::exit_code(cancel),
+        error: anyhow::anyhow!("interrupted: {what}"),
     }
 }
 
@@ -194,21 +210,60 @@ fn load(file: &Path) -> Result<Loaded, Failure> {
 }
 
 fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+    let cancel = signals::install();
     let loaded = load(file)?;
     let out_dir = out.map_or_else(|| Path::new("out").join(&loaded.name), Path::to_path_buf);
-    plenum_runner::check_out_dir(&out_dir).map_err(|e| {
-        bad_input(anyhow::anyhow!(
-            "{e}\n  hint: choose another directory with --out, or remove this one"
-        ))
+    plenum_runner::check_out_dir(&out_dir).map_err(|e| Failure {
+        code: e.exit_code(),
+        error: anyhow::Error::new(e),
     })?;
     let started = std::time::Instant::now();
-    let report = plenum_runner::run_scenario(&loaded, &out_dir).map_err(|e| {
+    let shown = out_dir.display();
+    let result = signals::unless_interrupted(
+        &cancel,
+        || plenum_runner::simulate_scenario(&loaded),
+        || {
+            let f = interrupted(
+                &cancel,
+                format!(
+                    "the run was stopped before its results were written; {shown} is as it was"
+                ),
+            );
+            std::process::exit(i32::from(report(&f)))
+        },
+    )
+    .map_err(|e| {
         run_failed(anyhow::Error::new(e).context(format!(
             "running scenario '{}' ({})",
             loaded.name,
             file.display()
         )))
     })?;
+    let report = plenum_runner::write_run(&loaded, result, &out_dir, Some(&cancel)).map_err(|e| {
+        if matches!(
+            e,
+            plenum_runner::OutputError::Safety(plenum_runner::SafetyError::Interrupted)
+        ) {
+            return interrupted(
+                &cancel,
+                format!("the run was stopped before its results were swapped in; {shown} is as it was"),
+            );
+        }
+        Failure {
+            code: e.exit_code(),
+            error: anyhow::Error::new(e).context(format!(
+                "writing the results of scenario '{}' ({}) into {shown}",
+                loaded.name,
+                file.display()
+            )),
+        }
+    })?;
+    if cancel.is_set() {
+        return Err(interrupted(
+            &cancel,
+            format!("after the run finished; {shown} holds its complete new results"),
+        ));
+    }
     if !quiet {
         print!("{}", report.summary.to_text());
         println!(
@@ -277,11 +332,26 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
             dir.display()
         )));
     }
-    let files = plenum_runner::replot(dir, &overrides).map_err(|e| {
-        run_failed(
-            anyhow::Error::new(e).context(format!("redrawing the plots in {}", dir.display())),
-        )
+    let cancel = signals::install();
+    let files = plenum_runner::replot(dir, &overrides, Some(&cancel)).map_err(|e| {
+        if matches!(
+            e,
+            plenum_runner::OutputError::Safety(plenum_runner::SafetyError::Interrupted)
+        ) {
+            return interrupted(&cancel, format!("{} is as it was", dir.display()));
+        }
+        Failure {
+            code: e.exit_code(),
+            error: anyhow::Error::new(e)
+                .context(format!("redrawing the plots in {}", dir.display())),
+        }
     })?;
+    if cancel.is_set() {
+        return Err(interrupted(
+            &cancel,
+            format!("after the plots were redrawn; {} holds them", dir.display()),
+        ));
+    }
     for f in files {
         println!("wrote {}", f.display());
     }

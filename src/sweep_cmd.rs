@@ -90,6 +90,7 @@ fn load(file: &Path, force: bool) -> Result<Sweep, Failure> {
 
 /// `plenum sweep`.
 pub fn run(args: SweepArgs) -> Result<(), Failure> {
+    let cancel = crate::signals::install();
     let sw = load(&args.file, args.force)?;
     if args.threads == Some(0) {
         return Err((
@@ -101,6 +102,14 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&sw.name));
+    // A file, a link or a directory holding files plenum did not write is refused before
+    // anything runs.
+    plenum_runner::safety::inspect_dir(&out_dir).map_err(|e| {
+        (
+            e.exit_code(),
+            anyhow::Error::new(e).context(format!("sweep '{}'", sw.name)),
+        )
+    })?;
     let range = sweep::shard_range(sw.len(), args.shard);
     if !args.quiet {
         eprintln!(
@@ -118,6 +127,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         );
     }
     let opts = SweepOptions {
+        cancel: Some(cancel.clone()),
         out_dir,
         threads: args.threads,
         shard: args.shard,
@@ -126,16 +136,23 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         stop_after: None,
     };
     let report = sweep::run_sweep(&sw, &opts).map_err(|e| {
-        let code = if matches!(e, sweep::SweepError::Resume(_)) {
-            2
-        } else {
-            1
-        };
+        if matches!(e, sweep::SweepError::Interrupted { .. }) {
+            return (crate::signals::exit_code(&cancel), anyhow::Error::new(e));
+        }
         (
-            code,
+            e.exit_code(),
             anyhow::Error::new(e).context(format!("sweep '{}'", sw.name)),
         )
     })?;
+    if cancel.is_set() {
+        return Err((
+            crate::signals::exit_code(&cancel),
+            anyhow::anyhow!(
+                "interrupted: after the sweep finished; {} holds its complete results",
+                report.runs_file.display()
+            ),
+        ));
+    }
     if !args.quiet {
         println!(
             "{} runs in {:.2} s ({:.0} runs/s){}; {} failed; wrote {}",
@@ -160,8 +177,15 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
 /// `plenum merge`.
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let sw = load(&args.sweep, true)?;
-    let n = sweep::merge(&args.shards, &args.out, Some(&sw))
-        .map_err(|e| (2, anyhow::Error::new(e).context("merging shards")))?;
+    let n = sweep::merge(&args.shards, &args.out, Some(&sw)).map_err(|e| {
+        // Every merge failure is about its input or its output path, except a write error.
+        let code = if matches!(e, sweep::SweepError::Safety(_)) {
+            e.exit_code()
+        } else {
+            2
+        };
+        (code, anyhow::Error::new(e).context("merging shards"))
+    })?;
     println!("merged {n} runs into {}", args.out.display());
     Ok(())
 }
@@ -179,8 +203,12 @@ pub fn plot(args: SweepPlotArgs) -> Result<(), Failure> {
             ),
         ));
     }
-    let files = sweep::draw_plots(&sw, &args.dir)
-        .map_err(|e| (1, anyhow::Error::new(e).context("drawing the sweep plots")))?;
+    let files = sweep::plot_dir(&sw, &args.dir).map_err(|e| {
+        (
+            e.exit_code(),
+            anyhow::Error::new(e).context("drawing the sweep plots"),
+        )
+    })?;
     for f in files {
         println!("wrote {}", f.display());
     }

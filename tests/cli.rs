@@ -532,7 +532,9 @@ fn a_directory_that_is_not_a_run_is_never_overwritten() {
         .arg(tmp.path())
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("does not hold plenum results"));
+        .stderr(predicates::str::contains(
+            "holds 'precious.txt', which plenum did not write",
+        ));
     assert!(tmp.path().join("precious.txt").is_file());
     assert!(!tmp.path().join("summary.json").exists());
 }

@@ -77,8 +77,9 @@ fn one_two_and_four_threads_write_identical_bytes() {
     assert_eq!(a, b);
     assert_eq!(a, c);
     let text = String::from_utf8(a).expect("utf8");
-    assert_eq!(text.lines().count(), 121, "header + 120 runs");
-    assert!(text.lines().skip(1).all(|l| l.contains(",ok,")), "{text}");
+    assert_eq!(text.lines().count(), 122, "fingerprint + header + 120 runs");
+    assert!(text.starts_with("# plenum sweep: "), "{text}");
+    assert!(text.lines().skip(2).all(|l| l.contains(",ok,")), "{text}");
     // Trajectories and plots come with a finished unsharded sweep.
     for f in [
         "trajectories.csv",
@@ -176,7 +177,8 @@ fn a_failing_run_is_recorded_and_the_sweep_finishes() {
     .expect("sweep finishes");
     assert_eq!((report.completed, report.failed), (3, 1));
     let runs = std::fs::read_to_string(report.runs_file).expect("read");
-    let rows: Vec<&str> = runs.lines().collect();
+    // After the fingerprint line and the header.
+    let rows: Vec<&str> = runs.lines().skip(1).collect();
     assert!(rows[1].contains(",ok,"));
     assert!(
         rows[2].contains(",failed,") && rows[2].contains("volume"),
@@ -198,7 +200,7 @@ fn a_larger_volume_drains_more_slowly() {
     let runs = std::fs::read_to_string(run(tmp.path(), &file, 2, None, "out")).expect("read");
     let ends: Vec<f64> = runs
         .lines()
-        .skip(1)
+        .skip(2)
         .map(|l| {
             l.split(',')
                 .nth(4)
@@ -229,7 +231,10 @@ fn p4_sweep_matches_the_exact_day30_pressures() {
     )
     .expect("sweep");
     assert_eq!(report.failed, 0);
-    let mut ours = csv::Reader::from_path(&report.runs_file).expect("runs");
+    let mut ours = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(&report.runs_file)
+        .expect("runs");
     let mut exact =
         csv::Reader::from_path(root.join("tests/data/peers/P4_sweep.csv")).expect("ref");
     let mut worst: f64 = 0.0;

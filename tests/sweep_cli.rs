@@ -114,7 +114,7 @@ fn sweep_shard_and_merge_through_the_command_line() {
     // The tunnel starts above the cabin: the seal flows tunnel -> cabin at first, then the
     // crack drains the tunnel below the cabin and the seal reverses in every run.
     let text = String::from_utf8(one.clone()).expect("utf8");
-    for line in text.lines().skip(1) {
+    for line in text.lines().skip(2) {
         let f: Vec<&str> = line.split(',').collect();
         assert_eq!(f[4], "1e0", "seal ends flowing cabin -> tunnel: {line}");
         assert!(
@@ -145,8 +145,16 @@ fn sweep_shard_and_merge_through_the_command_line() {
         .arg(tmp.path().join("bad.csv"))
         .assert()
         .code(2);
-    // Plots from a merged file.
-    std::fs::copy(&merged, tmp.path().join("shards/runs.csv")).expect("copy");
+    // Plots from a file merged into the shards' directory.
+    plenum()
+        .arg("merge")
+        .arg(&file)
+        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
+        .arg(tmp.path().join("shards/runs.shard-2-of-2.csv"))
+        .arg("--out")
+        .arg(tmp.path().join("shards/runs.csv"))
+        .assert()
+        .success();
     plenum()
         .arg("sweep-plot")
         .arg(&file)
@@ -197,12 +205,13 @@ fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
         .arg(&part)
         .spawn()
         .expect("spawn");
-    // Kill it once some rows (more than the header) are on disk, before it finishes.
+    // Kill it once some rows (more than the fingerprint and the header) are on disk, before
+    // it finishes.
     let runs = part.join("runs.csv");
     let started = std::time::Instant::now();
     loop {
         let rows = std::fs::read_to_string(&runs).map_or(0, |t| t.lines().count());
-        if rows > 1 || started.elapsed() > std::time::Duration::from_secs(60) {
+        if rows > 2 || started.elapsed() > std::time::Duration::from_secs(60) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -213,7 +222,7 @@ fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
         .expect("partial runs")
         .lines()
         .count()
-        - 1;
+        - 2;
     plenum()
         .arg("sweep")
         .arg(&file)

@@ -4,7 +4,8 @@
 //! `docs/scenario-format.md`), checks it in two stages (wire types, then the validated
 //! model: [`scenario`] then [`validate`]) reporting every problem at once with its line and
 //! column ([`diag`]), runs it with the physics core ([`run`]), and writes the time series,
-//! the summary and the plots atomically ([`output`]). Units ([`units`]), "did you mean"
+//! the summary and the plots atomically ([`output`]), replacing only what it can prove it
+//! wrote ([`safety`]). Units ([`units`]), "did you mean"
 //! suggestions ([`suggest`]) and charts ([`plot`]) are here too.
 //!
 //! It does not integrate anything itself (that is `plenum-physics`) and has no command line
@@ -32,6 +33,7 @@ pub mod diag;
 pub mod output;
 pub mod plot;
 pub mod run;
+pub mod safety;
 pub mod sample;
 pub mod scenario;
 pub mod suggest;
@@ -42,8 +44,10 @@ pub mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use output::{
-    check_out_dir, replot, run_scenario, DisplayOverrides, OutputError, RunError, RunReport,
+    check_out_dir, replot, run_scenario, simulate_scenario, write_run, DisplayOverrides,
+    OutputError, RunError, RunReport,
 };
 pub use run::{simulate_run, RunResult, Trajectory};
+pub use safety::{Cancel, SafetyError};
 pub use summary::Summary;
 pub use validate::{load, load_str, DisplayUnits, Loaded, PlotKind, RunConfig, Threshold};

@@ -1,10 +1,11 @@
 //! The files of a run: `timeseries.csv`, `summary.json`, the plots and a copy of the
 //! scenario, written atomically into the output directory.
 //!
-//! Everything is written into a fresh hidden directory next to the output directory and
-//! renamed into place at the end, so a run that fails (or is killed) leaves either the
-//! previous results or nothing, never a mixture. An existing output directory is replaced
-//! only when it looks like a plenum output (it holds a `summary.json`) or is empty.
+//! Everything is written into a temporary directory beside the output directory and swapped
+//! into place at the end ([`crate::safety::Staging`]), so a run that fails, is interrupted or
+//! is killed leaves either the previous results or the new ones, never a mixture. The
+//! directory holds a manifest of its files; an existing directory is replaced only when it is
+//! empty or holds nothing but the files its manifest records ([`crate::safety`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,8 @@ use std::path::{Path, PathBuf};
 use plenum_physics::{Network, Snapshot};
 
 use crate::plot::{self, LineChart, PlotError, Series};
-use crate::run::{simulate_run, Trajectory};
+use crate::run::{simulate_run, RunResult, Trajectory};
+use crate::safety::{self, Cancel, SafetyError, Staging};
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{self, Dimension};
 use crate::validate::{default_time_unit, DisplayUnits, Loaded, PlotKind};
@@ -27,8 +29,8 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the output directory {} exists and does not hold plenum results (no summary.json); nothing was overwritten", .0.display())]
-    NotAnOutputDir(PathBuf),
+    #[error(transparent)]
+    Safety(#[from] SafetyError),
     #[error("{} is not a time series written by plenum: {reason}", path.display())]
     BadTable { path: PathBuf, reason: String },
     #[error("{} cannot be read: {reason}", path.display())]
@@ -68,35 +70,59 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Outpu
     }
 }
 
+impl OutputError {
+    /// The exit code: 2 for a refusal to touch files Plenum did not write, 130 for an
+    /// interruption, 1 for anything else (results could not be written).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OutputError::Safety(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
 /// Run a loaded scenario and write its results into `out_dir` (replacing an earlier run's).
 pub fn run_scenario(loaded: &Loaded, out_dir: &Path) -> Result<RunReport, RunError> {
-    let result = simulate_run(&loaded.network, &loaded.config, &loaded.name, true)?;
-    let mut summary = result.summary;
-    summary.description = loaded.description.clone();
-    summary.provenance.scenario_file = loaded.file.clone();
-    summary.provenance.scenario_sha256 = loaded.sha256.clone();
+    let result = simulate_scenario(loaded)?;
+    Ok(write_run(loaded, result, out_dir, None)?)
+}
+
+/// Run a loaded scenario, keeping its trajectory, with the provenance of its file filled in.
+pub fn simulate_scenario(loaded: &Loaded) -> Result<RunResult, plenum_physics::SimError> {
+    let mut result = simulate_run(&loaded.network, &loaded.config, &loaded.name, true)?;
+    result.summary.description = loaded.description.clone();
+    result.summary.provenance.scenario_file = loaded.file.clone();
+    result.summary.provenance.scenario_sha256 = loaded.sha256.clone();
+    Ok(result)
+}
+
+/// Write the results of a run into `out_dir`, atomically, replacing an earlier run's. When
+/// `cancel` is set before the new directory is swapped in, the temporary is removed, the old
+/// results stay, and the error is [`SafetyError::Interrupted`].
+pub fn write_run(
+    loaded: &Loaded,
+    result: RunResult,
+    out_dir: &Path,
+    cancel: Option<&Cancel>,
+) -> Result<RunReport, OutputError> {
+    let summary = result.summary;
     let trajectory = result.trajectory.unwrap_or(Trajectory { rows: Vec::new() });
-    let names = write_atomically(out_dir, |dir| {
-        let mut names = Vec::new();
-        let csv = dir.join("timeseries.csv");
-        write_timeseries(&csv, &loaded.network, &trajectory)?;
-        names.push("timeseries.csv".to_string());
-        let json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::BadSummary {
-            path: dir.join("summary.json"),
-            reason: e.to_string(),
-        })?;
-        write_file(&dir.join("summary.json"), json.as_bytes())?;
-        names.push("summary.json".to_string());
-        write_file(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
-        names.push("scenario.ron".to_string());
-        let table = read_table(&csv)?;
-        for p in write_plots(dir, &table, &summary, &summary.display)? {
-            if let Some(n) = p.file_name() {
-                names.push(n.to_string_lossy().into_owned());
-            }
-        }
-        Ok(names)
+    let staging = Staging::begin(out_dir, "run")?;
+    let dir = staging.path();
+    let step = || cancel.map_or(Ok(()), Cancel::check);
+    let csv = dir.join("timeseries.csv");
+    write_timeseries(&csv, &loaded.network, &trajectory)?;
+    step()?;
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::BadSummary {
+        path: dir.join("summary.json"),
+        reason: e.to_string(),
     })?;
+    write_file(&dir.join("summary.json"), json.as_bytes())?;
+    write_file(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
+    step()?;
+    let table = read_table(&csv)?;
+    write_plots(dir, &table, &summary, &summary.display)?;
+    let names = staging.commit(cancel)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
         summary,
@@ -111,69 +137,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 }
 
 /// Check that `out_dir` may receive the results of a run: it does not exist, is empty, or
-/// holds an earlier run (a `summary.json`). Nothing else is ever replaced.
+/// holds only files the manifest of an earlier Plenum output records, unchanged. Nothing
+/// else is ever replaced (see [`crate::safety`]).
 pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
-    if out_dir.exists() {
-        let is_ours = out_dir.join("summary.json").is_file();
-        let is_empty = std::fs::read_dir(out_dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !(is_ours || is_empty) {
-            return Err(OutputError::NotAnOutputDir(out_dir.to_path_buf()));
-        }
-    }
+    safety::prepare(out_dir)?;
     Ok(())
-}
-
-/// Fill a fresh directory with `fill`, then move it to `out_dir`.
-fn write_atomically<T>(
-    out_dir: &Path,
-    fill: impl FnOnce(&Path) -> Result<T, OutputError>,
-) -> Result<T, OutputError> {
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = out_dir
-        .file_name()
-        .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
-    check_out_dir(out_dir)?;
-    std::fs::create_dir_all(&parent).map_err(io("creating", &parent))?;
-    let stamp = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let tmp = parent.join(format!(".{base}.tmp-{stamp}"));
-    std::fs::create_dir(&tmp).map_err(io("creating", &tmp))?;
-    let value = match fill(&tmp) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    let old = parent.join(format!(".{base}.old-{stamp}"));
-    let had_old = out_dir.exists();
-    if had_old {
-        if let Err(e) = std::fs::rename(out_dir, &old) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(io("moving aside", out_dir)(e));
-        }
-    }
-    if let Err(e) = std::fs::rename(&tmp, out_dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, out_dir);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(io("moving into place", out_dir)(e));
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(value)
 }
 
 // -------------------------------------------------------------------------------------------
@@ -523,8 +491,15 @@ pub fn write_plots(
 }
 
 /// Redraw the plots of a finished run in `dir` from its `timeseries.csv` and `summary.json`,
-/// with display units overridden where given. Returns the files written.
-pub fn replot(dir: &Path, overrides: &DisplayOverrides) -> Result<Vec<PathBuf>, OutputError> {
+/// with display units overridden where given. Returns the files written. The directory is
+/// replaced as a whole ([`Staging`]): its files are carried over into a temporary, the plots
+/// redrawn there, and the temporary swapped in with a new manifest, so `dir` must be a
+/// Plenum output that holds nothing else.
+pub fn replot(
+    dir: &Path,
+    overrides: &DisplayOverrides,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<PathBuf>, OutputError> {
     let spath = dir.join("summary.json");
     let text = std::fs::read_to_string(&spath).map_err(io("reading", &spath))?;
     let summary: Summary = serde_json::from_str(&text).map_err(|e| OutputError::BadSummary {
@@ -545,7 +520,15 @@ pub fn replot(dir: &Path, overrides: &DisplayOverrides) -> Result<Vec<PathBuf>, 
     if let Some(t) = &overrides.temperature {
         display.temperature = t.clone();
     }
-    write_plots(dir, &table, &summary, &display)
+    let staging = Staging::begin(dir, "run")?;
+    staging.carry_over()?;
+    let drawn = write_plots(staging.path(), &table, &summary, &display)?;
+    staging.commit(cancel)?;
+    Ok(drawn
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| dir.join(n))
+        .collect())
 }
 
 /// Display units given on the command line of `plenum plot`.

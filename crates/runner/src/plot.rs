@@ -6,13 +6,12 @@
 //! unit in the axis label, e.g. `"pressure (mmHg)"`.
 //!
 //! Every writer renders both images in memory first, then writes `<path>.png` and
-//! `<path>.svg`, each through a temporary file renamed into place ([`atomic_write`]), so a
+//! `<path>.svg`, each through a temporary file renamed into place (`crate::safety::write_file_atomic`), so a
 //! failed plot leaves no half-written file. Non-finite values are skipped (a NaN breaks a line
 //! into two pieces), and empty or constant data still give a readable chart. Text is set in
 //! DejaVu Sans, bundled with the crate (`assets/DejaVuSans.ttf`) and registered with plotters
 //! once per process.
 
-use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -198,25 +197,18 @@ pub fn write_tornado(chart: &Tornado, path_without_ext: &Path) -> Result<Vec<Pat
     write_both(chart, path_without_ext)
 }
 
-/// Write `bytes` to `path` through `<path>.tmp` and a rename, so that readers see either the
-/// old file or the complete new one. The temporary file is removed if anything fails.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        PlotError::Io {
+/// Write one image through [`crate::safety::write_file_atomic`] (a temporary beside it,
+/// renamed into place), so a failed plot leaves no half-written file.
+fn write_out(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    crate::safety::write_file_atomic(path, bytes).map_err(|e| match e {
+        crate::safety::SafetyError::Io { source, .. } => PlotError::Io {
             path: path.to_path_buf(),
             source,
-        }
+        },
+        other => PlotError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
     })
 }
 
@@ -260,8 +252,8 @@ fn write_both<C: Render>(chart: &C, base: &Path) -> Result<Vec<PathBuf>, PlotErr
             source,
         })?;
     }
-    atomic_write(&png_path, &png)?;
-    atomic_write(&svg_path, svg.as_bytes())?;
+    write_out(&png_path, &png)?;
+    write_out(&svg_path, svg.as_bytes())?;
     Ok(vec![png_path, svg_path])
 }
 
@@ -2288,12 +2280,19 @@ mod tests {
             source,
         })?;
         let p = dir.path().join("a.txt");
-        atomic_write(&p, b"first")?;
-        atomic_write(&p, b"second")?;
+        write_out(&p, b"first")?;
+        write_out(&p, b"second")?;
         assert_eq!(std::fs::read(&p).unwrap_or_default(), b"second");
-        assert!(!dir.path().join("a.txt.tmp").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("a.txt")],
+            "no temporary left"
+        );
         let missing = dir.path().join("no/such/dir/a.txt");
-        assert!(atomic_write(&missing, b"x").is_err());
+        assert!(write_out(&missing, b"x").is_err());
         Ok(())
     }
 }

@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plenum_physics::{
@@ -38,6 +38,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::plot;
+use crate::safety::{self, Cancel, SafetyError};
 use crate::sample::{open_unit, permutation, run_stream, Distribution};
 use crate::scenario::{byte_offset, ron_options, Q};
 use crate::units::{parse_quantity, unit_factor, Dimension};
@@ -306,6 +307,8 @@ pub struct Sweep {
     pub trajectories: Option<(Quantity, String, usize)>,
     pub plots: Vec<SweepPlotWire>,
     pub base: Loaded,
+    /// SHA-256 of the sweep file's text (part of the [`Fingerprint`] of its outputs).
+    pub sha256: String,
     /// Permutations of the Latin hypercube, one per parameter.
     lhs: Vec<Vec<usize>>,
 }
@@ -439,7 +442,10 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
     };
     let sweep = c.check(&wire, base, &file, force);
     match sweep {
-        Some(s) if c.diags.is_empty() => Ok(s),
+        Some(mut s) if c.diags.is_empty() => {
+            s.sha256 = crate::safety::sha256_hex(src.as_bytes());
+            Ok(s)
+        }
         _ => Err(c.diags),
     }
 }
@@ -676,6 +682,7 @@ impl Checker<'_> {
             trajectories,
             plots,
             base,
+            sha256: String::new(),
             lhs: Vec::new(),
         };
         let n = sweep.len();
@@ -1654,6 +1661,9 @@ pub struct SweepOptions {
     pub progress: bool,
     /// Stop after this many new runs (to exercise resume in tests); `None`: all.
     pub stop_after: Option<usize>,
+    /// Stop starting runs once set (Ctrl-C): the finished rows are kept, in order, and the
+    /// sweep ends with [`SweepError::Interrupted`]; `--resume` continues it.
+    pub cancel: Option<Cancel>,
 }
 
 /// What a sweep produced.
@@ -1678,12 +1688,34 @@ pub enum SweepError {
         #[source]
         source: std::io::Error,
     },
+    /// Rows that cannot be resumed or merged (another sweep's, torn, missing): bad input.
     #[error("{0}")]
     Resume(String),
     #[error("cannot start the thread pool: {0}")]
     Pool(String),
     #[error("plot {0}")]
     Plot(String),
+    #[error(transparent)]
+    Safety(#[from] SafetyError),
+    #[error("interrupted: {done} of the shard's {total} runs are in {}; the others were not started or not finished\n  hint: continue with the same command and --resume", runs_file.display())]
+    Interrupted {
+        done: usize,
+        total: usize,
+        runs_file: PathBuf,
+    },
+}
+
+impl SweepError {
+    /// The exit code: 2 for input that cannot be used (rows of another sweep, files Plenum
+    /// did not write), 130 for an interruption, 1 for a failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SweepError::Resume(_) => 2,
+            SweepError::Safety(e) => e.exit_code(),
+            SweepError::Interrupted { .. } => 130,
+            _ => 1,
+        }
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
@@ -1698,6 +1730,14 @@ pub fn runs_file_name(shard: Option<(usize, usize)>) -> String {
     match shard {
         Some((k, n)) => format!("runs.shard-{k}-of-{n}.csv"),
         None => "runs.csv".into(),
+    }
+}
+
+/// The trajectories file name for a shard.
+fn trajectories_file_name(shard: Option<(usize, usize)>) -> String {
+    match shard {
+        Some((k, n)) => format!("trajectories.shard-{k}-of-{n}.csv"),
+        None => "trajectories.csv".into(),
     }
 }
 
@@ -1756,27 +1796,152 @@ fn trajectory_runs(sweep: &Sweep) -> Vec<usize> {
     v
 }
 
-/// Read the complete rows of an existing runs file: checks the header, drops a torn last
-/// line, and returns the number of rows (which must be the first rows of the shard).
+// ------------------------------------------------------------------------------------------
+// The fingerprint of a sweep's outputs
+
+const FINGERPRINT_PREFIX: &str = "# plenum sweep:";
+
+/// What makes two sets of rows parts of the same sweep: the Plenum version, the seed, and
+/// the SHA-256 of the sweep file and of its base scenario. It is the first line of every
+/// runs file (a `#` comment, which CSV readers configured for comments skip) and is
+/// recorded in the sweep directory's manifest; `--resume` and `merge` refuse rows whose
+/// fingerprint differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub version: String,
+    pub seed: u64,
+    pub sweep_sha256: String,
+    pub base_sha256: String,
+}
+
+impl Fingerprint {
+    /// The fingerprint of a loaded sweep, as this Plenum writes it.
+    pub fn of(sweep: &Sweep) -> Fingerprint {
+        Fingerprint {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: sweep.seed,
+            sweep_sha256: sweep.sha256.clone(),
+            base_sha256: sweep.base.sha256.clone(),
+        }
+    }
+
+    /// The comment line (without its newline).
+    pub fn line(&self) -> String {
+        format!(
+            "{FINGERPRINT_PREFIX} version={} seed={} sweep_sha256={} base_sha256={}",
+            self.version, self.seed, self.sweep_sha256, self.base_sha256
+        )
+    }
+
+    /// Read a fingerprint line back; `None` when the line is not one.
+    pub fn parse(line: &str) -> Option<Fingerprint> {
+        let rest = line.strip_prefix(FINGERPRINT_PREFIX)?;
+        let mut fp = Fingerprint {
+            version: String::new(),
+            seed: 0,
+            sweep_sha256: String::new(),
+            base_sha256: String::new(),
+        };
+        let mut seen = 0;
+        for field in rest.split_whitespace() {
+            let (k, v) = field.split_once('=')?;
+            match k {
+                "version" => fp.version = v.to_string(),
+                "seed" => fp.seed = v.parse().ok()?,
+                "sweep_sha256" => fp.sweep_sha256 = v.to_string(),
+                "base_sha256" => fp.base_sha256 = v.to_string(),
+                _ => return None,
+            }
+            seen += 1;
+        }
+        (seen == 4).then_some(fp)
+    }
+
+    /// What differs between `found` (in a file) and `self` (this sweep), in words.
+    pub fn differences(&self, found: &Fingerprint) -> Vec<String> {
+        let short = |h: &str| h.chars().take(12).collect::<String>();
+        let mut d = Vec::new();
+        if found.seed != self.seed {
+            d.push(format!("seed {} there, {} here", found.seed, self.seed));
+        }
+        if found.sweep_sha256 != self.sweep_sha256 {
+            d.push(format!(
+                "sweep file SHA-256 {}... there, {}... here (the sweep file was changed)",
+                short(&found.sweep_sha256),
+                short(&self.sweep_sha256)
+            ));
+        }
+        if found.base_sha256 != self.base_sha256 {
+            d.push(format!(
+                "base scenario SHA-256 {}... there, {}... here (the base scenario was changed)",
+                short(&found.base_sha256),
+                short(&self.base_sha256)
+            ));
+        }
+        if found.version != self.version {
+            d.push(format!(
+                "plenum {} there, {} here",
+                found.version, self.version
+            ));
+        }
+        d
+    }
+}
+
+/// The fingerprint on the first line of a runs file, or a refusal that says why not.
+fn file_fingerprint(path: &Path, first_line: Option<&str>) -> Result<Fingerprint, SweepError> {
+    first_line.and_then(Fingerprint::parse).ok_or_else(|| {
+        SweepError::Resume(format!(
+            "{}: has no sweep fingerprint on its first line (expected '{FINGERPRINT_PREFIX} version=... seed=...'); it was not written by this version of plenum, so its rows cannot be proven to belong to this sweep\n  hint: run the sweep again without --resume, into another --out",
+            path.display()
+        ))
+    })
+}
+
+fn mismatch(path: &Path, what: &str, diffs: &[String]) -> SweepError {
+    SweepError::Resume(format!(
+        "{}: its rows come from another sweep ({}); {what}\n  hint: use the same sweep file, seed and base scenario, or run this sweep into another --out",
+        path.display(),
+        diffs.join("; ")
+    ))
+}
+
+// ------------------------------------------------------------------------------------------
+// Running and merging
+
+/// The rows already in a runs file being resumed: checks the fingerprint and the header,
+/// and returns (complete rows, length of the complete part); a torn last line (from an
+/// interrupted write) is not counted and is cut off by the caller.
 fn resume_state(
     path: &Path,
-    header: &str,
+    fingerprint: &Fingerprint,
+    columns: &str,
     range: &std::ops::Range<usize>,
-) -> Result<usize, SweepError> {
+) -> Result<(usize, u64), SweepError> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let complete = match text.rfind('\n') {
         Some(i) => &text[..=i],
         None => "",
     };
     if complete.is_empty() {
-        return Ok(0);
+        // Killed while writing the first line: nothing to keep.
+        return Ok((0, 0));
     }
     let mut lines = complete.lines();
-    if lines.next() != Some(header.trim_end()) {
-        return Err(SweepError::Resume(format!(
-            "{}: its header differs from this sweep's; it belongs to another sweep (delete it or choose another --out)",
-            path.display()
-        )));
+    let found = file_fingerprint(path, lines.next())?;
+    let diffs = fingerprint.differences(&found);
+    if !diffs.is_empty() {
+        return Err(mismatch(path, "nothing was changed", &diffs));
+    }
+    match lines.next() {
+        Some(h) if h == columns.trim_end() => {}
+        None => return Ok((0, 0)),
+        Some(_) => {
+            return Err(SweepError::Resume(format!(
+                "{}: its header differs from this sweep's; it belongs to another sweep (choose another --out)",
+                path.display()
+            )))
+        }
     }
     let mut n = 0;
     for line in lines {
@@ -1792,38 +1957,88 @@ fn resume_state(
         }
         n += 1;
     }
-    if complete.len() != text.len() {
-        // A torn last line from an interrupted write.
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(io_err(path))?;
-        f.set_len(complete.len() as u64).map_err(io_err(path))?;
+    Ok((n, complete.len() as u64))
+}
+
+/// The plot files a finished unsharded sweep draws (base names with .png and .svg).
+fn plot_files(sweep: &Sweep) -> Vec<String> {
+    let mut v = Vec::new();
+    for p in &sweep.plots {
+        let base = match p {
+            SweepPlotWire::Band => "band".to_string(),
+            SweepPlotWire::Histogram(m) => format!("histogram-{m}"),
+            SweepPlotWire::Tornado(m) => format!("tornado-{m}"),
+            SweepPlotWire::Heatmap { metric, .. } => format!("heatmap-{metric}"),
+        };
+        v.push(format!("{base}.png"));
+        v.push(format!("{base}.svg"));
     }
-    Ok(n)
+    v
 }
 
 /// Run a sweep (or one shard of it).
+///
+/// The output directory follows the rule of [`crate::safety`]: it must not exist, be empty,
+/// or hold only files a Plenum manifest records. Each writer (the whole sweep, or one shard)
+/// keeps its own manifest, which declares the files before they are written, so a sweep
+/// killed at any point leaves a directory Plenum can prove is its own and `--resume` can
+/// continue.
 pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, SweepError> {
     let start = std::time::Instant::now();
+    let owned = safety::inspect_dir(&opts.out_dir)?;
     std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let total = sweep.len();
     let range = shard_range(total, opts.shard);
-    let runs_path = opts.out_dir.join(runs_file_name(opts.shard));
-    let header = csv_line(&sweep.header());
-    let done_before = if opts.resume && runs_path.exists() {
-        resume_state(&runs_path, &header, &range)?
+    let runs_name = runs_file_name(opts.shard);
+    let runs_path = opts.out_dir.join(&runs_name);
+    let tag = opts.shard.map(|(k, n)| format!("shard-{k}-of-{n}"));
+    let manifest = safety::manifest_name(tag.as_deref());
+    let kind = if opts.shard.is_some() {
+        "sweep-shard"
     } else {
-        0
+        "sweep"
     };
-    let mut file = if done_before > 0 {
-        std::fs::OpenOptions::new()
+    let fingerprint = Fingerprint::of(sweep);
+    let fp_line = fingerprint.line();
+    let fp_fields = fp_line.trim_start_matches(FINGERPRINT_PREFIX).trim();
+    let columns = csv_line(&sweep.header());
+    let resuming = opts.resume && runs_path.exists();
+    let (done_before, complete_len) = if resuming {
+        resume_state(&runs_path, &fingerprint, &columns, &range)?
+    } else {
+        if let Some(o) = &owned {
+            safety::remove_recorded(o, &manifest)?;
+        }
+        (0, 0)
+    };
+    let traj_name = trajectories_file_name(opts.shard);
+    let mut planned = vec![runs_name.clone()];
+    if sweep.trajectories.is_some() {
+        planned.push(traj_name.clone());
+    }
+    if opts.shard.is_none() {
+        planned.extend(plot_files(sweep));
+    }
+    safety::record_files(
+        &opts.out_dir,
+        &manifest,
+        kind,
+        Some(fp_fields),
+        &planned,
+        true,
+    )?;
+    let mut file = if resuming && complete_len > 0 {
+        let f = std::fs::OpenOptions::new()
             .append(true)
             .open(&runs_path)
-            .map_err(io_err(&runs_path))?
+            .map_err(io_err(&runs_path))?;
+        // Cut a torn last line from an interrupted write.
+        f.set_len(complete_len).map_err(io_err(&runs_path))?;
+        f
     } else {
         let mut f = std::fs::File::create(&runs_path).map_err(io_err(&runs_path))?;
-        f.write_all(header.as_bytes()).map_err(io_err(&runs_path))?;
+        f.write_all(format!("{fp_line}\n{columns}").as_bytes())
+            .map_err(io_err(&runs_path))?;
         f
     };
     let keep: Vec<usize> = trajectory_runs(sweep);
@@ -1847,33 +2062,42 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     } else {
         indicatif::ProgressBar::hidden()
     };
+    let cancelled = || opts.cancel.as_ref().is_some_and(Cancel::is_set);
+    let interrupted = |next: usize| SweepError::Interrupted {
+        done: next - range.start,
+        total: range.len(),
+        runs_file: runs_path.clone(),
+    };
     let mut completed = 0;
     let mut failed = 0;
-    let traj_path = opts.out_dir.join(match opts.shard {
-        Some((k, n)) => format!("trajectories.shard-{k}-of-{n}.csv"),
-        None => "trajectories.csv".into(),
-    });
+    let traj_path = opts.out_dir.join(&traj_name);
     let mut trajectories: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
     let mut next = todo_start;
     while next < todo_end {
         let end = (next + BATCH * pool.current_num_threads().max(1)).min(todo_end);
-        let rows: Vec<RunRow> = pool.install(|| {
+        let rows: Vec<Option<RunRow>> = pool.install(|| {
             use rayon::prelude::*;
             (next..end)
                 .into_par_iter()
                 .map(|i| {
+                    if cancelled() {
+                        return None;
+                    }
                     let r = run_one(sweep, i, keep.binary_search(&i).is_ok());
                     bar.inc(1);
-                    r
+                    Some(r)
                 })
                 .collect()
         });
+        // Only the finished rows before the first run not started go in, so the file stays
+        // a prefix of the shard in run order.
         let mut chunk = String::new();
-        for row in rows {
+        for row in rows.into_iter().map_while(|r| r) {
             if row.error.is_some() {
                 failed += 1;
             }
             completed += 1;
+            next += 1;
             chunk.push_str(&csv_line(&row_fields(&row)));
             if let Some(t) = row.trajectory {
                 trajectories.insert(row.index, t);
@@ -1882,7 +2106,10 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
         file.write_all(chunk.as_bytes())
             .map_err(io_err(&runs_path))?;
         file.flush().map_err(io_err(&runs_path))?;
-        next = end;
+        if cancelled() {
+            bar.finish_and_clear();
+            return Err(interrupted(next));
+        }
     }
     bar.finish_and_clear();
     // Trajectories of runs already done before a resume are recomputed (cheap, bounded).
@@ -1897,10 +2124,26 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     if !trajectories.is_empty() {
         write_trajectories(&traj_path, &trajectories)?;
     }
+    if cancelled() {
+        return Err(interrupted(next));
+    }
     let finished = todo_end == range.end;
     let mut plots = Vec::new();
     if finished && opts.shard.is_none() {
         plots = draw_plots(sweep, &opts.out_dir)?;
+    }
+    file.sync_all().map_err(io_err(&runs_path))?;
+    if finished {
+        // Every file now has its final bytes: record their sizes and hashes. (The files of
+        // a sweep stopped early stay declared without hashes: its runs file will grow.)
+        safety::record_files(
+            &opts.out_dir,
+            &manifest,
+            kind,
+            Some(fp_fields),
+            &planned,
+            false,
+        )?;
     }
     Ok(SweepReport {
         runs_file: runs_path,
@@ -1921,31 +2164,66 @@ fn write_trajectories(path: &Path, t: &BTreeMap<usize, Vec<(f64, f64)>>) -> Resu
             let _ = writeln!(s, "{run},{},{}", fmt_num(*time), fmt_num(*v));
         }
     }
-    plot::atomic_write(path, s.as_bytes()).map_err(|e| SweepError::Plot(e.to_string()))
+    Ok(safety::write_file_atomic(path, s.as_bytes())?)
 }
 
-/// The header line of a sweep's runs file.
+/// The header of a sweep's runs file: the fingerprint line and the column names.
 pub fn header_line(sweep: &Sweep) -> String {
-    csv_line(&sweep.header())
+    format!(
+        "{}\n{}",
+        Fingerprint::of(sweep).line(),
+        csv_line(&sweep.header())
+    )
 }
 
-/// Join shard files into one runs file equal to an unsharded sweep's output. With the sweep
-/// itself (`Some`), every one of its runs must be present and the header must be its own.
+/// Join shard files into one runs file equal to an unsharded sweep's output. Every shard
+/// must carry the same fingerprint (and, with the sweep itself, `Some`, this sweep's), end
+/// with a complete row, and together hold every run. The output may replace only a file a
+/// Plenum manifest beside it records ([`safety::write_owned_file`]).
 pub fn merge(
     inputs: &[PathBuf],
     output: &Path,
     sweep: Option<&Sweep>,
 ) -> Result<usize, SweepError> {
+    let mut fingerprint: Option<Fingerprint> = sweep.map(Fingerprint::of);
     let mut header: Option<String> = None;
     let mut rows: BTreeMap<usize, String> = BTreeMap::new();
     for path in inputs {
-        let f = std::fs::File::open(path).map_err(io_err(path))?;
-        let mut lines = std::io::BufReader::new(f).lines();
+        let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+        if !text.is_empty() && !text.ends_with('\n') {
+            return Err(SweepError::Resume(format!(
+                "{}: its last row is incomplete (the shard was interrupted while writing it)\n  hint: finish the shard with plenum sweep ... --shard K/N --resume, then merge",
+                path.display()
+            )));
+        }
+        let mut lines = text.lines();
+        let found = file_fingerprint(path, lines.next())?;
+        match &fingerprint {
+            None => fingerprint = Some(found),
+            Some(fp) => {
+                let diffs = fp.differences(&found);
+                if !diffs.is_empty() {
+                    let what = if sweep.is_some() {
+                        format!(
+                            "this is not sweep {}",
+                            sweep.map_or("", |s| s.file.as_str())
+                        )
+                    } else {
+                        format!("{} is from another sweep", inputs[0].display())
+                    };
+                    return Err(mismatch(
+                        path,
+                        &format!("{what}; nothing was written"),
+                        &diffs,
+                    ));
+                }
+            }
+        }
         let h = match lines.next() {
-            Some(h) => h.map_err(io_err(path))?,
+            Some(h) => h.to_string(),
             None => {
                 return Err(SweepError::Resume(format!(
-                    "{}: empty file, expected a runs CSV",
+                    "{}: no header line, expected a runs CSV",
                     path.display()
                 )))
             }
@@ -1962,7 +2240,6 @@ pub fn merge(
             Some(_) => {}
         }
         for line in lines {
-            let line = line.map_err(io_err(path))?;
             let idx: usize = line
                 .split(',')
                 .next()
@@ -1973,7 +2250,7 @@ pub fn merge(
                         path.display()
                     ))
                 })?;
-            if rows.insert(idx, line).is_some() {
+            if rows.insert(idx, line.to_string()).is_some() {
                 return Err(SweepError::Resume(format!(
                     "{}: run {idx} appears in more than one shard",
                     path.display()
@@ -1983,7 +2260,7 @@ pub fn merge(
     }
     let n = rows.len();
     if let (Some(sw), Some(h)) = (sweep, &header) {
-        if header_line(sw).trim_end() != h {
+        if csv_line(&sw.header()).trim_end() != h {
             return Err(SweepError::Resume(format!(
                 "{}: its header is not that of sweep {}",
                 inputs[0].display(),
@@ -2006,14 +2283,36 @@ pub fn merge(
             )));
         }
     }
-    let mut out = header.unwrap_or_default();
+    let mut out = fingerprint.map(|f| f.line()).unwrap_or_default();
+    out.push('\n');
+    out.push_str(&header.unwrap_or_default());
     out.push('\n');
     for line in rows.values() {
         out.push_str(line);
         out.push('\n');
     }
-    plot::atomic_write(output, out.as_bytes()).map_err(|e| SweepError::Plot(e.to_string()))?;
+    safety::write_owned_file(output, out.as_bytes(), "merge")?;
     Ok(n)
+}
+
+/// Draw a sweep's plots into `dir` (`plenum sweep-plot`), which must be a Plenum sweep
+/// directory holding nothing else; the plots are declared in its manifest before they are
+/// drawn and recorded with their hashes after.
+pub fn plot_dir(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
+    if safety::inspect_dir(dir)?.is_none() {
+        return Err(SweepError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
+    }
+    let names = plot_files(sweep);
+    let line = Fingerprint::of(sweep).line();
+    let fp = line.trim_start_matches(FINGERPRINT_PREFIX).trim();
+    let manifest = safety::MANIFEST;
+    safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, true)?;
+    let drawn = draw_plots(sweep, dir)?;
+    safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, false)?;
+    Ok(drawn)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2025,7 +2324,11 @@ pub fn merge(
 type Columns = (Vec<Vec<f64>>, Vec<Vec<f64>>);
 
 fn read_columns(path: &Path, sweep: &Sweep) -> Result<Columns, SweepError> {
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| SweepError::Resume(e.to_string()))?;
+    // The fingerprint line is a `#` comment.
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(path)
+        .map_err(|e| SweepError::Resume(e.to_string()))?;
     let np = sweep.params.len();
     let nm = sweep.metrics.len();
     let mut p = vec![Vec::new(); np];
