@@ -32,7 +32,9 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
-/// A failure while integrating.
+/// A failure while integrating. Every variant carries the simulated time of the failure
+/// (not the start of the segment being integrated) and, where one can be identified, the item
+/// involved: a compartment and species, a link, an event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimError {
     /// A state went negative or not finite.
@@ -47,20 +49,101 @@ pub enum SimError {
     #[error("link '{link}': mass flow became {value} at t = {time:.6e} s")]
     BadFlow { link: String, value: f64, time: f64 },
     /// The integrator could not take a step.
-    #[error("the {integrator} integrator failed at t = {time:.6e} s: {message}")]
+    #[error(
+        "the {integrator} integrator failed at t = {time:.6e} s ({}): {reason}{}\nhint: {hint}",
+        human_time(*.time),
+        culprit_clause(.culprit)
+    )]
     Solver {
         integrator: &'static str,
+        /// s: the last time the integrator reached.
         time: f64,
-        message: String,
+        /// What went wrong, in words.
+        reason: String,
+        /// The state entry limiting the step there (compartment and species, with the link
+        /// moving it most), when one can be identified.
+        culprit: Option<String>,
+        /// What to try.
+        hint: String,
     },
     /// The step budget ran out.
-    #[error("the {integrator} integrator took more than {max_steps} steps before t = {time:.6e} s; raise max_steps or check the model")]
+    #[error(
+        "the {integrator} integrator took more than {max_steps} steps before t = {time:.6e} s ({}){}\nhint: raise the solver's max_steps, or check the model there (a very small volume or a very large opening makes the network stiff)",
+        human_time(*.time),
+        culprit_clause(.culprit)
+    )]
     TooManySteps {
         integrator: &'static str,
         max_steps: usize,
+        /// s.
         time: f64,
+        /// The state entry limiting the step size there, when one can be identified.
+        culprit: Option<String>,
+    },
+    /// One repeating event fired so often that its restarts spent the step budget.
+    #[error(
+        "event '{event}' fired {count} times between t = {first:.6e} s and t = {last:.6e} s ({}); the integrator restarts after it took {steps} of the {max_steps}-step budget\nhint: give the event room to re-arm: a second event at a threshold apart from this one (a hysteresis band), or a longer solver event_rearm_interval",
+        human_time(*.last)
+    )]
+    EventStorm {
+        event: String,
+        count: usize,
+        /// s.
+        first: f64,
+        /// s.
+        last: f64,
+        steps: usize,
+        max_steps: usize,
+    },
+    /// The integrator's dense output could not be evaluated inside an accepted step.
+    #[error("the {integrator} integrator's dense output failed at t = {time:.6e} s, inside the step from {step_start:.6e} s to {step_end:.6e} s: {reason}")]
+    Interpolation {
+        integrator: &'static str,
+        /// s: the time asked for.
+        time: f64,
+        step_start: f64,
+        step_end: f64,
+        reason: String,
     },
     /// Settings that cannot work.
     #[error("invalid solver settings: {0}")]
     Settings(String),
+}
+
+impl SimError {
+    /// The simulated time of a run-time failure, s.
+    pub fn time(&self) -> Option<f64> {
+        match self {
+            SimError::NonPhysical { time, .. }
+            | SimError::BadFlow { time, .. }
+            | SimError::Solver { time, .. }
+            | SimError::TooManySteps { time, .. }
+            | SimError::Interpolation { time, .. } => Some(*time),
+            SimError::EventStorm { last, .. } => Some(*last),
+            SimError::Settings(_) => None,
+        }
+    }
+}
+
+fn culprit_clause(culprit: &Option<String>) -> String {
+    match culprit {
+        Some(c) => format!("; the state limiting the step there: {c}"),
+        None => String::new(),
+    }
+}
+
+/// A time in the unit an analyst reads it in: `7165 s` -> `1.99 h`.
+pub fn human_time(t: f64) -> String {
+    let a = t.abs();
+    if !a.is_finite() {
+        format!("{t} s")
+    } else if a < 120.0 {
+        format!("{t:.4} s")
+    } else if a < 7200.0 {
+        format!("{:.3} min", t / 60.0)
+    } else if a < 2.0 * 86_400.0 {
+        format!("{:.3} h", t / 3600.0)
+    } else {
+        format!("{:.3} day", t / 86_400.0)
+    }
 }

@@ -7,7 +7,7 @@ use diffsol::{
 };
 
 use crate::error::SimError;
-use crate::model::{Direction, Network, Trigger};
+use crate::model::{Direction, Network, Quantity, Trigger};
 use crate::system::System;
 
 /// Integration method.
@@ -38,6 +38,16 @@ pub struct Settings {
     /// A link's flow must exceed this magnitude, kg/s, in its new direction before a
     /// reversal is logged (hysteresis against round-off chatter at equilibrium).
     pub reversal_deadband: f64,
+    /// Re-arm band of threshold events, relative to the threshold's magnitude (a mass-flow
+    /// threshold adds `reversal_deadband` to it, so that a threshold of 0 kg/s has a band).
+    /// An event that fired re-arms only once its quantity has moved more than this from the
+    /// threshold; a quantity that sits within it when an action is applied fires an event
+    /// when it leaves the band in that event's direction. See [`simulate`].
+    pub event_rearm_band: f64,
+    /// Least time between two firings of one repeating event, s. A crossing within this
+    /// time of the event's last firing fires it when the interval ends, if the quantity is
+    /// still beyond the threshold then. See [`simulate`].
+    pub event_rearm_interval: f64,
 }
 
 impl Default for Settings {
@@ -49,6 +59,8 @@ impl Default for Settings {
             max_step: None,
             max_steps: 1_000_000,
             reversal_deadband: 1e-9,
+            event_rearm_band: 1e-9,
+            event_rearm_interval: 10.0,
         }
     }
 }
@@ -78,6 +90,18 @@ impl Settings {
             return Err(SimError::Settings(
                 "reversal deadband must be a flow >= 0".into(),
             ));
+        }
+        if !(self.event_rearm_band >= 0.0 && self.event_rearm_band < 1.0) {
+            return Err(SimError::Settings(format!(
+                "event re-arm band = {} ; expected a relative band 0 <= band < 1",
+                self.event_rearm_band
+            )));
+        }
+        if !(self.event_rearm_interval >= 0.0 && self.event_rearm_interval.is_finite()) {
+            return Err(SimError::Settings(format!(
+                "event re-arm interval = {} s; expected a time >= 0",
+                self.event_rearm_interval
+            )));
         }
         Ok(())
     }
@@ -149,6 +173,27 @@ pub struct Outcome {
 
 /// Integrate `net` from 0 to `t_end`, calling `observer` at each of `output_times`
 /// (sorted, within [0, t_end]; times after an early end are skipped).
+///
+/// # Threshold events
+///
+/// A `Crosses` event fires when its quantity crosses the threshold in its direction; the
+/// time is found by root finding on the dense output. With `band` =
+/// `settings.event_rearm_band` x |threshold| (plus the reversal deadband for a mass flow):
+///
+/// - A quantity within `band` of its threshold at the start of the run, or when an action
+///   is applied, is *at* the threshold: which side it is on is decided by the direction it
+///   leaves in. Leaving in the event's direction fires the event, at the time the quantity is
+///   `band` beyond the threshold. So a valve closed at `above: 760 mmHg` and reopened at
+///   `below: 760 mmHg` cycles: the reopen fires as the pressure falls away from 760 mmHg.
+/// - Hysteresis: an event that fired re-arms only once its quantity has moved more than
+///   `band` from the threshold; until then a return across the threshold does not fire it.
+/// - A repeating event fires at most once per `settings.event_rearm_interval`: a crossing
+///   within that time of its last firing fires it when the interval ends, if the quantity
+///   is still beyond the threshold then (as a valve with a least switching time would).
+/// - A quantity that jumps across a threshold because of an action (a watched link flow
+///   when the link closes) is not a crossing.
+/// - An event whose firings spend more than half the step budget in the restarts after them
+///   ends the run with [`SimError::EventStorm`], naming the event.
 pub fn simulate(
     net: &Network,
     settings: &Settings,
@@ -171,12 +216,92 @@ pub fn simulate(
     driver.finish(observer)
 }
 
-/// A sign-tracking watcher of one threshold event.
+/// A sign-tracking watcher of one threshold event (the semantics are in [`simulate`]).
 #[derive(Debug, Clone)]
 struct Watch {
     event: usize,
+    direction: Direction,
+    repeat: bool,
+    /// Re-arm band, in the quantity's units.
+    band: f64,
+    /// Quantity minus threshold at the last accepted point.
     g_prev: f64,
+    /// The side of the threshold the quantity is on (-1 below, +1 above), or 0: at the
+    /// threshold (within the band) since the start or an action, to be decided by the
+    /// direction it leaves in.
+    side: i8,
+    /// False from the watch's own firing until its quantity has moved more than `band` from
+    /// the threshold on the side it crossed to (hysteresis).
+    armed: bool,
+    /// A crossing held back by the re-arm interval and still in effect: the side it went to
+    /// (0: none).
+    pending: i8,
+    /// Time of the last firing (-inf: never).
+    last_fired: f64,
+    first_fired: f64,
+    count: usize,
+    /// Fired in the batch of actions being applied now.
+    fired_now: bool,
+    /// A non-repeating event that fired.
     done: bool,
+}
+
+impl Watch {
+    fn allows(&self, to: i8) -> bool {
+        match self.direction {
+            Direction::Rising => to > 0,
+            Direction::Falling => to < 0,
+            Direction::Either => true,
+        }
+    }
+
+    /// Earliest time this watch may fire again.
+    fn unlock(&self, interval: f64) -> f64 {
+        if self.repeat {
+            self.last_fired + interval
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
+    /// Advance the side, arming and held-back crossing to a new value `g` of the quantity
+    /// minus its threshold, with no firing: a crossing the event's direction allows is held
+    /// back (it was within the re-arm interval).
+    fn advance(&mut self, g: f64) {
+        let outside = g.abs() > self.band;
+        let to: i8 = if g > 0.0 { 1 } else { -1 };
+        match self.side {
+            0 => {
+                if outside {
+                    self.side = to;
+                    self.armed = true;
+                    self.pending = if self.allows(to) { to } else { 0 };
+                }
+            }
+            s => {
+                if !self.armed && f64::from(s) * g > self.band {
+                    self.armed = true;
+                }
+                if crossed(s, g) {
+                    let eligible = self.armed && self.allows(-s);
+                    self.side = -s;
+                    self.pending = if eligible { -s } else { 0 };
+                    // A watch disarmed by its own firing stays so until the quantity has
+                    // moved away by the band on its new side.
+                    self.armed = self.armed || -f64::from(s) * g > self.band;
+                }
+            }
+        }
+    }
+}
+
+/// Whether `g` (quantity minus threshold) lies across the threshold from side `s`.
+fn crossed(s: i8, g: f64) -> bool {
+    if s < 0 {
+        g >= 0.0
+    } else {
+        g <= 0.0
+    }
 }
 
 /// Direction tracking of one link's flow.
@@ -212,6 +337,10 @@ struct Driver<'s, 'n> {
     ended_by: Option<String>,
     scratch: Vec<f64>,
     flow_buf: Vec<f64>,
+    /// The event whose firing started the current segment, if any.
+    cause: Option<usize>,
+    /// Steps taken in segments started by each event's firings.
+    cause_steps: Vec<usize>,
 }
 
 /// What to do at the top of a segment.
@@ -224,8 +353,12 @@ enum Snap {
 /// A threshold crossing found inside a step.
 struct Hit {
     time: f64,
-    watches: Vec<usize>,
+    /// The watches that fire, with the side each crosses to.
+    watches: Vec<(usize, i8)>,
 }
+
+/// Dense output: fills the state at a time inside the current step.
+type Interp<'a> = dyn FnMut(f64, &mut [f64]) -> Result<(), SimError> + 'a;
 
 impl<'s, 'n> Driver<'s, 'n> {
     fn new(sys: &'s System<'n>, settings: &'s Settings, t_end: f64, outputs: &[f64]) -> Self {
@@ -269,19 +402,53 @@ impl<'s, 'n> Driver<'s, 'n> {
             ended_by: None,
             scratch: Vec::new(),
             flow_buf: Vec::new(),
+            cause: None,
+            cause_steps: vec![0; net.events.len()],
         };
+        let rel = settings.event_rearm_band;
         d.watches = net
             .events
             .iter()
             .enumerate()
-            .filter(|(_, e)| matches!(e.trigger, Trigger::Crosses { .. }))
-            .map(|(i, _)| Watch {
-                event: i,
-                g_prev: 0.0,
-                done: false,
+            .filter_map(|(i, e)| match e.trigger {
+                Trigger::Crosses {
+                    quantity,
+                    threshold,
+                    direction,
+                } => Some(Watch {
+                    event: i,
+                    direction,
+                    repeat: e.repeat,
+                    band: rel * threshold.abs()
+                        + match quantity {
+                            Quantity::MassFlow(_) => settings.reversal_deadband,
+                            _ => 0.0,
+                        },
+                    g_prev: 0.0,
+                    side: 0,
+                    armed: true,
+                    pending: 0,
+                    last_fired: f64::NEG_INFINITY,
+                    first_fired: f64::NAN,
+                    count: 0,
+                    fired_now: false,
+                    done: false,
+                }),
+                Trigger::At(_) => None,
             })
             .collect();
-        d.reset_watch_values();
+        for w in 0..d.watches.len() {
+            let g = d.g(w, 0.0, &d.y);
+            let wa = &mut d.watches[w];
+            wa.g_prev = g;
+            wa.side = if g.abs() <= wa.band {
+                0
+            } else if g > 0.0 {
+                1
+            } else {
+                -1
+            };
+        }
         d.sys.link_flows(0.0, &d.y, &mut d.flow_buf);
         d.flows = d
             .flow_buf
@@ -317,13 +484,6 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
-    fn reset_watch_values(&mut self) {
-        for w in 0..self.watches.len() {
-            let g = self.g(w, self.t, &self.y);
-            self.watches[w].g_prev = g;
-        }
-    }
-
     /// Process the accepted step (t_old, t_new] with dense output `interp`.
     /// Returns the earliest threshold crossing inside it, if any, having emitted outputs and
     /// reversals only up to that point.
@@ -332,41 +492,33 @@ impl<'s, 'n> Driver<'s, 'n> {
         t_old: f64,
         t_new: f64,
         y_new: &[f64],
-        interp: &mut dyn FnMut(f64, &mut [f64]),
+        interp: &mut Interp<'_>,
     ) -> Result<Option<Hit>, SimError> {
         self.sys.check_state(t_new, y_new, &self.atol)?;
-        // Threshold crossings.
+        // Threshold crossings: the earliest firing time of any watch.
         let mut hit: Option<Hit> = None;
         let mut buf = std::mem::take(&mut self.scratch);
         buf.resize(y_new.len(), 0.0);
-        for w in 0..self.watches.len() {
+        let nw = self.watches.len();
+        let mut g_new = vec![0.0; nw];
+        let mut later = vec![false; nw];
+        for w in 0..nw {
             if self.watches[w].done {
                 continue;
             }
-            let g_old = self.watches[w].g_prev;
-            let g_new = self.g(w, t_new, y_new);
-            let dir = match self.sys.net.events[self.watches[w].event].trigger {
-                Trigger::Crosses { direction, .. } => direction,
-                Trigger::At(_) => Direction::Either,
-            };
-            let crossed = match dir {
-                Direction::Rising => g_old < 0.0 && g_new >= 0.0,
-                Direction::Falling => g_old > 0.0 && g_new <= 0.0,
-                Direction::Either => (g_old < 0.0 && g_new >= 0.0) || (g_old > 0.0 && g_new <= 0.0),
-            };
-            if !crossed {
+            g_new[w] = self.g(w, t_new, y_new);
+            let Some((tr, to)) = self.fire_time(w, t_old, t_new, g_new[w], &mut buf, interp)?
+            else {
                 continue;
-            }
-            let tr = self.locate(t_old, g_old, t_new, g_new, &mut buf, interp, |d, t, y| {
-                d.g(w, t, y)
-            });
+            };
+            later[w] = true;
             match &mut hit {
                 Some(h) if tr > h.time => {}
-                Some(h) if tr == h.time => h.watches.push(w),
+                Some(h) if tr == h.time => h.watches.push((w, to)),
                 _ => {
                     hit = Some(Hit {
                         time: tr,
-                        watches: vec![w],
+                        watches: vec![(w, to)],
                     })
                 }
             }
@@ -378,7 +530,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             if to == t_new {
                 buf.copy_from_slice(y_new);
             } else {
-                interp(to, &mut buf);
+                interp(to, &mut buf)?;
             }
             self.out_rows
                 .push((to, buf.clone(), self.switch_history.len() - 1));
@@ -388,7 +540,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         if t_stop == t_new {
             buf.copy_from_slice(y_new);
         } else {
-            interp(t_stop, &mut buf);
+            interp(t_stop, &mut buf)?;
         }
         let mut flows = std::mem::take(&mut self.flow_buf);
         self.sys.link_flows(t_stop, &buf, &mut flows);
@@ -407,8 +559,8 @@ impl<'s, 'n> Driver<'s, 'n> {
                 let tz = if real {
                     let link = crate::model::LinkId(l);
                     self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
-                        d.sys.quantity(crate::model::Quantity::MassFlow(link), t, y)
-                    })
+                        d.sys.quantity(Quantity::MassFlow(link), t, y)
+                    })?
                 } else {
                     t_old + (t_stop - t_old) * m_old / (m_old - m_new)
                 };
@@ -429,15 +581,104 @@ impl<'s, 'n> Driver<'s, 'n> {
             self.flows[l].m_prev = m_new;
         }
         self.flow_buf = flows;
-        self.scratch = buf;
-        for w in 0..self.watches.len() {
-            if hit.as_ref().is_some_and(|h| h.watches.contains(&w)) {
+        // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
+        if t_stop == t_new {
+            buf.copy_from_slice(y_new);
+        } else {
+            interp(t_stop, &mut buf)?;
+        }
+        for w in 0..nw {
+            if self.watches[w].done
+                || hit
+                    .as_ref()
+                    .is_some_and(|h| h.watches.iter().any(|x| x.0 == w))
+            {
                 continue;
             }
-            let g = self.g(w, t_new, y_new);
+            let g = if t_stop == t_new {
+                g_new[w]
+            } else {
+                self.g(w, t_stop, &buf)
+            };
+            // A watch whose firing lies after t_stop keeps its side: the crossing is found
+            // again from the restart.
+            if !(later[w] && t_stop < t_new) {
+                self.watches[w].advance(g);
+            }
             self.watches[w].g_prev = g;
         }
+        self.scratch = buf;
         Ok(hit)
+    }
+
+    /// When watch `w` fires inside the step (t_old, t_new], given the quantity minus its
+    /// threshold at the end, `g_new`, and the side it crosses to.
+    fn fire_time(
+        &self,
+        w: usize,
+        t_old: f64,
+        t_new: f64,
+        g_new: f64,
+        buf: &mut [f64],
+        interp: &mut Interp<'_>,
+    ) -> Result<Option<(f64, i8)>, SimError> {
+        let wa = &self.watches[w];
+        let g_old = wa.g_prev;
+        let band = wa.band;
+        // The crossing in this step, if any.
+        let crossing = match wa.side {
+            0 if g_new.abs() > band => {
+                // Leaving the threshold's band: the side is decided by the direction.
+                let to: i8 = if g_new > 0.0 { 1 } else { -1 };
+                if wa.allows(to) {
+                    let off = f64::from(to) * band;
+                    let tr = self.locate(
+                        t_old,
+                        g_old - off,
+                        t_new,
+                        g_new - off,
+                        buf,
+                        interp,
+                        |d, t, y| d.g(w, t, y) - off,
+                    )?;
+                    Some((tr, to))
+                } else {
+                    None
+                }
+            }
+            0 => None,
+            s => {
+                if crossed(s, g_new) && wa.armed && wa.allows(-s) {
+                    let tr = self.locate(t_old, g_old, t_new, g_new, buf, interp, |d, t, y| {
+                        d.g(w, t, y)
+                    })?;
+                    Some((tr, -s))
+                } else {
+                    None
+                }
+            }
+        };
+        let unlock = wa.unlock(self.settings.event_rearm_interval);
+        let held = match crossing {
+            Some((tr, _)) if tr >= unlock => return Ok(crossing),
+            // Within the re-arm interval: held back until it ends.
+            Some((_, to)) => to,
+            None if wa.pending != 0 && wa.pending == wa.side => wa.pending,
+            None => return Ok(None),
+        };
+        if unlock > t_new {
+            return Ok(None);
+        }
+        // The interval ends inside this step (or ended before it): fire then, if the
+        // quantity is still beyond the threshold.
+        let tf = unlock.max(t_old);
+        let g = if tf == t_old {
+            g_old
+        } else {
+            interp(tf, buf)?;
+            self.g(w, tf, buf)
+        };
+        Ok((f64::from(held) * g > 0.0).then_some((tf, held)))
     }
 
     /// Root of a scalar function of the dense output between (ta, fa) and (tb, fb), which
@@ -451,9 +692,9 @@ impl<'s, 'n> Driver<'s, 'n> {
         mut tb: f64,
         mut fb: f64,
         buf: &mut [f64],
-        interp: &mut dyn FnMut(f64, &mut [f64]),
+        interp: &mut Interp<'_>,
         f: impl Fn(&Self, f64, &[f64]) -> f64,
-    ) -> f64 {
+    ) -> Result<f64, SimError> {
         let tol = 1e-12 * (tb - ta).abs().max(f64::MIN_POSITIVE) + 4.0 * f64::EPSILON * tb.abs();
         let mut side = 0i8;
         for _ in 0..200 {
@@ -464,10 +705,10 @@ impl<'s, 'n> Driver<'s, 'n> {
             if !(tc > ta.min(tb) && tc < ta.max(tb)) {
                 tc = 0.5 * (ta + tb);
             }
-            interp(tc, buf);
+            interp(tc, buf)?;
             let fc = f(self, tc, buf);
             if fc == 0.0 {
-                return tc;
+                return Ok(tc);
             }
             if (fc > 0.0) == (fb > 0.0) {
                 tb = tc;
@@ -486,21 +727,33 @@ impl<'s, 'n> Driver<'s, 'n> {
             }
         }
         // The end on the far side of the crossing, so the event sees the crossed state.
-        tb
+        Ok(tb)
     }
 
     /// Fire the events of a crossing at `hit.time` (state already in self.y).
     fn fire_crossing(&mut self, hit: &Hit) -> bool {
         let mut end = false;
-        for &w in &hit.watches {
-            let ev = &self.sys.net.events[self.watches[w].event];
+        for &(w, to) in &hit.watches {
+            let g = self.g(w, hit.time, &self.y);
+            let wa = &mut self.watches[w];
+            wa.side = to;
+            wa.armed = f64::from(to) * g > wa.band;
+            wa.pending = 0;
+            wa.fired_now = true;
+            if wa.count == 0 {
+                wa.first_fired = hit.time;
+            }
+            wa.count += 1;
+            wa.last_fired = hit.time;
+            if !wa.repeat {
+                wa.done = true;
+            }
+            let ev = &self.sys.net.events[wa.event];
+            self.cause = Some(wa.event);
             self.events.push(FiredEvent {
                 name: ev.name.clone(),
                 time: hit.time,
             });
-            if !ev.repeat {
-                self.watches[w].done = true;
-            }
             for a in &ev.actions {
                 if self.sys.apply(a) {
                     end = true;
@@ -509,6 +762,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             }
         }
         self.record_switches();
+        self.after_action(true);
         end
     }
 
@@ -517,7 +771,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         self.switch_history.push(self.sys.switches.borrow().clone());
     }
 
-    /// Fire time events scheduled at the current time.
+    /// Fire time events scheduled at the current time, then refresh the watchers.
     fn fire_time_events(&mut self) -> bool {
         let mut end = false;
         let mut fired = false;
@@ -542,12 +796,15 @@ impl<'s, 'n> Driver<'s, 'n> {
         if fired {
             self.record_switches();
         }
+        // A restart at a breakpoint or time event is not caused by a threshold event.
+        self.cause = None;
+        self.after_action(fired);
         end
     }
 
-    /// After an action: refresh flow memories (a jump in sign at an action counts as a zero
-    /// crossing at that time) and the threshold watchers.
-    fn after_action(&mut self) {
+    /// After an action (`acted`) or at a breakpoint: refresh flow memories (a jump in sign
+    /// at an action counts as a zero crossing at that time) and the threshold watchers.
+    fn after_action(&mut self, acted: bool) {
         let mut flows = std::mem::take(&mut self.flow_buf);
         self.sys.link_flows(self.t, &self.y, &mut flows);
         for (l, &m) in flows.iter().enumerate() {
@@ -558,14 +815,35 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
         self.flow_buf = flows;
         for w in 0..self.watches.len() {
+            // With the switches as the actions left them (a watched link flow may jump).
             let g = self.g(w, self.t, &self.y);
-            // A watcher that just fired sits on its threshold: remember the side it crossed to.
-            let old = self.watches[w].g_prev;
-            self.watches[w].g_prev = if g == 0.0 {
-                -old.signum() * f64::MIN_POSITIVE
-            } else {
-                g
-            };
+            let wa = &mut self.watches[w];
+            wa.g_prev = g;
+            if wa.done {
+                continue;
+            }
+            let inside = g.abs() <= wa.band;
+            if wa.fired_now {
+                // Fired just now: it stays on the side it crossed to until it has moved
+                // away by the band (hysteresis).
+                wa.fired_now = false;
+                if f64::from(wa.side) * g > wa.band {
+                    wa.armed = true;
+                }
+            } else if inside && acted && wa.armed {
+                // Sitting at its threshold when the dynamics change: the direction the
+                // quantity leaves in decides the side, so a crossing that starts here fires.
+                wa.side = 0;
+                wa.pending = 0;
+            } else if !inside {
+                let to: i8 = if g > 0.0 { 1 } else { -1 };
+                if to != wa.side {
+                    // A jump across the threshold made by an action is not a crossing.
+                    wa.side = to;
+                    wa.pending = 0;
+                }
+                wa.armed = true;
+            }
         }
     }
 
@@ -582,7 +860,6 @@ impl<'s, 'n> Driver<'s, 'n> {
             return Snap::End;
         }
         let end = self.fire_time_events();
-        self.after_action();
         if end {
             Snap::End
         } else {
@@ -629,7 +906,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                 n,
             )
             .build()
-            .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+            .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
         // diffsol caps Newton convergence failures at 50 over a solver's whole life, not per
         // step; one solver runs a whole segment, and at equilibrium BDF keeps lengthening its
         // step until Newton fails, cuts it, and grows it again, so a long quiet segment (a
@@ -649,41 +926,53 @@ impl<'s, 'n> Driver<'s, 'n> {
             start.borrow_mut().copy_from_slice(&self.y);
             let mut solver = problem
                 .bdf::<NalgebraLU<f64>>()
-                .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+                .map_err(|e| self.solver_err("BDF", self.t, Some(&self.y), bdf_reason(&e)))?;
             self.stats.restarts += 1;
             let mut stop = self.segment_stop(seg_end);
             solver
                 .set_stop_time(stop)
-                .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+                .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
             let mut restart = false;
             let mut t_old = self.t;
             let mut vbuf = solver.state().y.clone();
             while !restart {
                 if self.stats.steps >= self.settings.max_steps {
-                    return Err(SimError::TooManySteps {
-                        integrator: "BDF",
-                        max_steps: self.settings.max_steps,
-                        time: t_old,
-                    });
+                    ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                    return Err(self.budget_err("BDF", t_old, &ybuf));
                 }
-                let reason = solver
-                    .step()
-                    .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+                let reason = match solver.step() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let t_fail = solver.state().t;
+                        ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                        return Err(self.solver_err("BDF", t_fail, Some(&ybuf), bdf_reason(&e)));
+                    }
+                };
                 self.stats.steps += 1;
+                if let Some(c) = self.cause {
+                    self.cause_steps[c] += 1;
+                }
                 let t_new = solver.state().t;
                 ybuf.copy_from_slice(solver.state().y.inner().as_slice());
-                let mut interp = |t: f64, out: &mut [f64]| {
-                    if solver.interpolate_inplace(t, &mut vbuf).is_ok() {
-                        out.copy_from_slice(vbuf.inner().as_slice());
-                    }
+                let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
+                    solver.interpolate_inplace(t, &mut vbuf).map_err(|e| {
+                        SimError::Interpolation {
+                            integrator: "BDF",
+                            time: t,
+                            step_start: t_old,
+                            step_end: t_new,
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    out.copy_from_slice(vbuf.inner().as_slice());
+                    Ok(())
                 };
                 let hit = self.process_step(t_old, t_new, &ybuf, &mut interp)?;
                 if let Some(hit) = hit {
-                    interp(hit.time, &mut ybuf);
+                    interp(hit.time, &mut ybuf)?;
                     self.t = hit.time;
                     self.y.copy_from_slice(&ybuf);
                     let end = self.fire_crossing(&hit);
-                    self.after_action();
                     if end {
                         self.collect_bdf_stats(&solver);
                         return Ok(());
@@ -698,7 +987,6 @@ impl<'s, 'n> Driver<'s, 'n> {
                             return Ok(());
                         }
                         let end = self.fire_time_events();
-                        self.after_action();
                         if end {
                             self.collect_bdf_stats(&solver);
                             return Ok(());
@@ -708,7 +996,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                         stop = self.segment_stop(seg_end);
                         solver
                             .set_stop_time(stop)
-                            .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+                            .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
                     }
                 } else if self.settings.max_step.is_some() {
                     let next = self.segment_stop_from(t_new, seg_end);
@@ -716,7 +1004,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                         stop = next;
                         solver
                             .set_stop_time(stop)
-                            .map_err(|e| self.solver_err("BDF", e.to_string()))?;
+                            .map_err(|e| self.solver_err("BDF", t_new, None, e.to_string()))?;
                     }
                 }
                 t_old = t_new;
@@ -748,12 +1036,172 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
-    fn solver_err(&self, integrator: &'static str, message: String) -> SimError {
+    /// An integrator failure at `time`, located at the fastest-changing state of `y` when
+    /// one is given.
+    fn solver_err(
+        &self,
+        integrator: &'static str,
+        time: f64,
+        y: Option<&[f64]>,
+        reason: String,
+    ) -> SimError {
+        // An explicit method fails on stiffness; an implicit one on fast, hard dynamics.
+        let stiff = integrator == "Dopri5";
+        let hint = if integrator == "Dopri5" {
+            "the network is stiff here (an open hatch, a small volume on a large opening): \
+             use `method: Bdf` in the solver settings, the implicit method made for it"
+        } else {
+            "look at the model near this time (a compartment emptying, a very small volume \
+             on a very large opening), or loosen rtol/atol in the solver settings"
+        };
         SimError::Solver {
             integrator,
-            time: self.t,
-            message,
+            time,
+            reason,
+            culprit: y.and_then(|y| self.culprit(time, y, stiff)),
+            hint: hint.to_string(),
         }
+    }
+
+    /// The step budget is spent at `time` with state `y`: an event storm when one event's
+    /// restarts took more than half of it, otherwise the fastest-changing state.
+    fn budget_err(&self, integrator: &'static str, time: f64, y: &[f64]) -> SimError {
+        let storm = self
+            .cause_steps
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .filter(|(_, n)| 2 * **n > self.settings.max_steps);
+        if let Some((e, &steps)) = storm {
+            if let Some(w) = self.watches.iter().find(|w| w.event == e) {
+                return SimError::EventStorm {
+                    event: self.sys.net.events[e].name.clone(),
+                    count: w.count,
+                    first: w.first_fired,
+                    last: w.last_fired,
+                    steps,
+                    max_steps: self.settings.max_steps,
+                };
+            }
+        }
+        SimError::TooManySteps {
+            integrator,
+            max_steps: self.settings.max_steps,
+            time,
+            culprit: self.culprit(time, y, integrator == "Dopri5"),
+        }
+    }
+
+    /// The state entry that limits the step, named by compartment and species with the link
+    /// acting on it most: the first one that is not finite; else, when `stiff`, the one with
+    /// the shortest time constant (largest diagonal entry of the Jacobian), with the link
+    /// whose flow depends on it most; else the one changing fastest against its error
+    /// tolerance, with the link carrying most flow in or out of its compartment.
+    fn culprit(&self, t: f64, y: &[f64], stiff: bool) -> Option<String> {
+        let sys = self.sys;
+        let net = sys.net;
+        let n = sys.len();
+        let ledger = sys.ledger_offset();
+        if y.len() != n || n == 0 || ledger == 0 {
+            return None;
+        }
+        let mut dy = vec![0.0; n];
+        sys.rhs(t, y, &mut dy);
+        let bad = (0..n).find(|&i| !y[i].is_finite() || !dy[i].is_finite());
+        let compartment_of = |i: usize| {
+            (0..net.compartments.len())
+                .rev()
+                .find(|&c| sys.compartment_offset(c) <= i)
+        };
+        let species = |k: usize| {
+            net.gas
+                .species
+                .get(k)
+                .map_or_else(|| format!("species {k}"), |s| s.name.clone())
+        };
+        let mut flows = Vec::new();
+        sys.link_flows(t, y, &mut flows);
+        let (i, measure, link) = if let Some(i) = bad {
+            (i, format!("value {:e}, rate {:e}", y[i], dy[i]), None)
+        } else if stiff {
+            // Diagonal of the Jacobian from products with unit vectors (compartment
+            // states only: the ledger only books what leaves).
+            let mut e = vec![0.0; n];
+            let mut jv = vec![0.0; n];
+            let mut best = (0, 0.0_f64);
+            for i in 0..ledger {
+                e[i] = 1.0;
+                sys.jvp(t, y, &e, &mut jv);
+                e[i] = 0.0;
+                if jv[i].is_finite() && jv[i].abs() > best.1 {
+                    best = (i, jv[i].abs());
+                }
+            }
+            let (i, d) = best;
+            if d == 0.0 {
+                return None;
+            }
+            // The link whose flow moves most when this state moves.
+            let h = 1e-6 * y[i].abs().max(self.atol[i]);
+            let mut yp = y.to_vec();
+            yp[i] += h;
+            let mut fp = Vec::new();
+            sys.link_flows(t, &yp, &mut fp);
+            let link = net
+                .links
+                .iter()
+                .zip(fp.iter().zip(&flows))
+                .map(|(l, (a, b))| (l, (a - b).abs()))
+                .filter(|(_, d)| d.is_finite() && *d > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(l, _)| format!(", coupled most strongly through link '{}'", l.name));
+            (i, format!("time constant {:.3e} s", 1.0 / d), link)
+        } else {
+            let rtol = self.settings.rtol;
+            let weight = |i: usize| dy[i].abs() / (self.atol[i] + rtol * y[i].abs());
+            let i = (0..ledger).max_by(|&a, &b| weight(a).total_cmp(&weight(b)))?;
+            (
+                i,
+                format!(
+                    "changing at {:.3e} per s, {:.3e} tolerances per s",
+                    dy[i],
+                    weight(i)
+                ),
+                None,
+            )
+        };
+        if i >= ledger {
+            let k = (i - ledger) / sys.species().max(1);
+            let nb = net.boundaries.len();
+            let item = if k < nb {
+                format!("boundary '{}'", net.boundaries[k].name)
+            } else {
+                let src = net.sources.get(k - nb).map_or("?", |s| s.name.as_str());
+                format!("source '{src}'")
+            };
+            let s = species((i - ledger) % sys.species().max(1));
+            return Some(format!("mass of {s} booked to {item} ({measure})"));
+        }
+        let c = compartment_of(i)?;
+        let what = if sys.energy_index(c) == Some(i) {
+            "internal energy".to_string()
+        } else {
+            format!("{} mass", species(i - sys.compartment_offset(c)))
+        };
+        let link = link.unwrap_or_else(|| {
+            let here = crate::model::NodeId::Compartment(crate::model::CompartmentId(c));
+            net.links
+                .iter()
+                .zip(&flows)
+                .filter(|(l, m)| (l.from == here || l.to == here) && m.is_finite() && **m != 0.0)
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                .map(|(l, m)| format!(", moved most by link '{}' ({m:.3e} kg/s)", l.name))
+                .unwrap_or_default()
+        });
+        Some(format!(
+            "compartment '{}', {what} ({measure}){link}",
+            net.compartments[c].name
+        ))
     }
 
     fn run_dopri5(&mut self) -> Result<(), SimError> {
@@ -805,30 +1253,44 @@ impl<'s, 'n> Driver<'s, 'n> {
                 OutputType::Continuous,
             );
             let mut model = ContinuousOutputModel::default();
-            let st = stepper
-                .integrate_with_continuous_output_model(&mut model)
-                .map_err(|e| match e {
-                    ode_solvers::dop_shared::IntegrationError::MaxNumStepReached { x, .. } => {
-                        SimError::TooManySteps {
-                            integrator: "Dopri5",
-                            max_steps: self.settings.max_steps,
-                            time: x,
+            let st = match stepper.integrate_with_continuous_output_model(&mut model) {
+                Ok(st) => st,
+                Err(e) => {
+                    // The state where it stopped: the dense output at the failure time, or
+                    // at the last step it accepted.
+                    let (x, reason) = dopri_reason(&e);
+                    let last = step_log.borrow().last().copied().unwrap_or(self.t);
+                    let z = model.evaluate(x).or_else(|| model.evaluate(last));
+                    let y: Option<Vec<f64>> =
+                        z.map(|z| z.iter().zip(&scale).map(|(z, s)| z * s).collect());
+                    let y = y.unwrap_or_else(|| self.y.clone());
+                    return Err(match e {
+                        ode_solvers::dop_shared::IntegrationError::MaxNumStepReached { .. } => {
+                            self.budget_err("Dopri5", x, &y)
                         }
-                    }
-                    other => self.solver_err("Dopri5", format!("{other:?}")),
-                })?;
+                        _ => self.solver_err("Dopri5", x, Some(&y), reason),
+                    });
+                }
+            };
             self.stats.restarts += 1;
             self.stats.rhs_evals_dopri(st.num_eval as usize);
             self.stats.rejected_steps += st.rejected_steps as usize;
             drop(stepper);
             let step_times = step_log.borrow().clone();
             let n = self.y.len();
-            let mut interp = |t: f64, out: &mut [f64]| {
-                if let Some(z) = model.evaluate(t) {
-                    for i in 0..n {
-                        out[i] = z[i] * scale[i];
-                    }
+            let seg_start = self.t;
+            let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
+                let z = model.evaluate(t).ok_or_else(|| SimError::Interpolation {
+                    integrator: "Dopri5",
+                    time: t,
+                    step_start: seg_start,
+                    step_end: seg_end,
+                    reason: "the time lies outside the steps the integrator kept".into(),
+                })?;
+                for i in 0..n {
+                    out[i] = z[i] * scale[i];
                 }
+                Ok(())
             };
             let mut t_old = self.t;
             let mut ynew = vec![0.0; n];
@@ -838,13 +1300,15 @@ impl<'s, 'n> Driver<'s, 'n> {
                     continue;
                 }
                 self.stats.steps += 1;
-                interp(t_new, &mut ynew);
+                if let Some(c) = self.cause {
+                    self.cause_steps[c] += 1;
+                }
+                interp(t_new, &mut ynew)?;
                 if let Some(hit) = self.process_step(t_old, t_new, &ynew, &mut interp)? {
-                    interp(hit.time, &mut ynew);
+                    interp(hit.time, &mut ynew)?;
                     self.t = hit.time;
                     self.y.copy_from_slice(&ynew);
                     let end = self.fire_crossing(&hit);
-                    self.after_action();
                     if end {
                         return Ok(());
                     }
@@ -857,13 +1321,12 @@ impl<'s, 'n> Driver<'s, 'n> {
                 continue;
             }
             self.t = seg_end;
-            interp(seg_end, &mut ynew);
+            interp(seg_end, &mut ynew)?;
             self.y.copy_from_slice(&ynew);
             if self.t >= self.t_end {
                 return Ok(());
             }
             let end = self.fire_time_events();
-            self.after_action();
             if end {
                 return Ok(());
             }
@@ -939,6 +1402,43 @@ impl ode_solvers::System<f64, ode_solvers::DVector<f64>> for ScaledRhs<'_, '_> {
     ) -> bool {
         self.steps.borrow_mut().push(t);
         false
+    }
+}
+
+/// A diffsol failure in an analyst's words.
+fn bdf_reason(e: &diffsol::error::DiffsolError) -> String {
+    use diffsol::error::{DiffsolError, OdeSolverError};
+    match e {
+        DiffsolError::OdeSolverError(OdeSolverError::StepSizeTooSmall { .. }) => {
+            "the step size fell to round-off without meeting the error tolerance".into()
+        }
+        DiffsolError::OdeSolverError(OdeSolverError::TooManyNonlinearSolverFailures {
+            num_failures,
+            ..
+        }) => format!("Newton's method failed to converge {num_failures} times"),
+        DiffsolError::OdeSolverError(OdeSolverError::TooManyErrorTestFailures {
+            num_failures,
+            ..
+        }) => format!("the local error test failed {num_failures} times in a row"),
+        other => other.to_string(),
+    }
+}
+
+/// A Dopri5 failure in an analyst's words, with the time it happened.
+fn dopri_reason(e: &ode_solvers::dop_shared::IntegrationError) -> (f64, String) {
+    use ode_solvers::dop_shared::IntegrationError as E;
+    match *e {
+        E::MaxNumStepReached { x, n_step } => (x, format!("more than {n_step} steps")),
+        E::StepSizeUnderflow { x } => (
+            x,
+            "the step size fell to round-off without meeting the error tolerance".into(),
+        ),
+        E::StiffnessDetected { x } => (
+            x,
+            "the problem became stiff: the explicit method's stability limit holds the step \
+             far below what accuracy needs"
+                .into(),
+        ),
     }
 }
 

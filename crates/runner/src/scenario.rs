@@ -723,6 +723,9 @@ pub struct SolverWire {
     /// Smallest flow (kg/s) that counts as a direction when logging flow reversals.
     #[serde(default)]
     pub reversal_deadband: Option<Spanned<Q>>,
+    /// Least time between two firings of one repeating event.
+    #[serde(default)]
+    pub event_rearm_interval: Option<Spanned<Q>>,
 }
 
 /// Integration method.

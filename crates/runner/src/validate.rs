@@ -2572,6 +2572,16 @@ impl<'s> Validator<'s> {
             ),
             None => Some(d.reversal_deadband),
         };
+        let rearm = match &s.event_rearm_interval {
+            Some(r) => self.quantity_in(
+                r,
+                Dimension::Time,
+                Range::NonNegative,
+                it,
+                "event_rearm_interval",
+            ),
+            None => Some(d.event_rearm_interval),
+        };
         Some(Settings {
             method,
             rtol: rtol?,
@@ -2579,6 +2589,8 @@ impl<'s> Validator<'s> {
             max_step: max_step?,
             max_steps: max_steps?,
             reversal_deadband: deadband?,
+            event_rearm_interval: rearm?,
+            ..d
         })
     }
 }

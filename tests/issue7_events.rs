@@ -1,0 +1,142 @@
+//! Issue 7, item 3, end to end: the reproducer scenario (a cabin fed from a tank through a
+//! valve closed above 760 mmHg and reopened below 760 mmHg) runs for a day with `plenum run`,
+//! the valve cycles all day and the cabin stays at 760 mmHg; a repeating event that spends
+//! the step budget ends the run with exit 1 and names the event.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const MMHG: f64 = 133.322_387_415;
+const SCENARIO: &str = "tests/data/issue7/valve-cycle.ron";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plenum() -> Command {
+    let mut cmd = Command::cargo_bin("plenum").expect("the plenum binary is built");
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Choked mass flow of an orifice, kg/s: Cd A p sqrt(g / (R T)) (2/(g+1))^((g+1)/(2(g-1))).
+fn choked(cd: f64, area: f64, p_up: f64, r: f64, t: f64) -> f64 {
+    let g: f64 = 1.4;
+    let phi = (2.0 / (g + 1.0)).powf((g + 1.0) / (2.0 * (g - 1.0)));
+    cd * area * p_up * (g / (r * t)).sqrt() * phi
+}
+
+#[test]
+fn issue7_valve_cycles_at_760_mmhg_for_a_day() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    plenum()
+        .args(["run", SCENARIO, "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
+    let summary: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(summary["status"], "completed");
+    let events: Vec<(String, f64)> = summary["events"]
+        .as_array()
+        .expect("event log")
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().expect("name").to_string(),
+                e["time_s"].as_f64().expect("time"),
+            )
+        })
+        .collect();
+    let reopens: Vec<f64> = events
+        .iter()
+        .filter(|e| e.0 == "reopen")
+        .map(|e| e.1)
+        .collect();
+    assert!(reopens.len() >= 2, "reopen fired {} times", reopens.len());
+    let first_close = events
+        .iter()
+        .find(|e| e.0 == "close")
+        .map(|e| e.1)
+        .expect("the valve closes");
+    // The valve keeps cycling all day: a reopen in every hour after the first close.
+    let day = 86_400.0;
+    let mut hour = (first_close / 3600.0).ceil() * 3600.0;
+    while hour + 3600.0 <= day {
+        assert!(
+            reopens.iter().any(|&t| t >= hour && t < hour + 3600.0),
+            "no reopen between {hour} s and {} s",
+            hour + 3600.0
+        );
+        hour += 3600.0;
+    }
+    // The pressure stays within what the valve and the crack can change it by in one re-arm
+    // interval (the default 10 s): both flows are choked (2 bar > 760 mmHg / 0.528), and
+    // |dp/dt| <= (valve flow + crack flow) R T / V with the largest gas constant (N2).
+    let rearm = plenum_physics::Settings::default().event_rearm_interval;
+    let t = 295.15;
+    let (r_n2, r_air) = (296.8, 287.05);
+    let rate =
+        (choked(0.8, 1e-6, 2e5, r_n2, t) + choked(0.6, 1.6e-6, 761.0 * MMHG, r_air, t)) * r_n2 * t
+            / 10.0;
+    let band = rate * rearm + 1e-9 * 760.0 * MMHG;
+    let mut rdr = csv::Reader::from_path(out.join("timeseries.csv")).expect("CSV");
+    let headers: Vec<String> = rdr
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let ti = headers.iter().position(|h| h == "time_s").expect("time");
+    let pi = headers
+        .iter()
+        .position(|h| h == "cabin.pressure_Pa")
+        .expect("pressure");
+    let mut checked = 0;
+    for rec in rdr.records() {
+        let rec = rec.expect("row");
+        let time: f64 = rec[ti].parse().expect("number");
+        let p: f64 = rec[pi].parse().expect("number");
+        if time > first_close {
+            checked += 1;
+            assert!(
+                (p - 760.0 * MMHG).abs() <= band,
+                "p = {p} Pa at {time} s; band {band} Pa around 760 mmHg"
+            );
+        }
+    }
+    assert!(checked > 1000, "{checked} rows checked");
+}
+
+#[test]
+fn issue7_event_storm_exits_1_naming_the_event() {
+    let text = std::fs::read_to_string(root().join(SCENARIO))
+        .expect("read")
+        .replace(
+            "outputs: (",
+            "solver: (max_steps: 20000, event_rearm_interval: \"1 s\"),\n    outputs: (",
+        );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("storm.ron");
+    std::fs::write(&file, text).expect("write");
+    let assert = plenum()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("event 'close' fired") || stderr.contains("event 'reopen' fired"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("20000-step budget"), "{stderr}");
+    assert!(
+        !tmp.path().join("out").exists(),
+        "nothing written on failure"
+    );
+}
