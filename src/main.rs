@@ -195,6 +195,9 @@ fn load(file: &Path) -> Result<Loaded, Failure> {
 
 fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
     let loaded = load(file)?;
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
     let out_dir = out.map_or_else(|| Path::new("out").join(&loaded.name), Path::to_path_buf);
     plenum_runner::check_out_dir(&out_dir).map_err(|e| {
         bad_input(anyhow::anyhow!(
@@ -228,6 +231,9 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
 
 fn check(file: &Path) -> Result<(), Failure> {
     let l = load(file)?;
+    for w in &l.warnings {
+        eprintln!("{w}");
+    }
     let n = &l.network;
     let user_events = n
         .events
