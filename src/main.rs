@@ -212,6 +212,9 @@ fn load(file: &Path) -> Result<Loaded, Failure> {
 fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
     let cancel = signals::install();
     let loaded = load(file)?;
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
     let out_dir = out.map_or_else(|| Path::new("out").join(&loaded.name), Path::to_path_buf);
     plenum_runner::check_out_dir(&out_dir).map_err(|e| Failure {
         code: e.exit_code(),
@@ -283,6 +286,9 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
 
 fn check(file: &Path) -> Result<(), Failure> {
     let l = load(file)?;
+    for w in &l.warnings {
+        eprintln!("{w}");
+    }
     let n = &l.network;
     let user_events = n
         .events

@@ -46,6 +46,10 @@ pub struct Flow {
     pub d_ta: f64,
     /// d mdot / d T_b, kg/(s K).
     pub d_tb: f64,
+    /// True when the flow carries `b`'s gas (b is upstream), false when it carries `a`'s.
+    /// Usually the sign of `mdot` says it, but not in the zero-pressure extension (see
+    /// [`FlowElement::flow`]), where a node that overshot zero carries its own gas.
+    pub from_b: bool,
 }
 
 impl Flow {
@@ -56,6 +60,7 @@ impl Flow {
             d_pb: self.d_pb * f,
             d_ta: self.d_ta * f,
             d_tb: self.d_tb * f,
+            from_b: self.from_b,
         }
     }
 
@@ -67,6 +72,20 @@ impl Flow {
             d_pb: -self.d_pa,
             d_ta: -self.d_tb,
             d_tb: -self.d_ta,
+            from_b: !self.from_b,
+        }
+    }
+
+    /// The flow of a law evaluated on the mirrored states (both pressures negated), mapped
+    /// back: `mdot(p_a, p_b) = -law(-p_a, -p_b)`, so the pressure partials keep their sign.
+    fn unmirrored(self) -> Flow {
+        Flow {
+            mdot: -self.mdot,
+            d_pa: self.d_pa,
+            d_pb: self.d_pb,
+            d_ta: -self.d_ta,
+            d_tb: -self.d_tb,
+            from_b: self.from_b,
         }
     }
 }
@@ -298,6 +317,7 @@ fn orifice_directed(cda: f64, up: &GasState, down: &GasState) -> Flow {
             d_pb: raw.dpd,
             d_ta: raw.dtu,
             d_tb: 0.0,
+            from_b: false,
         };
     }
     // Blend region: the true law evaluated at (p_down + dp_t, p_down), with the slope taken
@@ -322,6 +342,7 @@ fn orifice_directed(cda: f64, up: &GasState, down: &GasState) -> Flow {
         d_pb: -dm_dx + dm_dmt * dmt_dpd + dm_dst * dst_dpd,
         d_ta: -m / (2.0 * up.t),
         d_tb: 0.0,
+        from_b: false,
     }
 }
 
@@ -355,6 +376,7 @@ fn power_law_directed(c: f64, n: f64, up: &GasState, down: &GasState) -> Flow {
         d_pb: -rho * dq,
         d_ta: -rho * q / up.t,
         d_tb: 0.0,
+        from_b: false,
     }
 }
 
@@ -370,8 +392,86 @@ fn both_ways(a: &GasState, b: &GasState, f: impl Fn(&GasState, &GasState) -> Flo
 
 impl FlowElement {
     /// Mass flow a -> b at time `t` (s) with its derivatives.
+    ///
+    /// Zero-pressure extension: every law goes to zero with the upstream pressure, and a node
+    /// that empties (to a vacuum, or through a sink) is a normal event. The integrator's
+    /// round-off may still leave a node a little below zero mass (and pressure) within its
+    /// absolute tolerance. Where neither end has a positive pressure, the flow is the law
+    /// evaluated on the mirrored states, negated: `mdot(p_a, p_b) = -law(-p_a, -p_b)`,
+    /// carrying the gas of the node that is upstream in the mirror (the one further below
+    /// zero). So a node below zero draws back its own (negative) gas: each species' flux out
+    /// of it stays proportional to that species' mass through zero, and the overshoot decays
+    /// instead of persisting. The extension is continuous at zero pressure with the same
+    /// pressure slope on both sides (C1 for the orifice and the linear law at a vacuum).
     #[inline]
     pub fn flow(&self, t: f64, a: &GasState, b: &GasState) -> Flow {
+        if a.p > 0.0 || b.p > 0.0 || (a.p == 0.0 && b.p == 0.0) {
+            return self.flow_law(t, a, b);
+        }
+        let am = GasState { p: -a.p, ..*a };
+        let bm = GasState { p: -b.p, ..*b };
+        self.flow_law(t, &am, &bm).unmirrored()
+    }
+
+    /// Partial derivatives of the mass flow in the ratio of specific heats of `a` and of `b`
+    /// (the laws depend on gamma through the isentropic flow function and the choked cap).
+    /// Taken by central differences in gamma alone, with a step of 1e-6 gamma: the laws are
+    /// smooth in gamma (the orifice law is C1 through the choke point, whose position
+    /// depends on gamma), so the truncation error is ~1e-12 relative and round-off ~1e-10.
+    /// The gas constant needs no such term: every law depends on R and T only through the
+    /// product R T, so `d mdot/d R = (T/R) d mdot/d T`, exact.
+    pub fn gamma_partials(&self, t: f64, a: &GasState, b: &GasState) -> (f64, f64) {
+        if !self.depends_on_gamma() {
+            return (0.0, 0.0);
+        }
+        let d = |which_b: bool| {
+            let g = if which_b { b.gamma } else { a.gamma };
+            let h = 1e-6 * g;
+            let at = |dg: f64| {
+                if which_b {
+                    self.flow(
+                        t,
+                        a,
+                        &GasState {
+                            gamma: b.gamma + dg,
+                            ..*b
+                        },
+                    )
+                    .mdot
+                } else {
+                    self.flow(
+                        t,
+                        &GasState {
+                            gamma: a.gamma + dg,
+                            ..*a
+                        },
+                        b,
+                    )
+                    .mdot
+                }
+            };
+            (at(h) - at(-h)) / (2.0 * h)
+        };
+        (d(false), d(true))
+    }
+
+    /// True for laws whose flow depends on the ratio of specific heats.
+    fn depends_on_gamma(&self) -> bool {
+        match self {
+            FlowElement::Orifice { .. }
+            | FlowElement::OpenHatch { .. }
+            | FlowElement::ViscousCrack { .. } => true,
+            FlowElement::HatchSeal { seated, unseated } => {
+                seated.depends_on_gamma() || unseated.depends_on_gamma()
+            }
+            FlowElement::PowerLaw { .. } | FlowElement::Linear { .. } | FlowElement::Fan { .. } => {
+                false
+            }
+        }
+    }
+
+    /// The law itself, for states where at least one end has a positive pressure.
+    fn flow_law(&self, t: f64, a: &GasState, b: &GasState) -> Flow {
         match self {
             FlowElement::Orifice { area, cd, area_law } => {
                 let a0 = area.value(t).max(0.0);
@@ -395,9 +495,9 @@ impl FlowElement {
                 let dp = a.p - b.p;
                 let dp_t = transition_dp(a.p.max(b.p));
                 if dp >= dp_t {
-                    seated.flow(t, a, b)
+                    seated.flow_law(t, a, b)
                 } else if dp <= -dp_t {
-                    unseated.flow(t, a, b)
+                    unseated.flow_law(t, a, b)
                 } else {
                     seal_blend(t, seated, unseated, a, b)
                 }
@@ -410,6 +510,7 @@ impl FlowElement {
                     d_pb: -k,
                     d_ta: 0.0,
                     d_tb: 0.0,
+                    from_b: a.p < b.p,
                 }
             }
             FlowElement::Fan { flow, shutoff_dp } => {
@@ -429,6 +530,7 @@ impl FlowElement {
                     d_pb: rho * dq_dpb,
                     d_ta: 0.0,
                     d_tb: 0.0,
+                    from_b: q < 0.0,
                 };
                 if q >= 0.0 {
                     f.d_pa += q / (a.r * a.t);
@@ -496,10 +598,18 @@ impl FlowElement {
                 *flow = Schedule::Constant(value);
                 true
             }
-            (FlowElement::HatchSeal { seated, unseated }, p) => {
-                let a = seated.set_parameter(p, value);
-                let b = unseated.set_parameter(p, value);
-                a || b
+            // A hatch seal's parameters belong to one of its two laws: setting both at once
+            // would erase its direction dependence, so only the sided forms apply.
+            (FlowElement::HatchSeal { seated, .. }, p)
+                if p.seal_side() == Some(SealSide::Seated) =>
+            {
+                p.unsided().is_some_and(|q| seated.set_parameter(q, value))
+            }
+            (FlowElement::HatchSeal { unseated, .. }, p)
+                if p.seal_side() == Some(SealSide::Unseated) =>
+            {
+                p.unsided()
+                    .is_some_and(|q| unseated.set_parameter(q, value))
             }
             _ => false,
         }
@@ -521,12 +631,12 @@ fn seal_blend_mdot(
     let dp = a.p - b.p;
     let dp_t = transition_dp(a.p.max(b.p));
     if dp >= dp_t {
-        return seated.flow(t, a, b).mdot;
+        return seated.flow_law(t, a, b).mdot;
     }
     if dp <= -dp_t {
-        return unseated.flow(t, a, b).mdot;
+        return unseated.flow_law(t, a, b).mdot;
     }
-    let fs = seated.flow(
+    let fs = seated.flow_law(
         t,
         &GasState {
             p: b.p + dp_t,
@@ -534,7 +644,7 @@ fn seal_blend_mdot(
         },
         b,
     );
-    let fu = unseated.flow(
+    let fu = unseated.flow_law(
         t,
         a,
         &GasState {
@@ -589,6 +699,7 @@ fn seal_blend(
         d_pb: d(&same_a, &|h| GasState { p: b.p + h, ..*b }, hp),
         d_ta: d(&|h| GasState { t: a.t + h, ..*a }, &same_b, 1e-6 * a.t),
         d_tb: d(&same_a, &|h| GasState { t: b.t + h, ..*b }, 1e-6 * b.t),
+        from_b: a.p < b.p,
     }
 }
 
@@ -605,6 +716,68 @@ pub enum Parameter {
     FlowRate,
     /// The link's opening fraction in [0, 1] (any element).
     Opening,
+    /// A hatch seal's seated law: its area (orifice, open hatch), m2.
+    SeatedArea,
+    /// A hatch seal's unseated law: its area, m2.
+    UnseatedArea,
+    /// A hatch seal's seated law: its discharge coefficient.
+    SeatedCd,
+    /// A hatch seal's unseated law: its discharge coefficient.
+    UnseatedCd,
+    /// A hatch seal's seated law: its power-law C or linear K.
+    SeatedCoefficient,
+    /// A hatch seal's unseated law: its power-law C or linear K.
+    UnseatedCoefficient,
+}
+
+/// The two laws of a hatch seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealSide {
+    /// Pressure on the `a` side seats the hatch on its seal.
+    Seated,
+    /// Pressure on the `b` side lifts the hatch off its seal.
+    Unseated,
+}
+
+impl Parameter {
+    /// The hatch-seal side a sided parameter addresses (`None` for the plain ones).
+    pub fn seal_side(self) -> Option<SealSide> {
+        match self {
+            Parameter::SeatedArea | Parameter::SeatedCd | Parameter::SeatedCoefficient => {
+                Some(SealSide::Seated)
+            }
+            Parameter::UnseatedArea | Parameter::UnseatedCd | Parameter::UnseatedCoefficient => {
+                Some(SealSide::Unseated)
+            }
+            _ => None,
+        }
+    }
+
+    /// The plain parameter of a sided one (`SeatedArea` -> `Area`); `None` for plain ones.
+    pub fn unsided(self) -> Option<Parameter> {
+        match self {
+            Parameter::SeatedArea | Parameter::UnseatedArea => Some(Parameter::Area),
+            Parameter::SeatedCd | Parameter::UnseatedCd => Some(Parameter::Cd),
+            Parameter::SeatedCoefficient | Parameter::UnseatedCoefficient => {
+                Some(Parameter::Coefficient)
+            }
+            _ => None,
+        }
+    }
+
+    /// The sided form of a plain parameter (`Area` on `Seated` -> `SeatedArea`).
+    pub fn on_side(self, side: SealSide) -> Option<Parameter> {
+        use Parameter::*;
+        match (self, side) {
+            (Area, SealSide::Seated) => Some(SeatedArea),
+            (Area, SealSide::Unseated) => Some(UnseatedArea),
+            (Cd, SealSide::Seated) => Some(SeatedCd),
+            (Cd, SealSide::Unseated) => Some(UnseatedCd),
+            (Coefficient, SealSide::Seated) => Some(SeatedCoefficient),
+            (Coefficient, SealSide::Unseated) => Some(UnseatedCoefficient),
+            _ => None,
+        }
+    }
 }
 
 fn apply_area_law(base: Flow, law: &AreaLaw, a: &GasState, b: &GasState) -> Flow {
@@ -677,6 +850,7 @@ fn viscous(geometry: &CrackGeometry, mu: f64, a: &GasState, b: &GasState) -> Flo
         d_pb: f_mv * dmv_pb,
         d_ta: 0.0,
         d_tb: 0.0,
+        from_b: !up_is_a,
     };
     let d_tup = f_mv * dmv_tup + f_mc * dmc_tup;
     if up_is_a {

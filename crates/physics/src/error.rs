@@ -45,6 +45,16 @@ pub enum SimError {
         value: f64,
         time: f64,
     },
+    /// A species mass went below zero by more than its absolute tolerance: a real failure,
+    /// not the round-off that [`crate::System::project_nonnegative`] takes back.
+    #[error("compartment '{compartment}': the mass of {species} became {value:e} kg at t = {time:.6e} s, below zero by more than the absolute tolerance ({tolerance:e} kg); expected a mass >= 0")]
+    NegativeMass {
+        compartment: String,
+        species: String,
+        value: f64,
+        tolerance: f64,
+        time: f64,
+    },
     /// A flow evaluated to NaN or infinity.
     #[error("link '{link}': mass flow became {value} at t = {time:.6e} s")]
     BadFlow { link: String, value: f64, time: f64 },

@@ -59,6 +59,7 @@ pub mod system;
 
 pub use element::{
     choke_factor, critical_ratio, AreaLaw, CrackGeometry, Flow, FlowElement, GasState, Parameter,
+    SealSide,
 };
 pub use error::{ModelError, SimError};
 pub use gas::{Gas, Mixture, Species, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL};

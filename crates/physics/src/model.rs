@@ -506,6 +506,19 @@ impl Network {
                                 format!("sets opening {value}; expected a fraction in [0, 1]"),
                             ));
                         }
+                    } else if matches!(l.element, FlowElement::HatchSeal { .. })
+                        && parameter
+                            .on_side(crate::element::SealSide::Seated)
+                            .is_some()
+                    {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            format!(
+                                "sets {parameter:?} on link '{}', a HatchSeal: that would set both its seated and unseated laws and erase its direction dependence; expected Seated{parameter:?} or Unseated{parameter:?}",
+                                l.name
+                            ),
+                        ));
                     } else if !l.element.clone().set_parameter(*parameter, *value) {
                         out.push(ModelError::new(
                             "event",

@@ -155,6 +155,10 @@ pub struct Stats {
     pub newton_iterations: usize,
     /// Integrator restarts (breakpoints and events).
     pub restarts: usize,
+    /// Species masses (and internal energies) that round-off left below zero, within their
+    /// absolute tolerance, and were set to zero in what the run hands over (outputs and the
+    /// final state) by [`System::project_nonnegative`], counted over all of them.
+    pub projected: usize,
 }
 
 /// What a run produced besides the observed outputs.
@@ -207,7 +211,7 @@ pub fn simulate(
             "duration {t_end} s; expected a positive time"
         )));
     }
-    let sys = System::new(net);
+    let sys = System::with_tolerance(net, settings.atol_pressure);
     let mut driver = Driver::new(&sys, settings, t_end, output_times);
     match settings.method {
         Method::Bdf => driver.run_bdf()?,
@@ -1344,6 +1348,14 @@ impl<'s, 'n> Driver<'s, 'n> {
         // Hand each output over with the switches of its time (an observer reading link
         // flows must see a link open before the event that closed it), then leave the
         // system as the run ended.
+        // Nothing non-physical is handed over: round-off below zero is projected away
+        // (conserving mass), anything further below is an error.
+        for (t, y, _) in &mut self.out_rows {
+            self.stats.projected += self.sys.project_nonnegative(*t, y, &self.atol)?;
+        }
+        self.stats.projected += self
+            .sys
+            .project_nonnegative(self.t, &mut self.y, &self.atol)?;
         let mut current = self.switch_history.len() - 1;
         for (t, y, epoch) in &self.out_rows {
             if *epoch != current {

@@ -30,6 +30,9 @@ struct NodeVals {
     dp: f64,
     dt: f64,
     dh: f64,
+    /// Of the gas constant and of the ratio of specific heats.
+    dr: f64,
+    dg: f64,
 }
 
 impl Default for GasState {
@@ -93,6 +96,13 @@ pub struct System<'n> {
     /// Per compartment: 1 / volume, and the temperature when it is a constant.
     inv_volume: Vec<f64>,
     fixed_temperature: Vec<Option<f64>>,
+    /// Per compartment: the mass that changes its pressure by the absolute pressure
+    /// tolerance (kg), the scale below which a sink fades out (see `sink_factor`).
+    mass_eps: Vec<f64>,
+    /// Per compartment: the heat capacity (J/K) of ten such masses of its initial gas, the
+    /// scale below which an energy compartment's temperature tends to its initial one
+    /// (see `fill_nodes`).
+    heat_floor: Vec<f64>,
     pub(crate) switches: RefCell<Switches>,
     scratch: RefCell<Scratch>,
     pub(crate) rhs_evals: Cell<usize>,
@@ -100,8 +110,15 @@ pub struct System<'n> {
 }
 
 impl<'n> System<'n> {
-    /// Lay out the state of `net`.
+    /// Lay out the state of `net`, with the default absolute tolerance (1e-3 Pa).
     pub fn new(net: &'n Network) -> Self {
+        Self::with_tolerance(net, crate::Settings::default().atol_pressure)
+    }
+
+    /// Lay out the state of `net` for a run with absolute pressure tolerance `atol_pressure`
+    /// (Pa), which sets the mass scale below which sinks fade out and the temperature of an
+    /// energy compartment stays defined as its mass goes to zero.
+    pub fn with_tolerance(net: &'n Network, atol_pressure: f64) -> Self {
         let ns = net.gas.len();
         let mut offsets = Vec::with_capacity(net.compartments.len());
         let mut energy = Vec::with_capacity(net.compartments.len());
@@ -187,10 +204,20 @@ impl<'n> System<'n> {
                 _ => None,
             })
             .collect();
+        let mut mass_eps = Vec::with_capacity(net.compartments.len());
+        let mut heat_floor = Vec::with_capacity(net.compartments.len());
+        for c in &net.compartments {
+            let mix = net.gas.mixture(&net.gas.mass_fractions(&c.composition));
+            let am = atol_pressure * c.volume / (mix.r * c.temperature);
+            mass_eps.push(am);
+            heat_floor.push(10.0 * am * mix.cv);
+        }
         System {
             ends,
             inv_volume,
             fixed_temperature,
+            mass_eps,
+            heat_floor,
             net,
             ns,
             offsets,
@@ -375,13 +402,17 @@ impl<'n> System<'n> {
                     node.m = m;
                     node.cp = self.species_cp[0];
                     node.h = self.species_cp[0] * temp;
-                    sc.y[i] = if m > 0.0 { 1.0 } else { 0.0 };
+                    // A node below zero mass carries its own (negative) gas: see
+                    // `FlowElement::flow`.
+                    sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 };
                     continue;
                 }
             }
             let ms = &y[off..off + ns];
             let m: f64 = ms.iter().sum();
-            let inv_m = if m > 0.0 { 1.0 / m } else { 0.0 };
+            // Fractions stay m_s / m below zero mass too (all of a node's species overshoot
+            // together), so that each species' flux stays proportional to its mass.
+            let inv_m = if m != 0.0 { 1.0 / m } else { 0.0 };
             let mut sum_r = 0.0; // sum m_s R_s
             let mut sum_cv = 0.0; // sum m_s cv_s
             let mut sum_cp = 0.0; // sum m_s cp_s
@@ -393,7 +424,15 @@ impl<'n> System<'n> {
             }
             let temp = match (self.fixed_temperature[i], &c.thermal, self.energy[i]) {
                 (Some(temp), _, _) => temp,
-                (_, _, Some(e)) if sum_cv > 0.0 => y[e] / sum_cv,
+                // With S = sum m_s cv_s and C = `heat_floor` (the heat capacity of the gas at
+                // ten times the absolute pressure tolerance), T = (U S + C^2 T0)/(S^2 + C^2):
+                // the gas's own U / S to a relative (C/S)^2 (1e-12 at 100 Pa with the default
+                // tolerance), tending smoothly to the initial temperature T0 as the
+                // compartment empties, where U / S is round-off over round-off.
+                (_, _, Some(e)) => {
+                    let c2 = self.heat_floor[i] * self.heat_floor[i];
+                    (y[e] * sum_cv + c2 * c.temperature) / (sum_cv * sum_cv + c2)
+                }
                 (_, Thermal::Isothermal { temperature }, _) => temperature.value(t),
                 _ => c.temperature,
             };
@@ -421,21 +460,35 @@ impl<'n> System<'n> {
                 let mut d_sum_r = 0.0;
                 let mut d_sum_cv = 0.0;
                 let mut d_cp = 0.0;
+                let mut d_cv = 0.0;
                 for s in 0..ns {
                     d_sum_r += vs[s] * self.species_r[s];
                     d_sum_cv += vs[s] * self.species_cv[s];
                     let dys = (vs[s] - sc.y[i * ns + s] * dm) * inv_m;
                     sc.dy[i * ns + s] = dys;
                     d_cp += dys * self.species_cp[s];
+                    d_cv += dys * self.species_cv[s];
                 }
-                let dt = match self.energy[i] {
-                    Some(e) if sum_cv > 0.0 => (v[e] - temp * d_sum_cv) / sum_cv,
+                let dt = match (self.fixed_temperature[i], self.energy[i]) {
+                    (None, Some(e)) => {
+                        let c2 = self.heat_floor[i] * self.heat_floor[i];
+                        (v[e] * sum_cv + (y[e] - 2.0 * sum_cv * temp) * d_sum_cv)
+                            / (sum_cv * sum_cv + c2)
+                    }
                     _ => 0.0,
+                };
+                // Below zero mass the mixture properties are the initial ones (constants).
+                let (dr, d_cp, d_cv) = if m > 0.0 {
+                    ((d_sum_r - r * dm) * inv_m, d_cp, d_cv)
+                } else {
+                    (0.0, 0.0, 0.0)
                 };
                 let node = &mut sc.nodes[i];
                 node.dt = dt;
                 node.dp = (d_sum_r * temp + sum_r * dt) / c.volume;
                 node.dh = d_cp * temp + cp * dt;
+                node.dr = dr;
+                node.dg = (d_cp * cv - cp * d_cv) / (cv * cv);
             }
         }
     }
@@ -468,8 +521,25 @@ impl<'n> System<'n> {
                 d_pb: f.d_pb * opening,
                 d_ta: f.d_ta * opening,
                 d_tb: f.d_tb * opening,
+                from_b: f.from_b,
             }
         }
+    }
+
+    /// Partials of one link's flow in the ratio of specific heats of its two ends, with the
+    /// opening applied.
+    fn link_gamma_partials(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> (f64, f64) {
+        if !link.open {
+            return (0.0, 0.0);
+        }
+        let opening = link.opening.value(t).clamp(0.0, 1.0);
+        if opening == 0.0 {
+            return (0.0, 0.0);
+        }
+        let a = &nodes[self.node_index(link.from)].gas;
+        let b = &nodes[self.node_index(link.to)].gas;
+        let (ga, gb) = link.element.gamma_partials(t, a, b);
+        (ga * opening, gb * opening)
     }
 
     /// Right-hand side dy/dt at (t, y).
@@ -506,7 +576,7 @@ impl<'n> System<'n> {
                 ea,
                 eb,
             } = *ends;
-            let up = if f.mdot >= 0.0 { ia } else { ib };
+            let up = if f.from_b { ib } else { ia };
             let (mdot, h_up) = (f.mdot, sc.nodes[up].h);
             match v {
                 None => {
@@ -526,7 +596,16 @@ impl<'n> System<'n> {
                 Some(_) => {
                     let na = &sc.nodes[ia];
                     let nb = &sc.nodes[ib];
-                    let dmdot = f.d_pa * na.dp + f.d_pb * nb.dp + f.d_ta * na.dt + f.d_tb * nb.dt;
+                    // Every law depends on R and T only through R T, so the gas constant's
+                    // partial is (T/R) times the temperature's; gamma's is the element's own.
+                    let mut dmdot = f.d_pa * na.dp
+                        + f.d_pb * nb.dp
+                        + f.d_ta * (na.dt + na.gas.t / na.gas.r * na.dr)
+                        + f.d_tb * (nb.dt + nb.gas.t / nb.gas.r * nb.dr);
+                    if na.dg != 0.0 || nb.dg != 0.0 {
+                        let (ga, gb) = self.link_gamma_partials(t, link, &sc.nodes);
+                        dmdot += ga * na.dg + gb * nb.dg;
+                    }
                     for s in 0..ns {
                         let dfs = dmdot * sc.y[up * ns + s] + mdot * sc.dy[up * ns + s];
                         out[sa + s] -= dfs;
@@ -553,12 +632,19 @@ impl<'n> System<'n> {
             let off = self.offsets[i];
             let node_t = sc.nodes[i].t_dt();
             for s in 0..ns {
-                let rate = src.rates[s] * mult;
-                if rate == 0.0 {
+                let nominal = src.rates[s] * mult;
+                if nominal == 0.0 {
                     continue;
                 }
-                // Injected gas brings its own enthalpy; removed gas takes the compartment's.
-                let (h, dh) = if rate > 0.0 {
+                // Injected gas brings its own enthalpy; removed gas takes the compartment's,
+                // and a removal fades out as its species runs out.
+                let (fade, dfade) = if nominal > 0.0 {
+                    (1.0, 0.0)
+                } else {
+                    sink_factor(y[off + s], self.mass_eps[i])
+                };
+                let rate = nominal * fade;
+                let (h, dh) = if nominal > 0.0 {
                     (self.species_cp[s] * src.temperature, 0.0)
                 } else {
                     (self.species_cp[s] * node_t.0, self.species_cp[s] * node_t.1)
@@ -571,9 +657,12 @@ impl<'n> System<'n> {
                             out[e] += rate * h;
                         }
                     }
-                    Some(_) => {
+                    Some(v) => {
+                        let drate = nominal * dfade * v[off + s];
+                        out[off + s] += drate;
+                        out[src_ledger + k * ns + s] -= drate;
                         if let Some(e) = self.energy[i] {
-                            out[e] += rate * dh;
+                            out[e] += rate * dh + drate * h;
                         }
                     }
                 }
@@ -614,7 +703,7 @@ impl<'n> System<'n> {
             Quantity::PartialPressure(c, s) => self.partial_pressure(c.0, s, y, &sc.nodes),
             Quantity::MassFlow(l) => {
                 let sw = self.switches.borrow();
-                self.link_flow(t, &sw.links[l.0], &sc.nodes).mdot
+                self.reported_flow(t, &sw.links[l.0], &sc.nodes)
             }
         }
     }
@@ -631,11 +720,21 @@ impl<'n> System<'n> {
         self.fill_nodes(t, y, None, sc);
         let sw = self.switches.borrow();
         out.clear();
-        out.extend(
-            sw.links
-                .iter()
-                .map(|l| self.link_flow(t, l, &sc.nodes).mdot),
-        );
+        out.extend(sw.links.iter().map(|l| self.reported_flow(t, l, &sc.nodes)));
+    }
+
+    /// A link's flow as reported (outputs, events, reversals): zero where neither end has
+    /// a positive pressure. There the integrator sees the zero-pressure extension (a node
+    /// below zero by round-off drawing its own gas back, see `FlowElement::flow`), which
+    /// is no flow of gas and must not be logged as a reversal.
+    fn reported_flow(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> f64 {
+        let pa = nodes[self.node_index(link.from)].gas.p;
+        let pb = nodes[self.node_index(link.to)].gas.p;
+        if pa > 0.0 || pb > 0.0 {
+            self.link_flow(t, link, nodes).mdot
+        } else {
+            0.0
+        }
     }
 
     /// Everything an analyst reads at one instant.
@@ -672,15 +771,16 @@ impl<'n> System<'n> {
         }
     }
 
-    /// Check a state for negative or non-finite masses, energies or pressures.
+    /// Check a state for negative or non-finite masses, energies or pressures. A species
+    /// mass may lie below zero by up to its absolute tolerance `atol` (round-off of the
+    /// integrator, which the zero-pressure extension of the flow laws and the fading of
+    /// sinks pull back); further below is an error naming the compartment and the species.
     pub fn check_state(&self, t: f64, y: &[f64], atol: &[f64]) -> Result<(), crate::SimError> {
         for (i, c) in self.net.compartments.iter().enumerate() {
             let off = self.offsets[i];
             for s in 0..self.ns {
                 let m = y[off + s];
-                // A species mass a little below zero is integration noise at the tolerance
-                // level; ten tolerances below is a real failure.
-                if !m.is_finite() || m < -10.0 * atol[off + s] {
+                if !m.is_finite() {
                     return Err(crate::SimError::NonPhysical {
                         compartment: c.name.clone(),
                         quantity: "species mass",
@@ -688,9 +788,24 @@ impl<'n> System<'n> {
                         time: t,
                     });
                 }
+                if m < -atol[off + s] {
+                    return Err(crate::SimError::NegativeMass {
+                        compartment: c.name.clone(),
+                        species: self.net.gas.species[s].name.clone(),
+                        value: m,
+                        tolerance: atol[off + s],
+                        time: t,
+                    });
+                }
             }
+            // An internal energy may lie a little below zero as long as the temperature
+            // derived from it stays >= 0 (U S + C^2 T0 >= 0, see `fill_nodes`): as a
+            // compartment empties its energy only follows its mass (nothing pulls it back on
+            // its own), so round-off can remain in it once the mass is gone.
             if let Some(e) = self.energy[i] {
-                if !y[e].is_finite() || y[e] < 0.0 {
+                let s_cv: f64 = (0..self.ns).map(|s| y[off + s] * self.species_cv[s]).sum();
+                let c2 = self.heat_floor[i] * self.heat_floor[i];
+                if !y[e].is_finite() || y[e] * s_cv + c2 * c.temperature < 0.0 {
                     return Err(crate::SimError::NonPhysical {
                         compartment: c.name.clone(),
                         quantity: "internal energy",
@@ -709,6 +824,83 @@ impl<'n> System<'n> {
             });
         }
         Ok(())
+    }
+
+    /// Make a state fit to write: after [`System::check_state`], every species mass that
+    /// round-off left below zero (within its tolerance) is set to zero, and the same mass
+    /// of that species is taken from the entries that hold the most of it (other
+    /// compartments, the boundaries' and sinks' books), largest first, so compartments +
+    /// books stay what they were to round-off and no entry goes below zero (the species'
+    /// total is the initial one, >= the deficit). A negative internal energy is set to zero
+    /// (energy is not booked). Returns how many entries were set to zero (the run's summary
+    /// reports the count).
+    pub fn project_nonnegative(
+        &self,
+        t: f64,
+        y: &mut [f64],
+        atol: &[f64],
+    ) -> Result<usize, crate::SimError> {
+        self.check_state(t, y, atol)?;
+        let ns = self.ns;
+        let n_books = self.net.boundaries.len() + self.net.sources.len();
+        let mut count = 0;
+        // The entries that must be >= 0: compartments' species masses, then what each
+        // boundary received (round-off can leave -1e-19 kg of a species it never saw).
+        let mut entries: Vec<(usize, usize)> = Vec::new();
+        for &off in &self.offsets {
+            entries.extend((0..ns).map(|s| (off + s, s)));
+        }
+        for b in 0..self.net.boundaries.len() {
+            entries.extend((0..ns).map(|s| (self.ledger + b * ns + s, s)));
+        }
+        for (k, s) in entries {
+            {
+                // (A book further below zero would be a bug of the books, not round-off:
+                // left for the caller's balance check to show.)
+                if y[k] >= 0.0 || (k >= self.ledger && y[k] < -atol[k]) {
+                    continue;
+                }
+                let mut deficit = -y[k];
+                y[k] = 0.0;
+                count += 1;
+                let mut donors: Vec<usize> = (0..n_books)
+                    .map(|b| self.ledger + b * ns + s)
+                    .chain((0..self.net.compartments.len()).map(|j| self.offsets[j] + s))
+                    .filter(|&d| d != k && y[d] > 0.0)
+                    .collect();
+                donors.sort_by(|&p, &q| y[q].total_cmp(&y[p]));
+                for d in donors {
+                    let take = deficit.min(y[d]);
+                    y[d] -= take;
+                    deficit -= take;
+                    if deficit <= 0.0 {
+                        break;
+                    }
+                }
+            }
+        }
+        for e in self.energy.iter().flatten() {
+            if y[*e] < 0.0 {
+                y[*e] = 0.0;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// How much of a sink's nominal removal rate applies at species mass `m` (kg), and its
+/// derivative in `m`: `m / (m + eps)` for `m >= 0` (1 - eps/m for m >> eps, so the rate is
+/// the nominal one to within eps/m, and it goes smoothly to zero as the species runs out),
+/// continued below zero by its tangent `m / eps`, so a species that round-off took below
+/// zero is put back rather than removed further. C1 at 0. `eps` is the compartment's mass
+/// tolerance (the mass that changes its pressure by the absolute pressure tolerance).
+fn sink_factor(m: f64, eps: f64) -> (f64, f64) {
+    if m >= 0.0 {
+        let d = m + eps;
+        (m / d, eps / (d * d))
+    } else {
+        (m / eps, 1.0 / eps)
     }
 }
 

@@ -396,6 +396,7 @@ fn finish(
         factorizations: st.factorizations,
         newton_iterations: st.newton_iterations,
         restarts: st.restarts,
+        projected_negatives: st.projected,
     };
     let balance = (books(&sys_end, net, &outcome.final_state) - books(&sys0, net, &y0)).abs();
     let status = match &outcome.ended_by {

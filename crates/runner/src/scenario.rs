@@ -650,6 +650,18 @@ pub enum ParameterWire {
     FlowRate,
     /// The link's opening fraction.
     Opening,
+    /// A hatch seal's seated law: its area (a plain `Area` would set both laws).
+    SeatedArea,
+    /// A hatch seal's unseated law: its area.
+    UnseatedArea,
+    /// A hatch seal's seated law: its discharge coefficient.
+    SeatedCd,
+    /// A hatch seal's unseated law: its discharge coefficient.
+    UnseatedCd,
+    /// A hatch seal's seated law: its power-law C or linear K.
+    SeatedCoefficient,
+    /// A hatch seal's unseated law: its power-law C or linear K.
+    UnseatedCoefficient,
 }
 
 /// What a run writes and how plots show it.

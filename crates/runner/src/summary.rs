@@ -159,6 +159,11 @@ pub struct SolverSummary {
     pub factorizations: usize,
     pub newton_iterations: usize,
     pub restarts: usize,
+    /// Species masses (and internal energies) that integrator round-off left below zero,
+    /// within the absolute tolerance, and that were set to zero, mass-conservingly, in the
+    /// written outputs (see docs/scenario-format.md, "Solver").
+    #[serde(default)]
+    pub projected_negatives: usize,
 }
 
 /// Where the results came from.
