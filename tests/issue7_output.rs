@@ -371,6 +371,7 @@ fn issue7_plot_updates_the_manifest_and_refuses_a_directory_with_user_files() {
 }
 
 /// The id of a process that has exited.
+#[cfg(unix)]
 fn dead_pid() -> u32 {
     let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
         .arg("--list")
@@ -382,6 +383,8 @@ fn dead_pid() -> u32 {
     pid
 }
 
+// Needs a way to tell that a process is gone (Unix).
+#[cfg(unix)]
 #[test]
 fn issue7_stale_temporaries_of_dead_runs_are_removed_and_nothing_else() {
     let (tmp, file) = setup();
@@ -504,6 +507,8 @@ fn issue7_merge_refuses_shards_of_different_sweeps_and_torn_rows() {
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
 
+// Needs a way to tell that a process is gone (Unix).
+#[cfg(unix)]
 #[test]
 fn issue7_the_fallback_swap_without_rename_exchange_is_restored_after_a_kill() {
     let (tmp, file) = setup();

@@ -1697,7 +1697,7 @@ pub enum SweepError {
     Plot(String),
     #[error(transparent)]
     Safety(#[from] SafetyError),
-    #[error("interrupted: {done} of the shard's {total} runs are in {}; the others were not started or not finished\n  hint: continue with the same command and --resume", runs_file.display())]
+    #[error("interrupted: {done} of {total} runs are in {}; the others were not started or not finished\n  hint: continue with the same command and --resume", runs_file.display())]
     Interrupted {
         done: usize,
         total: usize,
