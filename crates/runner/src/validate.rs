@@ -971,14 +971,19 @@ impl<'s> Validator<'s> {
                     start: s,
                 };
                 let end_value = sched.value(self.duration.unwrap_or(s));
-                if !range.ok(end_value) {
+                let (lo, hi) = dim.unwrap_or(Dimension::Dimensionless).magnitude_limits();
+                let physical = end_value == 0.0 || (lo..=hi).contains(&end_value.abs());
+                if !range.ok(end_value) || !physical {
                     self.sink
                         .error(
                             v.span,
                             Some(item),
                             format!("{field} reaches {end_value:e} (SI) by the end of the run"),
                         )
-                        .expected(range.text());
+                        .expected(format!(
+                            "{}, of a magnitude between {lo:e} and {hi:e} (SI)",
+                            range.text()
+                        ));
                     return None;
                 }
                 sched
@@ -3112,6 +3117,10 @@ mod tests {
             ("cd: 0.6", "cd: X".into()),
             (ORIFICE, "Orifice(area: X, cd: 0.6)".into()),
             (ORIFICE, "Linear(k: X)".into()),
+            (
+                ORIFICE,
+                "Linear(k: Exponential(initial: 1e-9, rate: X))".into(),
+            ),
             (ORIFICE, "PowerLaw(c: X, n: 0.65)".into()),
             (ORIFICE, "PowerLaw(c: 1e-9, n: X)".into()),
             (ORIFICE, "PowerLaw(leakage_area: X, n: 0.65)".into()),
@@ -3180,6 +3189,17 @@ mod tests {
             cases += 1;
         }
         assert!(cases > 100);
+        // A schedule that grows to a non-physical size within the run (1e-9 e^(0.0027 x
+        // 86400) = 1e92 kg/(s Pa)), though each of its parameters is ordinary.
+        let e = errors(&GOOD.replacen(
+            ORIFICE,
+            "Linear(k: Exponential(initial: 1e-9, rate: \"0.0027 1/s\"))",
+            1,
+        ));
+        assert!(
+            e.contains("t.ron:9:") && e.contains("by the end of the run"),
+            "{e}"
+        );
     }
 
     #[test]
