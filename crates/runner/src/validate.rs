@@ -305,6 +305,8 @@ struct Validator<'s> {
     energy: bool,
     /// "Did you mean" answers by (name, kinds mask).
     suggestions: HashMap<(String, u8), Option<String>>,
+    /// Names listed in "expected" lines, by kinds mask.
+    listed: HashMap<u8, String>,
 }
 
 fn item(kind: &str, name: &str) -> String {
@@ -318,6 +320,9 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// Distinct unknown names a "did you mean" is computed for, at most (more than are shown).
+const MAX_SUGGESTIONS: usize = 64;
 
 /// Names listed in an "expected" line, at most; the rest are counted.
 const MAX_NAMES_LISTED: usize = 12;
@@ -389,6 +394,7 @@ impl<'s> Validator<'s> {
             compartment_temps: Vec::new(),
             energy: false,
             suggestions: HashMap::new(),
+            listed: HashMap::new(),
         }
     }
 
@@ -1088,11 +1094,16 @@ impl<'s> Validator<'s> {
     }
 
     /// A "did you mean" for an unknown `name` among the names of `kinds`, computed once per
-    /// name and kinds however often the name is referred to.
+    /// name and kinds however often the name is referred to, and for the first
+    /// [`MAX_SUGGESTIONS`] distinct names only: each costs a pass over every name of the
+    /// scenario, so a file of 20 000 misspelt references to 20 000 names took 460 s.
     fn suggest(&mut self, name: &str, kinds: &[Kind]) -> Option<String> {
         let mask = kinds.iter().fold(0u8, |m, k| m | (1 << *k as u8));
         if let Some(s) = self.suggestions.get(&(name.to_string(), mask)) {
             return s.clone();
+        }
+        if self.suggestions.len() >= MAX_SUGGESTIONS {
+            return None;
         }
         let candidates = self.names_of(kinds);
         let s = did_you_mean(name, candidates.iter().copied()).map(String::from);
@@ -1100,14 +1111,25 @@ impl<'s> Validator<'s> {
         s
     }
 
+    /// The names of `kinds` as an "expected" line lists them, built once per kinds.
+    fn listed(&mut self, kinds: &[Kind]) -> String {
+        let mask = kinds.iter().fold(0u8, |m, k| m | (1 << *k as u8));
+        if let Some(text) = self.listed.get(&mask) {
+            return text.clone();
+        }
+        let text = name_list(&self.names_of(kinds));
+        self.listed.insert(mask, text.clone());
+        text
+    }
+
     fn unknown(&mut self, v: &Spanned<String>, item_text: &str, what: &str, kinds: &[Kind]) {
         let name = v.get().cloned().unwrap_or_default();
         let suggestion = self.suggest(&name, kinds);
-        let candidates = self.names_of(kinds);
-        let expected = if candidates.is_empty() {
+        let listed = self.listed(kinds);
+        let expected = if listed.is_empty() {
             format!("{what} (the scenario has none)")
         } else {
-            format!("{what}: {}", name_list(&candidates))
+            format!("{what}: {listed}")
         };
         self.sink
             .error(
@@ -1131,7 +1153,7 @@ impl<'s> Validator<'s> {
         match self.names.get(&name).copied() {
             Some(d) if kinds.contains(&d.kind) => Some(d),
             Some(d) => {
-                let expected = format!("{what}: {}", name_list(&self.names_of(kinds)));
+                let expected = format!("{what}: {}", self.listed(kinds));
                 self.sink
                     .error(
                         v.span,
@@ -2128,8 +2150,10 @@ impl<'s> Validator<'s> {
         let kinds = [Kind::Compartment, Kind::Link, Kind::Boundary, Kind::Source];
         let Some(d) = self.names.get(node).copied() else {
             let suggestion = self.suggest(node, &[Kind::Compartment, Kind::Link]);
-            let candidates = self.names_of(&[Kind::Compartment, Kind::Link]);
-            let expected = format!("a compartment or link: {}", name_list(&candidates));
+            let expected = format!(
+                "a compartment or link: {}",
+                self.listed(&[Kind::Compartment, Kind::Link])
+            );
             self.sink
                 .error(
                     v.span,
@@ -3233,6 +3257,37 @@ mod tests {
             1,
         );
         assert!(load_str(dopri, "t.ron").is_ok());
+    }
+
+    #[test]
+    fn issue7_a_flood_of_misspelt_references_costs_bounded_work() {
+        // 2000 links from misspelt compartments: each "did you mean" scans every name, so
+        // only the first MAX_SUGGESTIONS distinct names get one (20 000 of them took 460 s).
+        let n = 2000;
+        let comps: Vec<String> = (0..n)
+            .map(|i| format!("(name: \"c{i}\", volume: 1, pressure: 1e5, temperature: 295)"))
+            .collect();
+        let links: Vec<String> = (0..n)
+            .map(|i| {
+                format!("(name: \"l{i}\", from: \"d{i}\", to: \"c{i}\", element: Linear(k: 1e-9))")
+            })
+            .collect();
+        let src = format!(
+            "Scenario(name: \"u\", duration: 10, solver: (method: Dopri5), compartments: [{}], links: [{}])",
+            comps.join(", "),
+            links.join(", ")
+        );
+        let d = load_str(src, "t.ron").expect_err("refused");
+        assert_eq!(d.len(), n);
+        let hinted = d.list.iter().filter(|x| x.hint.is_some()).count();
+        assert_eq!(hinted, MAX_SUGGESTIONS);
+        assert_eq!(d.list[0].hint.as_deref(), Some("did you mean 'c0'?"));
+        // The list of expected names stops after a dozen.
+        let expected = d.list[0].expected.as_deref().unwrap_or_default();
+        assert!(
+            expected.ends_with(&format!("... ({} more)", n - MAX_NAMES_LISTED)),
+            "{expected}"
+        );
     }
 
     #[test]
