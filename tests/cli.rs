@@ -621,3 +621,199 @@ fn run_prints_a_short_human_summary() {
     assert!(text.contains("into space: 1.678"), "{text}");
     assert!(text.lines().count() < 20, "{text}");
 }
+
+// -------------------------------------------------------------------------------------------
+// Issue 7: bounded resources on hostile input, and errors that locate.
+
+/// `plenum ARGS FILE` on `text` written to `name` in a fresh directory: exit code, stdout and
+/// stderr (with the directory left out of the file name).
+fn on_file(args: &[&str], name: &str, text: impl AsRef<[u8]>) -> (Option<i32>, String, String) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join(name);
+    std::fs::write(&path, text).expect("write the file");
+    let out = plenum()
+        .args(args)
+        .arg(&path)
+        .args(if args == ["run"] {
+            vec![
+                "--out".to_string(),
+                tmp.path().join("out").display().to_string(),
+            ]
+        } else {
+            vec![]
+        })
+        .output()
+        .expect("runs");
+    let dir = format!("{}/", tmp.path().display());
+    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&dir, "");
+    if args == ["run"] && out.status.code() == Some(2) {
+        assert!(
+            !tmp.path().join("out").exists(),
+            "a refused run wrote nothing"
+        );
+    }
+    (out.status.code(), clean(&out.stdout), clean(&out.stderr))
+}
+
+/// A scenario on one line whose `n` compartments each have a negative volume.
+fn one_line_with_errors(n: usize) -> String {
+    let comps: Vec<String> = (0..n)
+        .map(|i| format!("(name: \"c{i}\", volume: \"-1 m3\", pressure: \"1 atm\", temperature: \"20 degC\")"))
+        .collect();
+    format!(
+        "Scenario(name: \"x\", duration: \"1 day\", compartments: [{}], boundaries: [(name: \"space\", kind: Vacuum)], links: [(name: \"hole\", from: \"c0\", to: \"space\", element: Orifice(area: \"1 mm2\", cd: 0.6))])",
+        comps.join(", ")
+    )
+}
+
+#[test]
+fn issue7_a_one_line_file_with_1000_errors_prints_a_bounded_report() {
+    let text = one_line_with_errors(1000);
+    assert!(text.len() > 59_000 && !text.contains('\n'));
+    let (code, out, err) = on_file(&["check"], "many.ron", &text);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty());
+    // Before: every diagnostic printed the whole 76 KB line, 114 MB in all.
+    assert!(err.len() < 64 * 1024, "{} bytes of stderr", err.len());
+    assert!(
+        err.contains("... and 980 more problems (the first 20 are shown"),
+        "{err}"
+    );
+    assert!(err.contains("error: 1000 problems in many.ron; nothing was run"));
+    assert!(err.starts_with("many.ron:1:76: error: compartment 'c0': volume is '-1 m3'"));
+    // The excerpt is a window of the line around the caret.
+    assert!(err.contains("\n1 | …"), "{err}");
+    assert!(err.lines().all(|l| l.chars().count() < 300), "{err}");
+}
+
+#[test]
+fn issue7_a_file_of_1_5_mb_with_20000_errors_is_reported_in_bounded_output() {
+    let text = one_line_with_errors(20_000);
+    assert!(text.len() > 1_500_000);
+    // Before: 70 s and 18.9 GB (every located problem kept and printed its whole line).
+    let (code, _, err) = on_file(&["check"], "huge.ron", &text);
+    assert_eq!(code, Some(2));
+    assert!(err.len() < 64 * 1024, "{} bytes of stderr", err.len());
+    assert!(err.contains("... and 19980 more problems"), "{err}");
+    assert!(err.contains("error: 20000 problems in huge.ron"), "{err}");
+}
+
+#[test]
+fn issue7_a_name_of_8000_characters_runs_and_is_shortened_in_messages() {
+    let long = "n".repeat(8000);
+    let scenario = format!(
+        "Scenario(\n    name: \"long\",\n    duration: \"1 h\",\n    compartments: [(name: \"{long}\", volume: \"10 m3\", pressure: \"1 atm\", temperature: \"20 degC\")],\n    boundaries: [(name: \"space\", kind: Vacuum)],\n    links: [(name: \"hole\", from: \"{long}\", to: \"space\", element: Orifice(area: \"1 mm2\", cd: 0.6))],\n)"
+    );
+    // It runs (the plots fit the name into their legends) and the columns carry it.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("long.ron");
+    std::fs::write(&file, &scenario).expect("write");
+    let out = tmp.path().join("out");
+    plenum()
+        .args(["run", "-q"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let (headers, rows) = table(&out.join("timeseries.csv"));
+    let p = col(&headers, &format!("{long}.pressure_Pa"));
+    assert!(rows[rows.len() - 1][p] < rows[0][p]);
+    // A misspelling of it is refused, the name shortened wherever it is quoted, and no
+    // suggestion is guessed at (that would cost 64 million cells of edit distance per name).
+    let bad = scenario.replacen(
+        &format!("from: \"{long}\""),
+        &format!("from: \"{long}x\""),
+        1,
+    );
+    let (code, _, err) = on_file(&["check"], "long.ron", &bad);
+    assert_eq!(code, Some(2), "{err}");
+    let clipped = format!(
+        "unknown name '{}…{}x (8001 characters)'",
+        "n".repeat(28),
+        "n".repeat(27)
+    );
+    assert!(err.contains(&clipped), "{err}");
+    assert!(err.starts_with("long.ron:6:34: error:"), "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+    assert!(err.len() < 2048, "{err}");
+}
+
+/// A scenario of `n` air compartments on separate lines, one leaking to space.
+fn network_of(n: usize) -> String {
+    let comps: Vec<String> = (0..n)
+        .map(|i| format!("    (name: \"c{i}\", volume: 1, pressure: 1e5, temperature: 295),"))
+        .collect();
+    format!(
+        "Scenario(name: \"big\", duration: \"1 h\", compartments: [\n{}\n], boundaries: [(name: \"space\", kind: Vacuum)],\nlinks: [(name: \"l\", from: \"c0\", to: \"space\", element: Linear(k: 1e-9))])",
+        comps.join("\n")
+    )
+}
+
+#[test]
+fn issue7_a_network_of_20000_compartments_is_refused_by_check_and_run() {
+    let text = network_of(20_000);
+    for cmd in ["check", "run"] {
+        // Before: check passed, and run aborted (exit 134) allocating an 80 GB Jacobian.
+        let (code, out, err) = on_file(&[cmd], "big.ron", &text);
+        assert_eq!(code, Some(2), "{cmd}: {err}");
+        assert!(out.is_empty(), "{cmd}: {out}");
+        assert!(err.starts_with("big.ron:1:16: error: scenario: the network has 100005 state variables (20000 compartments, 1 boundary, 0 sources, 5 species each), more than the 4096 the implicit solver handles"), "{cmd}: {err}");
+        assert!(
+            err.contains("sparse linear algebra for large networks is planned"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn issue7_deep_nesting_is_reported_in_the_analysts_words() {
+    let deep = format!(
+        "Scenario(\n    name: \"deep\",\n    duration: {}{},\n    compartments: [],\n)",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    // A HatchSeal whose seated law is a HatchSeal, 5000 times: each level is parsed on its
+    // own, so this must be stopped by the same limit, not by the stack.
+    let mut seal = "Linear(k: 1e-9)".to_string();
+    for _ in 0..5000 {
+        seal = format!("HatchSeal(seated: {seal}, unseated: Linear(k: 1e-9))");
+    }
+    let seals = format!("Scenario(\n    name: \"seals\",\n    duration: \"1 h\",\n    compartments: [(name: \"a\", volume: 1, pressure: 1e5, temperature: 295), (name: \"b\", volume: 1, pressure: 1e5, temperature: 295)],\n    links: [(name: \"s\", from: \"a\", to: \"b\", element: {seal})],\n)");
+    for (name, text, at) in [
+        ("deep.ron", deep, "deep.ron:3:"),
+        ("seals.ron", seals, "seals.ron:5:"),
+    ] {
+        let (code, _, err) = on_file(&["check"], name, &text);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with(at), "{err}");
+        assert!(err.contains("nest deeper than 64 levels"), "{err}");
+        assert!(
+            !err.contains("recursion") && !err.contains("serde_stacker"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn issue7_a_denormal_gas_constant_is_refused_at_its_line_and_column() {
+    let text = "Scenario(\n    name: \"tiny\",\n    duration: \"1 day\",\n    gas: Perfect(r: 5e-324, gamma: 1.4),\n    compartments: [(name: \"c\", volume: \"10 m3\", pressure: \"1 atm\", temperature: \"20 degC\")],\n)";
+    let (code, _, err) = on_file(&["check"], "gas.ron", text);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("gas.ron:4:21: error: gas: r is 5e-324 J/(kg K)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue7_a_file_that_is_not_utf8_gets_a_line_and_column() {
+    let text =
+        b"Scenario(\n    name: \"x\",\n    duration: \"1 day\",\n    description: \"caf\xe9\",\n)";
+    let (code, _, err) = on_file(&["check"], "latin1.ron", text);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("latin1.ron:4:22: error: the file is not UTF-8 text: byte 0xE9"),
+        "{err}"
+    );
+}

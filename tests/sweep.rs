@@ -154,8 +154,9 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
 #[test]
 fn a_failing_run_is_recorded_and_the_sweep_finishes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    // A negative tunnel volume makes run 1 of 3 invalid.
-    let text = sweep_text(
+    // A volume listed outright as negative is refused before anything runs, at its line and
+    // column (issue 7)...
+    let listed = sweep_text(
         "Grid",
         r#"(path: "compartments.tunnel.volume", values: List(["5 m3", -1.0, "9 m3"])),"#,
     )
@@ -164,7 +165,17 @@ fn a_failing_run_is_recorded_and_the_sweep_finishes() {
         r#"List(["0.08 mm2"])"#,
     )
     .replace("Uniform(min: 1e-11, max: 1e-9)", "List([1e-10])");
-    let file = setup(tmp.path(), &text);
+    let file = setup(tmp.path(), &listed);
+    let refused = load_sweep(&file, false).expect_err("refused");
+    assert!(refused.to_string().contains("sweep.ron:8:68: error: parameter 'compartments.tunnel.volume': the value -1 (SI) is refused by the base scenario"), "{refused}");
+    // ... but a distribution's tail can only be met in a run: a normal volume of mean 5 m3
+    // and sd 5 m3 is negative in about one run of six. Those runs fail, are recorded with
+    // their error, and the others finish.
+    let sampled = sweep_text(
+        "MonteCarlo(12)",
+        r#"(path: "compartments.tunnel.volume", values: Normal(mean: "5 m3", sd: "5 m3")),"#,
+    );
+    let file = setup(tmp.path(), &sampled);
     let sweep = load_sweep(&file, false).expect("valid");
     let report = run_sweep(
         &sweep,
@@ -175,17 +186,32 @@ fn a_failing_run_is_recorded_and_the_sweep_finishes() {
         },
     )
     .expect("sweep finishes");
-    assert_eq!((report.completed, report.failed), (3, 1));
+    assert_eq!(report.completed, 12);
     let runs = std::fs::read_to_string(report.runs_file).expect("read");
-    // After the fingerprint line and the header.
-    let rows: Vec<&str> = runs.lines().skip(1).collect();
-    assert!(rows[1].contains(",ok,"));
-    assert!(
-        rows[2].contains(",failed,") && rows[2].contains("volume"),
-        "{}",
-        rows[2]
-    );
-    assert!(rows[3].contains(",ok,"));
+    // After the fingerprint line.
+    let mut lines = runs.lines().skip(1);
+    let header: Vec<&str> = lines.clone().next().expect("header").split(',').collect();
+    let volume = header
+        .iter()
+        .position(|h| *h == "compartments.tunnel.volume_m3")
+        .expect("volume column");
+    let mut failed = 0;
+    for row in lines.skip(1) {
+        let v: f64 = row
+            .split(',')
+            .nth(volume)
+            .expect("field")
+            .parse()
+            .expect("number");
+        if v <= 0.0 {
+            failed += 1;
+            assert!(row.contains(",failed,") && row.contains("volume"), "{row}");
+        } else {
+            assert!(row.contains(",ok,"), "{row}");
+        }
+    }
+    assert!(failed >= 1, "no sample went negative:\n{runs}");
+    assert_eq!(report.failed, failed);
 }
 
 #[test]

@@ -236,3 +236,43 @@ fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
         "resumed after {done} of 1500 runs"
     );
 }
+
+#[test]
+fn issue7_sweep_parameter_errors_are_located_at_the_value_at_fault() {
+    // Before: the checker searched the text for the value, so the second "1 mm2" (a volume
+    // written as an area) was reported on the line of the first; a cd of 1.5 and a denormal
+    // pressure passed the check and every run failed.
+    let out = plenum()
+        .args(["sweep", "scenarios/invalid-sweeps/bad-values.ron", "--out"])
+        .arg(tempfile::tempdir().expect("tempdir").path().join("o"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).replace('\\', "/");
+    let file = "scenarios/invalid-sweeps/bad-values.ron";
+    for (at, what) in [
+        (
+            ":8:65: error: parameter 'compartments.prk.volume'",
+            "is an area",
+        ),
+        (
+            ":9:76: error: parameter 'links.prk_crack.element.cd'",
+            "refused by the base scenario",
+        ),
+        (
+            ":10:63: error: parameter 'compartments.station.pressure'",
+            "5e-324 is too small to be physical",
+        ),
+        (
+            ":11:56: error: parameter 'compartments.prk.temperature'",
+            "unknown Values 'Lst'",
+        ),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.starts_with(&format!("{file}{at}")))
+            .unwrap_or_else(|| panic!("no problem at {at} in:\n{err}"));
+        assert!(line.contains(what), "{line}");
+    }
+    assert!(err.contains("error: 4 problems in"), "{err}");
+}

@@ -125,6 +125,7 @@ impl SimError {
     pub fn time(&self) -> Option<f64> {
         match self {
             SimError::NonPhysical { time, .. }
+            | SimError::NegativeMass { time, .. }
             | SimError::BadFlow { time, .. }
             | SimError::Solver { time, .. }
             | SimError::TooManySteps { time, .. }

@@ -355,15 +355,22 @@ fn fit_text<DB: DrawingBackend>(
         return Ok(text.to_string());
     }
     let chars: Vec<char> = text.chars().collect();
-    let mut keep = chars.len();
-    while keep > 1 {
-        keep -= 1;
-        let candidate: String = chars[..keep].iter().chain(['…'].iter()).collect();
-        if text_width(area, &candidate, size)? <= max_width {
-            return Ok(candidate);
+    let shortened =
+        |keep: usize| -> String { chars[..keep].iter().chain(['…'].iter()).collect() };
+    // The width grows with the prefix: binary search for the longest prefix that fits. (A
+    // search that measured every prefix in turn was quadratic in the length of the text: a
+    // name of 8000 characters took 20 s to fit into a legend.) Invariant: `lo` characters
+    // fit (0: the ellipsis alone), more than `hi` do not.
+    let (mut lo, mut hi) = (0, chars.len().saturating_sub(1));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if text_width(area, &shortened(mid), size)? <= max_width {
+            lo = mid;
+        } else {
+            hi = mid - 1;
         }
     }
-    Ok("…".to_string())
+    Ok(shortened(lo))
 }
 
 /// Fill the background, draw the title, return the area below it.

@@ -26,10 +26,17 @@ use ron::value::RawValue;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+/// Deepest nesting of values (brackets, parentheses, braces) a scenario or sweep file may
+/// have. Real files nest a handful of levels; the limit keeps hostile input from exhausting
+/// the stack, and its error says so in the analyst's words.
+pub const MAX_NESTING: usize = 64;
+
 /// The RON options every scenario is read with. `implicit_some` lets optional fields be
 /// written plainly (`rate: "1/day"` rather than `rate: Some("1/day")`).
 pub fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(MAX_NESTING)
 }
 
 /// Where a value sits in the source text it was parsed from: the address of its first byte
@@ -148,24 +155,29 @@ pub(crate) fn trim_ron(text: &str) -> &str {
 }
 
 /// The text after a (possibly nested) block comment whose opening `/*` was just consumed.
-fn skip_block_comment(mut rest: &str) -> &str {
+/// One pass over the bytes (searching for both markers from each position would be
+/// quadratic in a file of many nested openings).
+fn skip_block_comment(rest: &str) -> &str {
+    let bytes = rest.as_bytes();
     let mut depth = 1usize;
-    while depth > 0 {
-        let open = rest.find("/*");
-        let close = rest.find("*/");
-        match (open, close) {
-            (Some(o), Some(c)) if o < c => {
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
                 depth += 1;
-                rest = &rest[o + 2..];
+                i += 2;
             }
-            (_, Some(c)) => {
+            (b'*', b'/') => {
                 depth -= 1;
-                rest = &rest[c + 2..];
+                i += 2;
+                if depth == 0 {
+                    return &rest[i..];
+                }
             }
-            (_, None) => return "",
+            _ => i += 1,
         }
     }
-    rest
+    ""
 }
 
 /// Byte offset in `text` of a ron position (1-based line and column counted in characters).

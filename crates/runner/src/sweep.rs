@@ -36,13 +36,13 @@ use plenum_physics::{
 };
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::diag::{clip, read_source, Diagnostic, Diagnostics, Sink, SourceIndex};
 use crate::plot;
 use crate::safety::{self, Cancel, SafetyError};
 use crate::sample::{open_unit, permutation, run_stream, Distribution};
-use crate::scenario::{byte_offset, ron_options, Q};
+use crate::scenario::{byte_offset, ron_options, Span, Spanned, Wire, Q};
 use crate::units::{parse_quantity, unit_factor, Dimension};
-use crate::validate::{load, Loaded};
+use crate::validate::{describe_ron_error, fmt_number, load, wire_diagnostic, Loaded};
 
 /// Largest sweep run without `--force`.
 pub const MAX_RUNS: usize = 100_000;
@@ -54,7 +54,8 @@ const BATCH: usize = 64;
 // ------------------------------------------------------------------------------------------
 // Wire types
 
-/// A sweep file.
+/// A sweep file. Values an analyst may get wrong are [`Spanned`]: each remembers its place
+/// in the file, so that every problem is reported at its own line and column.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Sweep")]
 pub struct SweepWire {
@@ -66,19 +67,20 @@ pub struct SweepWire {
     pub description: Option<String>,
     #[serde(default)]
     pub seed: u64,
-    pub mode: ModeWire,
-    pub parameters: Vec<ParamWire>,
-    pub metrics: Vec<MetricWire>,
+    pub mode: Spanned<ModeWire>,
+    pub parameters: Spanned<Vec<Spanned<ParamWire>>>,
+    pub metrics: Spanned<Vec<Spanned<MetricWire>>>,
     /// Keep this many trajectories of one quantity for a band chart.
     #[serde(default)]
-    pub trajectories: Option<TrajectoriesWire>,
+    pub trajectories: Option<Spanned<TrajectoriesWire>>,
     /// Plots to draw; a sensible set when left out.
     #[serde(default)]
-    pub plots: Option<Vec<SweepPlotWire>>,
+    pub plots: Option<Vec<Spanned<SweepPlotWire>>>,
 }
 
 /// How parameter values combine into runs.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Mode")]
 pub enum ModeWire {
     /// Every combination of every parameter's values (first parameter slowest).
     Grid,
@@ -94,61 +96,62 @@ pub enum ModeWire {
 #[serde(deny_unknown_fields)]
 pub struct ParamWire {
     /// `links.NAME.element.FIELD`, `compartments.NAME.volume`, ... (see [`resolve_path`]).
-    pub path: String,
-    pub values: ValuesWire,
+    pub path: Spanned<String>,
+    pub values: Spanned<ValuesWire>,
 }
 
 /// Values or a distribution for a parameter.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Values")]
 pub enum ValuesWire {
-    List(Vec<Q>),
+    List(Vec<Spanned<Q>>),
     /// `count` values evenly spaced from `from` to `to` inclusive.
     Linear {
-        from: Q,
-        to: Q,
+        from: Spanned<Q>,
+        to: Spanned<Q>,
         count: usize,
     },
     /// `count` values evenly spaced in log from `from` to `to` inclusive.
     Log {
-        from: Q,
-        to: Q,
+        from: Spanned<Q>,
+        to: Spanned<Q>,
         count: usize,
     },
     /// `from`, `from + step`, ... up to `to` inclusive.
     Step {
-        from: Q,
-        to: Q,
-        step: Q,
+        from: Spanned<Q>,
+        to: Spanned<Q>,
+        step: Spanned<Q>,
     },
     Uniform {
-        min: Q,
-        max: Q,
+        min: Spanned<Q>,
+        max: Spanned<Q>,
     },
     LogUniform {
-        min: Q,
-        max: Q,
+        min: Spanned<Q>,
+        max: Spanned<Q>,
     },
     Normal {
-        mean: Q,
-        sd: Q,
+        mean: Spanned<Q>,
+        sd: Spanned<Q>,
         #[serde(default)]
-        min: Option<Q>,
+        min: Option<Spanned<Q>>,
         #[serde(default)]
-        max: Option<Q>,
+        max: Option<Spanned<Q>>,
     },
     /// `sigma` is the standard deviation of ln(x).
     LogNormal {
-        median: Q,
+        median: Spanned<Q>,
         sigma: f64,
         #[serde(default)]
-        min: Option<Q>,
+        min: Option<Spanned<Q>>,
         #[serde(default)]
-        max: Option<Q>,
+        max: Option<Spanned<Q>>,
     },
     Triangular {
-        min: Q,
-        mode: Q,
-        max: Q,
+        min: Spanned<Q>,
+        mode: Spanned<Q>,
+        max: Spanned<Q>,
     },
 }
 
@@ -156,56 +159,61 @@ pub enum ValuesWire {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricWire {
-    pub name: String,
-    pub of: MetricKindWire,
+    pub name: Spanned<String>,
+    pub of: Spanned<MetricKindWire>,
 }
 
 /// What a metric measures. Quantities are written `NAME.pressure`, `NAME.temperature`,
 /// `NAME.mass`, `NAME.partial_pressure.SPECIES` (compartments) or `NAME.mass_flow` (links).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Metric")]
 pub enum MetricKindWire {
     /// The quantity at the end of the run.
-    Final(String),
+    Final(Spanned<String>),
     /// The quantity at a time.
-    At { quantity: String, time: Q },
+    At {
+        quantity: Spanned<String>,
+        time: Spanned<Q>,
+    },
     /// Smallest value over the output times.
-    Min(String),
+    Min(Spanned<String>),
     /// Largest value over the output times.
-    Max(String),
+    Max(Spanned<String>),
     /// Time the quantity first crosses a value (located by root finding); empty if never.
     TimeTo {
-        quantity: String,
+        quantity: Spanned<String>,
         #[serde(default)]
-        below: Option<Q>,
+        below: Option<Spanned<Q>>,
         #[serde(default)]
-        above: Option<Q>,
+        above: Option<Spanned<Q>>,
     },
     /// Net mass flow into a boundary, kg/day, at a time (default: the end).
     LeakRate {
-        boundary: String,
+        boundary: Spanned<String>,
         #[serde(default)]
-        at: Option<Q>,
+        at: Option<Spanned<Q>>,
     },
     /// Mass lost by all compartments (or one), kg, over the run.
-    MassLost(#[serde(default)] Option<String>),
+    MassLost(#[serde(default)] Option<Spanned<String>>),
     /// Number of times a link's flow changed direction.
-    Reversals(String),
+    Reversals(Spanned<String>),
     /// Time of the first change of direction of a link's flow; empty if none.
-    FirstReversal(String),
+    FirstReversal(Spanned<String>),
     /// Direction of a link's flow at the end: 1 (from -> to), -1, or 0 (inside the deadband).
-    FlowDirection(String),
+    FlowDirection(Spanned<String>),
 }
 
 /// Trajectories to keep.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrajectoriesWire {
-    pub quantity: String,
+    pub quantity: Spanned<String>,
     pub count: usize,
 }
 
 /// A sweep plot.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Plot")]
 pub enum SweepPlotWire {
     /// Median and percentile bands of the kept trajectories.
     Band,
@@ -220,6 +228,27 @@ pub enum SweepPlotWire {
     Tornado(String),
 }
 
+macro_rules! impl_sweep_wire {
+    ($($t:ty),* $(,)?) => {
+        $(impl Wire for $t {
+            fn parse_wire(text: &str) -> Result<Self, ron::error::SpannedError> {
+                ron_options().from_str(text)
+            }
+        })*
+    };
+}
+
+impl_sweep_wire!(
+    ModeWire,
+    ParamWire,
+    Vec<Spanned<ParamWire>>,
+    ValuesWire,
+    MetricWire,
+    Vec<Spanned<MetricWire>>,
+    MetricKindWire,
+    TrajectoriesWire,
+    SweepPlotWire,
+);
 // ------------------------------------------------------------------------------------------
 // Resolved sweep
 
@@ -415,19 +444,19 @@ fn si_unit_tag(dim: Dimension) -> &'static str {
 /// Read and check a sweep file and its base scenario; every problem at once.
 pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
     let file = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostics::file_error(&file, format!("cannot read the file: {e}")))?;
+    let src = read_source(path)?;
     let wire: SweepWire = match ron_options().from_str(&src) {
         Ok(w) => w,
         Err(e) => {
             let off = byte_offset(&src, e.position);
+            let (message, expected, hint) = describe_ron_error(&e.code);
             let mut d = Diagnostics::new(&file);
             d.list.push(Diagnostic {
-                location: Some(Location::of_range(&src, off, off + 1)),
+                location: Some(SourceIndex::new(&src).locate(off, off + 1)),
                 item: None,
-                message: format!("{}", e.code),
-                expected: Some("a sweep file: Sweep(base: \"scenario.ron\", mode: ..., parameters: [...], metrics: [...])".into()),
-                hint: Some("see docs/sweeps.md".into()),
+                message,
+                expected: expected.or_else(|| Some("a sweep file: Sweep(base: \"scenario.ron\", mode: ..., parameters: [...], metrics: [...])".into())),
+                hint: hint.or_else(|| Some("see docs/sweeps.md".into())),
             });
             return Err(d);
         }
@@ -437,92 +466,183 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
         .map_or_else(|| PathBuf::from(&wire.base), |p| p.join(&wire.base));
     let base = load(&base_path)?;
     let mut c = Checker {
-        src: &src,
-        diags: Diagnostics::new(&file),
+        sink: Sink::new(&src),
     };
     let sweep = c.check(&wire, base, &file, force);
     match sweep {
-        Some(mut s) if c.diags.is_empty() => {
+        Some(mut s) if c.sink.list.is_empty() => {
             s.sha256 = crate::safety::sha256_hex(src.as_bytes());
             Ok(s)
         }
-        _ => Err(c.diags),
+        _ => Err(Diagnostics {
+            file,
+            list: c.sink.list,
+        }),
     }
 }
 
+/// Checks a parsed sweep file against its base scenario; every problem is located by the
+/// span the parser recorded for the value at fault.
 struct Checker<'s> {
-    src: &'s str,
-    diags: Diagnostics,
+    sink: Sink<'s>,
 }
 
 impl Checker<'_> {
-    /// Record a problem located at the first occurrence of `needle` in the source.
+    /// Record a problem at `span` concerning `item`.
     fn err(
         &mut self,
-        needle: &str,
-        item: String,
-        message: String,
+        span: Span,
+        item: &str,
+        message: impl Into<String>,
         expected: Option<String>,
         hint: Option<String>,
     ) {
-        let location = (!needle.is_empty())
-            .then(|| self.src.find(needle))
-            .flatten()
-            .map(|i| Location::of_range(self.src, i, i + needle.len()));
-        self.diags.list.push(Diagnostic {
-            location,
-            item: Some(item),
-            message,
-            expected,
-            hint,
-        });
+        let b = self.sink.error(span, Some(item), message);
+        let b = match expected {
+            Some(e) => b.expected(e),
+            None => b,
+        };
+        b.maybe_hint(hint);
     }
 
-    fn q(&mut self, q: &Q, dim: Dimension, item: &str) -> Option<(f64, Option<String>)> {
-        match q {
-            Q::Number(v) if v.is_finite() => Some((*v, None)),
-            Q::Number(v) => {
-                self.err(
-                    "",
-                    item.into(),
-                    format!("{v} is not a finite number"),
-                    None,
-                    None,
-                );
+    /// The value of a spanned entry, or a located report of why its text did not parse.
+    fn get<'a, T>(&mut self, v: &'a Spanned<T>, item: &str) -> Option<&'a T> {
+        match &v.value {
+            Ok(x) => Some(x),
+            Err(e) => {
+                let d = wire_diagnostic(&self.sink, e, Some(item));
+                self.sink.list.push(d);
                 None
             }
+        }
+    }
+
+    /// A value in SI and the unit it was written in; refuses what is not finite and what is
+    /// too small or too large to be physical ([`Dimension::magnitude_limits`]).
+    fn q(&mut self, v: &Spanned<Q>, dim: Dimension, item: &str) -> Option<(f64, Option<String>)> {
+        let q = self.get(v, item)?;
+        let (x, unit) = match q {
+            Q::Number(x) => (*x, None),
             Q::Text(t) => match parse_quantity(t, dim) {
-                Ok(v) => Some((v, t.split_whitespace().nth(1).map(String::from))),
+                Ok(x) => (x, t.split_whitespace().nth(1).map(String::from)),
                 Err(e) => {
-                    let needle = format!("\"{t}\"");
-                    self.err(&needle, item.into(), e.to_string(), None, None);
-                    None
+                    self.err(
+                        v.span,
+                        item,
+                        e.to_string(),
+                        Some(format!("{}, e.g. '{}'", dim.with_article(), dim.example())),
+                        None,
+                    );
+                    return None;
                 }
             },
+        };
+        let written = match q {
+            Q::Number(v) => fmt_number(*v),
+            Q::Text(t) => format!("'{t}'"),
+        };
+        if !x.is_finite() {
+            self.err(
+                v.span,
+                item,
+                format!("{written} is not a finite number"),
+                Some(format!("{}, e.g. '{}'", dim.with_article(), dim.example())),
+                None,
+            );
+            return None;
+        }
+        let (lo, hi) = dim.magnitude_limits();
+        if x != 0.0 && !(lo..=hi).contains(&x.abs()) {
+            let what = if x.abs() < lo {
+                "too small to be physical"
+            } else {
+                "too large to be physical"
+            };
+            let unit_si = dim.si_unit();
+            self.err(
+                v.span,
+                item,
+                format!("{written} is {what}"),
+                Some(format!(
+                    "0 or a magnitude between {} and {}",
+                    format!("{lo:e} {unit_si}").trim_end(),
+                    format!("{hi:e} {unit_si}").trim_end()
+                )),
+                Some("check the exponent and the unit".into()),
+            );
+            return None;
+        }
+        Some((x, unit))
+    }
+
+    /// Whether the base model accepts `x` for `target` (the physics' own checks: a
+    /// negative area, a discharge coefficient above 1, ...); a located problem if not, so
+    /// that a bad value is refused before anything runs rather than failing every run.
+    fn admissible(
+        &mut self,
+        parts: &NetworkParts,
+        target: &Target,
+        x: f64,
+        span: Span,
+        item: &str,
+    ) -> bool {
+        let mut p = parts.clone();
+        let problem = match apply(&mut p, target, x) {
+            Err(e) => Some(e),
+            Ok(()) => Network::new(p).err().map(|errs| {
+                errs.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
+        };
+        match problem {
+            None => true,
+            Some(msg) => {
+                self.err(
+                    span,
+                    item,
+                    format!(
+                        "the value {} (SI) is refused by the base scenario: {msg}",
+                        fmt_number(x)
+                    ),
+                    Some("values the varied field accepts".into()),
+                    None,
+                );
+                false
+            }
         }
     }
 
     fn check(&mut self, w: &SweepWire, base: Loaded, file: &str, force: bool) -> Option<Sweep> {
         let mut params = Vec::new();
+        let mut path_spans = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for p in &w.parameters {
-            let item = format!("parameter '{}'", p.path);
-            if !seen.insert(p.path.clone()) {
+        let param_list = self.get(&w.parameters, "sweep");
+        for p in param_list.into_iter().flatten() {
+            let Some(p) = self.get(p, "parameter") else {
+                continue;
+            };
+            let Some(path) = self.get(&p.path, "parameter") else {
+                continue;
+            };
+            let item = format!("parameter '{}'", clip(path));
+            if !seen.insert(path.clone()) {
                 self.err(
-                    &format!("\"{}\"", p.path),
-                    item.clone(),
-                    "is varied twice".into(),
+                    p.path.span,
+                    &item,
+                    "is varied twice",
                     Some("each path once".into()),
                     None,
                 );
                 continue;
             }
-            let (target, dim) = match resolve_path(&base.parts, &p.path) {
+            let (target, dim) = match resolve_path(&base.parts, path) {
                 Ok(t) => t,
                 Err((msg, hint)) => {
                     self.err(
-                        &format!("\"{}\"", p.path),
-                        item,
+                        p.path.span,
+                        &item,
                         msg,
                         Some(
                             "a path like links.NAME.element.area, compartments.NAME.volume".into(),
@@ -532,107 +652,141 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            if let Some(param) = self.values(&p.values, &p.path, target, dim, &item) {
+            let Some(values) = self.get(&p.values, &item) else {
+                continue;
+            };
+            if let Some(param) =
+                self.values(values, p.values.span, path, target, dim, &item, &base.parts)
+            {
                 params.push(param);
+                path_spans.push(p.path.span);
             }
         }
-        if w.parameters.is_empty() {
+        if param_list.is_some_and(|l| l.is_empty()) {
             self.err(
-                "parameters",
-                "sweep".into(),
-                "varies no parameter".into(),
+                w.parameters.span,
+                "sweep",
+                "varies no parameter",
                 Some("at least one entry in parameters".into()),
                 None,
             );
         }
-        let mode = match w.mode {
-            ModeWire::Grid => {
-                for p in &params {
+        let mode = match self.get(&w.mode, "sweep") {
+            None => None,
+            Some(ModeWire::Grid) => {
+                for (p, span) in params.iter().zip(&path_spans) {
                     if matches!(p.values, Values::Random(_)) {
-                        self.err(&format!("\"{}\"", p.path), format!("parameter '{}'", p.path), "is a distribution, which a Grid cannot enumerate".into(), Some("List, Linear, Log or Step values in a Grid".into()), Some("use mode: MonteCarlo(N) or LatinHypercube(N) to sample distributions".into()));
+                        self.err(
+                            *span,
+                            &format!("parameter '{}'", clip(&p.path)),
+                            "is a distribution, which a Grid cannot enumerate",
+                            Some("List, Linear, Log or Step values in a Grid".into()),
+                            Some(
+                                "use mode: MonteCarlo(N) or LatinHypercube(N) to sample distributions"
+                                    .into(),
+                            ),
+                        );
                     }
                 }
-                Mode::Grid
+                Some(Mode::Grid)
             }
-            ModeWire::MonteCarlo(n) | ModeWire::LatinHypercube(n) if n == 0 => {
+            Some(ModeWire::MonteCarlo(0) | ModeWire::LatinHypercube(0)) => {
                 self.err(
-                    "mode",
-                    "sweep".into(),
-                    "asks for 0 samples".into(),
+                    w.mode.span,
+                    "sweep",
+                    "asks for 0 samples",
                     Some("a sample count >= 1".into()),
                     None,
                 );
-                Mode::MonteCarlo(0)
+                None
             }
-            ModeWire::MonteCarlo(n) => Mode::MonteCarlo(n),
-            ModeWire::LatinHypercube(n) => Mode::LatinHypercube(n),
+            Some(ModeWire::MonteCarlo(n)) => Some(Mode::MonteCarlo(*n)),
+            Some(ModeWire::LatinHypercube(n)) => Some(Mode::LatinHypercube(*n)),
         };
         let net = &base.network;
         let mut metrics = Vec::new();
         let mut names = std::collections::HashSet::new();
-        for m in &w.metrics {
-            let item = format!("metric '{}'", m.name);
-            if !names.insert(m.name.clone()) {
+        let metric_list = self.get(&w.metrics, "sweep");
+        for m in metric_list.into_iter().flatten() {
+            let Some(m) = self.get(m, "metric") else {
+                continue;
+            };
+            let Some(name) = self.get(&m.name, "metric") else {
+                continue;
+            };
+            let item = format!("metric '{}'", clip(name));
+            if !names.insert(name.clone()) {
                 self.err(
-                    &format!("\"{}\"", m.name),
-                    item.clone(),
-                    "duplicate metric name".into(),
-                    None,
+                    m.name.span,
+                    &item,
+                    "duplicate metric name",
+                    Some("each metric with its own name".into()),
                     None,
                 );
             }
-            if let Some(metric) = self.metric(m, net, base.config.duration_s, &item) {
+            let Some(of) = self.get(&m.of, &item) else {
+                continue;
+            };
+            if let Some(metric) =
+                self.metric(name, of, m.of.span, net, base.config.duration_s, &item)
+            {
                 metrics.push(metric);
             }
         }
-        if w.metrics.is_empty() {
+        if metric_list.is_some_and(|l| l.is_empty()) {
             self.err(
-                "metrics",
-                "sweep".into(),
-                "records no metric".into(),
+                w.metrics.span,
+                "sweep",
+                "records no metric",
                 Some("at least one entry in metrics".into()),
                 None,
             );
         }
         let trajectories = match &w.trajectories {
             None => None,
-            Some(t) => {
-                if t.count > MAX_TRAJECTORIES {
-                    self.err(
-                        "trajectories",
-                        "trajectories".into(),
-                        format!("keeps {} trajectories", t.count),
-                        Some(format!("at most {MAX_TRAJECTORIES}")),
-                        None,
-                    );
-                }
-                match resolve_quantity(net, &t.quantity) {
-                    Ok(q) => Some((q, t.quantity.clone(), t.count.min(MAX_TRAJECTORIES))),
-                    Err((msg, hint)) => {
+            Some(ts) => match self.get(ts, "trajectories") {
+                None => None,
+                Some(t) => {
+                    if t.count > MAX_TRAJECTORIES {
                         self.err(
-                            &format!("\"{}\"", t.quantity),
-                            "trajectories".into(),
-                            msg,
+                            ts.span,
+                            "trajectories",
+                            format!("keeps {} trajectories", t.count),
+                            Some(format!("at most {MAX_TRAJECTORIES}")),
                             None,
-                            hint,
                         );
-                        None
+                    }
+                    match self.get(&t.quantity, "trajectories") {
+                        None => None,
+                        Some(text) => match resolve_quantity(net, text) {
+                            Ok(q) => Some((q, text.clone(), t.count.min(MAX_TRAJECTORIES))),
+                            Err((msg, hint)) => {
+                                self.err(t.quantity.span, "trajectories", msg, None, hint);
+                                None
+                            }
+                        },
                     }
                 }
-            }
+            },
         };
-        let plots = w
-            .plots
-            .clone()
-            .unwrap_or_else(|| default_plots(&params, &metrics, trajectories.is_some()));
-        for p in &plots {
+        let plots: Vec<(SweepPlotWire, Span)> = match &w.plots {
+            Some(list) => list
+                .iter()
+                .filter_map(|p| self.get(p, "plot").map(|x| (x.clone(), p.span)))
+                .collect(),
+            None => default_plots(&params, &metrics, trajectories.is_some())
+                .into_iter()
+                .map(|p| (p, Span::UNKNOWN))
+                .collect(),
+        };
+        for (p, span) in &plots {
             let (metric, paths): (&str, Vec<&str>) = match p {
                 SweepPlotWire::Band => {
-                    if trajectories.is_none() {
+                    if w.trajectories.is_none() {
                         self.err(
-                            "Band",
-                            "plot Band".into(),
-                            "needs trajectories".into(),
+                            *span,
+                            "plot Band",
+                            "needs trajectories",
                             Some("trajectories: (quantity: \"prk.pressure\", count: 50)".into()),
                             None,
                         );
@@ -647,9 +801,12 @@ impl Checker<'_> {
                     crate::suggest::did_you_mean(metric, metrics.iter().map(|m| m.name.as_str()))
                         .map(|s| format!("did you mean '{s}'?"));
                 self.err(
-                    &format!("\"{metric}\""),
-                    "plot".into(),
-                    format!("refers to metric '{metric}', which the sweep does not record"),
+                    *span,
+                    "plot",
+                    format!(
+                        "refers to metric '{}', which the sweep does not record",
+                        clip(metric)
+                    ),
                     None,
                     hint,
                 );
@@ -657,16 +814,19 @@ impl Checker<'_> {
             for path in paths {
                 if !params.iter().any(|p| p.path == path) {
                     self.err(
-                        &format!("\"{path}\""),
-                        "plot Heatmap".into(),
-                        format!("refers to parameter '{path}', which the sweep does not vary"),
+                        *span,
+                        "plot Heatmap",
+                        format!(
+                            "refers to parameter '{}', which the sweep does not vary",
+                            clip(path)
+                        ),
                         None,
                         None,
                     );
                 }
             }
         }
-        if !self.diags.is_empty() {
+        if !self.sink.list.is_empty() {
             return None;
         }
         let mut sweep = Sweep {
@@ -676,11 +836,11 @@ impl Checker<'_> {
                 .clone()
                 .unwrap_or_else(|| format!("{}-sweep", base.name)),
             seed: w.seed,
-            mode,
+            mode: mode?,
             params,
             metrics,
             trajectories,
-            plots,
+            plots: plots.into_iter().map(|(p, _)| p).collect(),
             base,
             sha256: String::new(),
             lhs: Vec::new(),
@@ -688,16 +848,25 @@ impl Checker<'_> {
         let n = sweep.len();
         if n == 0 {
             self.err(
-                "parameters",
-                "sweep".into(),
-                "has no runs (a parameter has no values)".into(),
+                w.parameters.span,
+                "sweep",
+                "has no runs (a parameter has no values)",
                 None,
                 None,
             );
             return None;
         }
         if n > MAX_RUNS && !force {
-            self.err("mode", "sweep".into(), format!("has {n} runs, more than the cap of {MAX_RUNS}"), Some(format!("at most {MAX_RUNS} runs")), Some("pass --force to run it anyway (memory stays flat; time grows with the run count)".into()));
+            self.err(
+                w.mode.span,
+                "sweep",
+                format!("has {n} runs, more than the cap of {MAX_RUNS}"),
+                Some(format!("at most {MAX_RUNS} runs")),
+                Some(
+                    "pass --force to run it anyway (memory stays flat; time grows with the run count)"
+                        .into(),
+                ),
+            );
             return None;
         }
         if let Mode::LatinHypercube(n) = sweep.mode {
@@ -708,17 +877,24 @@ impl Checker<'_> {
         Some(sweep)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn values(
         &mut self,
         v: &ValuesWire,
+        span: Span,
         path: &str,
         target: Target,
         dim: Dimension,
         item: &str,
+        parts: &NetworkParts,
     ) -> Option<Param> {
         let mut unit = None;
-        let mut q = |c: &mut Self, x: &Q| -> Option<f64> {
+        // Each value in SI, refused when the base model does not accept it.
+        let mut q = |c: &mut Self, x: &Spanned<Q>, check: bool| -> Option<f64> {
             let (val, u) = c.q(x, dim, item)?;
+            if check && !c.admissible(parts, &target, val, x.span, item) {
+                return None;
+            }
             if unit.is_none() {
                 unit = u;
             }
@@ -729,16 +905,25 @@ impl Checker<'_> {
             ValuesWire::List(list) => {
                 if list.is_empty() {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
-                        "has an empty list of values".into(),
+                        span,
+                        item,
+                        "has an empty list of values",
                         Some("at least one value".into()),
                         None,
                     );
                     return None;
                 }
-                let vals: Vec<f64> = list.iter().filter_map(|x| q(self, x)).collect();
+                let vals: Vec<f64> = list.iter().filter_map(|x| q(self, x, false)).collect();
                 if vals.len() != list.len() {
+                    return None;
+                }
+                // The physics' checks are ranges: the smallest and largest values decide.
+                let lo = (0..vals.len()).min_by(|&a, &b| vals[a].total_cmp(&vals[b]))?;
+                let hi = (0..vals.len()).max_by(|&a, &b| vals[a].total_cmp(&vals[b]))?;
+                let lo_ok = self.admissible(parts, &target, vals[lo], list[lo].span, item);
+                if !(lo_ok
+                    && (hi == lo || self.admissible(parts, &target, vals[hi], list[hi].span, item)))
+                {
                     return None;
                 }
                 Values::Discrete(vals)
@@ -746,12 +931,13 @@ impl Checker<'_> {
             ValuesWire::Linear { from, to, count } | ValuesWire::Log { from, to, count } => {
                 let is_log = matches!(v, ValuesWire::Log { .. });
                 log = is_log;
-                let (a, b) = (q(self, from)?, q(self, to)?);
+                let (a, b) = (q(self, from, true), q(self, to, true));
+                let (a, b) = (a?, b?);
                 if *count == 0 {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
-                        "has a range of 0 values".into(),
+                        span,
+                        item,
+                        "has a range of 0 values",
                         Some("count >= 1".into()),
                         None,
                     );
@@ -759,8 +945,8 @@ impl Checker<'_> {
                 }
                 if is_log && !(a > 0.0 && b > 0.0) {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
+                        span,
+                        item,
                         format!("has a log range from {a} to {b}"),
                         Some("positive ends for a Log range".into()),
                         None,
@@ -769,9 +955,9 @@ impl Checker<'_> {
                 }
                 if *count > 1 && a == b {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
-                        "has a range whose ends are equal".into(),
+                        span,
+                        item,
+                        "has a range whose ends are equal",
                         Some("from != to, or a List of one value".into()),
                         None,
                     );
@@ -780,12 +966,14 @@ impl Checker<'_> {
                 Values::Discrete(spaced(a, b, *count, is_log))
             }
             ValuesWire::Step { from, to, step } => {
-                let (a, b, s) = (q(self, from)?, q(self, to)?, q(self, step)?);
+                let (a, b) = (q(self, from, true), q(self, to, false));
+                let s = self.q(step, dim, item).map(|x| x.0);
+                let (a, b, s) = (a?, b?, s?);
                 if s == 0.0 {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
-                        "has a zero step".into(),
+                        step.span,
+                        item,
+                        "has a zero step",
                         Some("a step that moves from `from` toward `to`".into()),
                         None,
                     );
@@ -793,8 +981,8 @@ impl Checker<'_> {
                 }
                 if (b - a) / s < 0.0 {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
+                        step.span,
+                        item,
                         format!("steps by {s} from {a}, away from {b}: the range is empty"),
                         Some("a step with the sign of to - from".into()),
                         None,
@@ -804,63 +992,58 @@ impl Checker<'_> {
                 let n = ((b - a) / s * (1.0 + 1e-12)).floor() as usize + 1;
                 if n > MAX_RUNS * 10 {
                     self.err(
-                        &format!("\"{path}\""),
-                        item.into(),
+                        step.span,
+                        item,
                         format!("has {n} steps"),
                         Some("a coarser step".into()),
                         None,
                     );
                     return None;
                 }
-                Values::Discrete((0..n).map(|k| a + k as f64 * s).collect())
+                let vals: Vec<f64> = (0..n).map(|k| a + k as f64 * s).collect();
+                let last = *vals.last()?;
+                if !self.admissible(parts, &target, last, to.span, item) {
+                    return None;
+                }
+                Values::Discrete(vals)
             }
-            ValuesWire::Uniform { min, max } => Values::Random(Distribution::Uniform {
-                min: q(self, min)?,
-                max: q(self, max)?,
-            }),
+            ValuesWire::Uniform { min, max } => {
+                let (a, b) = (q(self, min, true), q(self, max, true));
+                Values::Random(Distribution::Uniform { min: a?, max: b? })
+            }
             ValuesWire::LogUniform { min, max } => {
                 log = true;
-                Values::Random(Distribution::LogUniform {
-                    min: q(self, min)?,
-                    max: q(self, max)?,
-                })
+                let (a, b) = (q(self, min, true), q(self, max, true));
+                Values::Random(Distribution::LogUniform { min: a?, max: b? })
             }
             ValuesWire::Normal { mean, sd, min, max } => {
-                let mean = q(self, mean)?;
+                let mean = q(self, mean, true);
                 // A standard deviation is a difference: no offset (matters for temperatures).
-                let sd = match sd {
-                    Q::Number(x) => *x,
-                    Q::Text(t) => {
+                let sd_value = match self.get(sd, item) {
+                    None => None,
+                    Some(Q::Number(x)) => Some(*x),
+                    Some(Q::Text(t)) => {
                         let u = t.split_whitespace().nth(1).unwrap_or("");
                         match (parse_quantity(t, dim), unit_factor(u, dim)) {
-                            (Ok(_), Ok(f)) => {
+                            (Ok(_), Ok(f)) => Some(
                                 t.split_whitespace()
                                     .next()
                                     .and_then(|n| n.parse::<f64>().ok())
                                     .unwrap_or(f64::NAN)
-                                    * f.scale
-                            }
+                                    * f.scale,
+                            ),
                             (Err(e), _) | (_, Err(e)) => {
-                                self.err(
-                                    &format!("\"{t}\""),
-                                    item.into(),
-                                    e.to_string(),
-                                    None,
-                                    None,
-                                );
-                                return None;
+                                self.err(sd.span, item, e.to_string(), None, None);
+                                None
                             }
                         }
                     }
                 };
-                let min = match min {
-                    Some(m) => Some(q(self, m)?),
-                    None => None,
-                };
-                let max = match max {
-                    Some(m) => Some(q(self, m)?),
-                    None => None,
-                };
+                let min = min.as_ref().map(|m| q(self, m, true));
+                let max = max.as_ref().map(|m| q(self, m, true));
+                let (mean, sd) = (mean?, sd_value?);
+                let min = min.map(|m| m.ok_or(())).transpose().ok()?;
+                let max = max.map(|m| m.ok_or(())).transpose().ok()?;
                 Values::Random(Distribution::Normal { mean, sd, min, max })
             }
             ValuesWire::LogNormal {
@@ -870,15 +1053,12 @@ impl Checker<'_> {
                 max,
             } => {
                 log = true;
-                let median = q(self, median)?;
-                let min = match min {
-                    Some(m) => Some(q(self, m)?),
-                    None => None,
-                };
-                let max = match max {
-                    Some(m) => Some(q(self, m)?),
-                    None => None,
-                };
+                let median = q(self, median, true);
+                let min = min.as_ref().map(|m| q(self, m, true));
+                let max = max.as_ref().map(|m| q(self, m, true));
+                let median = median?;
+                let min = min.map(|m| m.ok_or(())).transpose().ok()?;
+                let max = max.map(|m| m.ok_or(())).transpose().ok()?;
                 Values::Random(Distribution::LogNormal {
                     median,
                     sigma: *sigma,
@@ -886,15 +1066,18 @@ impl Checker<'_> {
                     max,
                 })
             }
-            ValuesWire::Triangular { min, mode, max } => Values::Random(Distribution::Triangular {
-                min: q(self, min)?,
-                mode: q(self, mode)?,
-                max: q(self, max)?,
-            }),
+            ValuesWire::Triangular { min, mode, max } => {
+                let (a, m, b) = (q(self, min, true), q(self, mode, false), q(self, max, true));
+                Values::Random(Distribution::Triangular {
+                    min: a?,
+                    mode: m?,
+                    max: b?,
+                })
+            }
         };
         if let Values::Random(d) = &values {
             if let Err(msg) = d.check() {
-                self.err(&format!("\"{path}\""), item.into(), msg, None, None);
+                self.err(span, item, msg, None, None);
                 return None;
             }
         }
@@ -912,27 +1095,29 @@ impl Checker<'_> {
 
     fn metric(
         &mut self,
-        m: &MetricWire,
+        name: &str,
+        of: &MetricKindWire,
+        of_span: Span,
         net: &Network,
         duration: f64,
         item: &str,
     ) -> Option<Metric> {
-        let needle = format!("\"{}\"", m.name);
-        let quantity = |c: &mut Self, text: &str| -> Option<Quantity> {
-            match resolve_quantity(net, text) {
+        let quantity = |c: &mut Self, text: &Spanned<String>| -> Option<Quantity> {
+            let t = c.get(text, item)?;
+            match resolve_quantity(net, t) {
                 Ok(q) => Some(q),
                 Err((msg, hint)) => {
-                    c.err(&format!("\"{text}\""), item.into(), msg, Some("NAME.pressure, NAME.temperature, NAME.mass, NAME.partial_pressure.SPECIES or LINK.mass_flow".into()), hint);
+                    c.err(text.span, item, msg, Some("NAME.pressure, NAME.temperature, NAME.mass, NAME.partial_pressure.SPECIES or LINK.mass_flow".into()), hint);
                     None
                 }
             }
         };
-        let time = |c: &mut Self, t: &Q| -> Option<f64> {
+        let time = |c: &mut Self, t: &Spanned<Q>| -> Option<f64> {
             let (v, _) = c.q(t, Dimension::Time, item)?;
             if !(0.0..=duration).contains(&v) {
                 c.err(
-                    &needle,
-                    item.into(),
+                    t.span,
+                    item,
                     format!("asks for t = {v} s, outside the run (0 to {duration} s)"),
                     Some("a time within the base scenario's duration".into()),
                     None,
@@ -941,19 +1126,21 @@ impl Checker<'_> {
             }
             Some(v)
         };
-        let link = |c: &mut Self, name: &str| -> Option<usize> {
-            match net.link(name) {
-                Some(l) => Some(l.0),
+        let link = |c: &mut Self, name: &Spanned<String>| -> Option<(usize, String)> {
+            let n = c.get(name, item)?;
+            match net.link(n) {
+                Some(l) => Some((l.0, n.clone())),
                 None => {
-                    let hint = crate::suggest::did_you_mean(
-                        name,
-                        net.links.iter().map(|l| l.name.as_str()),
-                    )
-                    .map(|s| format!("did you mean '{s}'?"));
+                    let hint =
+                        crate::suggest::did_you_mean(n, net.links.iter().map(|l| l.name.as_str()))
+                            .map(|s| format!("did you mean '{s}'?"));
                     c.err(
-                        &format!("\"{name}\""),
-                        item.into(),
-                        format!("refers to link '{name}', which the base scenario does not have"),
+                        name.span,
+                        item,
+                        format!(
+                            "refers to link '{}', which the base scenario does not have",
+                            clip(n)
+                        ),
                         None,
                         hint,
                     );
@@ -961,7 +1148,7 @@ impl Checker<'_> {
                 }
             }
         };
-        let (kind, unit) = match &m.of {
+        let (kind, unit) = match of {
             MetricKindWire::Final(q) => {
                 let q = quantity(self, q)?;
                 (MetricKind::Final(q), quantity_unit(q))
@@ -970,8 +1157,10 @@ impl Checker<'_> {
                 quantity: qt,
                 time: t,
             } => {
-                let q = quantity(self, qt)?;
-                (MetricKind::At(q, time(self, t)?), quantity_unit(q))
+                let q = quantity(self, qt);
+                let t = time(self, t);
+                let q = q?;
+                (MetricKind::At(q, t?), quantity_unit(q))
             }
             MetricKindWire::Min(q) => {
                 let q = quantity(self, q)?;
@@ -993,9 +1182,9 @@ impl Checker<'_> {
                     (None, Some(a)) => (self.q(a, dim, item)?.0, Direction::Rising),
                     _ => {
                         self.err(
-                            &needle,
-                            item.into(),
-                            "needs exactly one of below or above".into(),
+                            of_span,
+                            item,
+                            "needs exactly one of below or above",
                             Some("TimeTo(quantity: \"prk.pressure\", below: \"600 mmHg\")".into()),
                             None,
                         );
@@ -1005,46 +1194,72 @@ impl Checker<'_> {
                 (MetricKind::TimeTo(q, v, dir), "s")
             }
             MetricKindWire::LeakRate { boundary, at } => {
-                let Some(b) = net.boundary(boundary) else {
+                let b = self.get(boundary, item)?;
+                let Some(id) = net.boundary(b) else {
                     let hint = crate::suggest::did_you_mean(
-                        boundary,
+                        b,
                         net.boundaries.iter().map(|b| b.name.as_str()),
                     )
                     .map(|s| format!("did you mean '{s}'?"));
-                    self.err(&format!("\"{boundary}\""), item.into(), format!("refers to boundary '{boundary}', which the base scenario does not have"), None, hint);
+                    self.err(
+                        boundary.span,
+                        item,
+                        format!(
+                            "refers to boundary '{}', which the base scenario does not have",
+                            clip(b)
+                        ),
+                        None,
+                        hint,
+                    );
                     return None;
                 };
                 let at = match at {
                     Some(t) => Some(time(self, t)?),
                     None => None,
                 };
-                (MetricKind::LeakRate(b.0, at), "kg_per_day")
+                (MetricKind::LeakRate(id.0, at), "kg_per_day")
             }
             MetricKindWire::MassLost(c) => {
                 let c = match c {
                     None => None,
-                    Some(name) => match net.compartment(name) {
-                        Some(c) => Some(c.0),
-                        None => {
-                            self.err(&format!("\"{name}\""), item.into(), format!("refers to compartment '{name}', which the base scenario does not have"), None, None);
-                            return None;
+                    Some(spanned) => {
+                        let name = self.get(spanned, item)?;
+                        match net.compartment(name) {
+                            Some(c) => Some(c.0),
+                            None => {
+                                let hint = crate::suggest::did_you_mean(
+                                    name,
+                                    net.compartments.iter().map(|c| c.name.as_str()),
+                                )
+                                .map(|s| format!("did you mean '{s}'?"));
+                                self.err(
+                                    spanned.span,
+                                    item,
+                                    format!("refers to compartment '{}', which the base scenario does not have", clip(name)),
+                                    None,
+                                    hint,
+                                );
+                                return None;
+                            }
                         }
-                    },
+                    }
                 };
                 (MetricKind::MassLost(c), "kg")
             }
             MetricKindWire::Reversals(l) => {
-                link(self, l)?;
-                (MetricKind::Reversals(l.clone()), "count")
+                let (_, n) = link(self, l)?;
+                (MetricKind::Reversals(n), "count")
             }
             MetricKindWire::FirstReversal(l) => {
-                link(self, l)?;
-                (MetricKind::FirstReversal(l.clone()), "s")
+                let (_, n) = link(self, l)?;
+                (MetricKind::FirstReversal(n), "s")
             }
-            MetricKindWire::FlowDirection(l) => (MetricKind::FlowDirection(link(self, l)?), "sign"),
+            MetricKindWire::FlowDirection(l) => {
+                (MetricKind::FlowDirection(link(self, l)?.0), "sign")
+            }
         };
         Some(Metric {
-            name: m.name.clone(),
+            name: name.to_string(),
             kind,
             unit,
         })

@@ -145,6 +145,38 @@ impl Dimension {
         }
     }
 
+    /// The magnitudes, in SI, that a scenario may give a nonzero value of this dimension:
+    /// `(smallest, largest)`. Anything outside is refused as not physical for a gas network
+    /// (a denormal `5e-324`, a volume of `1e300 m3`): such values do not fail at once but
+    /// overflow or divide to infinity in the middle of a run. The bounds are generous: a
+    /// thousand times beyond anything a spacecraft or a laboratory has.
+    pub fn magnitude_limits(self) -> (f64, f64) {
+        match self {
+            // Up to 1 GPa (gas bottles hold 30 MPa).
+            Dimension::Pressure => (1e-30, 1e9),
+            Dimension::PressureRate => (1e-30, 1e9),
+            // 1 mm3 to a billion m3.
+            Dimension::Volume => (1e-9, 1e9),
+            Dimension::VolumetricFlow => (1e-30, 1e6),
+            Dimension::Area => (1e-30, 1e6),
+            Dimension::Length => (1e-12, 1e5),
+            // 1 K to 100 000 K.
+            Dimension::Temperature => (1.0, 1e5),
+            // Up to about 30 000 years.
+            Dimension::Time => (1e-9, 1e12),
+            Dimension::Mass => (1e-30, 1e12),
+            Dimension::MassFlow => (1e-30, 1e6),
+            Dimension::Density => (1e-9, 1e5),
+            Dimension::Viscosity => (1e-9, 1e3),
+            Dimension::Conductance => (1e-30, 1e3),
+            Dimension::HeatTransfer => (1e-30, 1e12),
+            Dimension::Power => (1e-30, 1e15),
+            Dimension::Energy => (1e-30, 1e18),
+            Dimension::Frequency => (1e-30, 1e6),
+            Dimension::Dimensionless => (1e-30, 1e12),
+        }
+    }
+
     /// A well-formed example quantity, used in messages.
     pub fn example(self) -> &'static str {
         match self {
