@@ -3,7 +3,9 @@
 //! A link runs from node `a` to node `b`; positive mass flow runs a -> b. Every law is
 //! evaluated on the two end states ([`GasState`]) and returns the mass flow together with its
 //! partial derivatives with respect to both pressures and both temperatures ([`Flow`]); the
-//! integrator assembles the Jacobian-vector product of the whole network from these.
+//! integrator assembles the Jacobian-vector product of the whole network from these, with
+//! the composition terms: the gas constant's partial is (T/R) times the temperature's (every
+//! law depends on R T only), and gamma's comes from [`FlowElement::gamma_partials`].
 //! The flow carries the upstream node's composition and enthalpy (done by the caller).
 //!
 //! Regularisation: laws whose slope is infinite at dp = 0 (orifice, power law with n < 1) are

@@ -826,8 +826,9 @@ impl<'n> System<'n> {
         Ok(())
     }
 
-    /// Make a state fit to write: after [`System::check_state`], every species mass that
-    /// round-off left below zero (within its tolerance) is set to zero, and the same mass
+    /// Make a state fit to write: after [`System::check_state`], every species mass
+    /// (or vacuum book: what a vacuum received) that integrator round-off left below zero,
+    /// within its tolerance, is set to zero, and the same mass
     /// of that species is taken from the entries that hold the most of it (other
     /// compartments, the boundaries' and sinks' books), largest first, so compartments +
     /// books stay what they were to round-off and no entry goes below zero (the species'
@@ -845,13 +846,16 @@ impl<'n> System<'n> {
         let n_books = self.net.boundaries.len() + self.net.sources.len();
         let mut count = 0;
         // The entries that must be >= 0: compartments' species masses, then what each
-        // boundary received (round-off can leave -1e-19 kg of a species it never saw).
+        // vacuum received (round-off can leave -1e-19 kg of a species it never saw). A
+        // reservoir's book is signed: it goes negative as the reservoir feeds the network.
         let mut entries: Vec<(usize, usize)> = Vec::new();
         for &off in &self.offsets {
             entries.extend((0..ns).map(|s| (off + s, s)));
         }
-        for b in 0..self.net.boundaries.len() {
-            entries.extend((0..ns).map(|s| (self.ledger + b * ns + s, s)));
+        for (b, boundary) in self.net.boundaries.iter().enumerate() {
+            if matches!(boundary.kind, BoundaryKind::Vacuum) {
+                entries.extend((0..ns).map(|s| (self.ledger + b * ns + s, s)));
+            }
         }
         for (k, s) in entries {
             {

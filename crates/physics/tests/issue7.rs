@@ -267,6 +267,47 @@ fn issue7_a_negative_mass_beyond_the_tolerance_names_compartment_and_species() {
     );
     assert_eq!(z[book], y[book]);
     assert!((z.iter().sum::<f64>() - before).abs() <= 1e-15 * before);
+    // What a vacuum received is projected too; a reservoir's book is signed (it goes
+    // negative as the reservoir feeds the network) and is left alone.
+    let net_r = Network::new(NetworkParts {
+        gas: Some(Gas::air()),
+        compartments: vec![isothermal("galley", 1.0, 101_325.0, air())],
+        boundaries: vec![
+            space(),
+            Boundary {
+                name: "tank".into(),
+                kind: BoundaryKind::Reservoir {
+                    pressure: 2e5,
+                    temperature: 295.0,
+                    composition: air(),
+                },
+            },
+        ],
+        links: vec![
+            link("vent", C0, B0, orifice(1e-6, 0.6)),
+            link(
+                "feed",
+                NodeId::Boundary(BoundaryId(1)),
+                C0,
+                orifice(1e-6, 0.6),
+            ),
+        ],
+        ..NetworkParts::default()
+    })
+    .expect("valid galley with a tank");
+    let sys_r = System::new(&net_r);
+    let atol_r = sys_r.absolute_tolerances(1e-3);
+    let n2 = 0;
+    let (vac, tank) = (
+        sys_r.ledger_offset() + n2,
+        sys_r.ledger_offset() + sys_r.species() + n2,
+    );
+    let mut w = sys_r.initial_state();
+    w[vac] = -0.5 * atol_r[vac];
+    w[tank] = -0.5 * atol_r[tank];
+    assert_eq!(sys_r.project_nonnegative(1.0, &mut w, &atol_r), Ok(1));
+    assert_eq!(w[vac], 0.0);
+    assert_eq!(w[tank], -0.5 * atol_r[tank]);
     // Beyond it: an error.
     y[co2] = -2.0 * atol[co2];
     let Err(err) = sys.project_nonnegative(3.0, &mut y, &atol) else {
