@@ -189,7 +189,7 @@ fn a_failing_run_is_recorded_and_the_sweep_finishes() {
     assert_eq!(report.completed, 12);
     let runs = std::fs::read_to_string(report.runs_file).expect("read");
     // After the fingerprint line.
-    let mut lines = runs.lines().skip(1);
+    let lines = runs.lines().skip(1);
     let header: Vec<&str> = lines.clone().next().expect("header").split(',').collect();
     let volume = header
         .iter()

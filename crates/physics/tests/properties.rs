@@ -418,23 +418,29 @@ proptest! {
         // The two runs differ only in floating-point summation order, which nudges step sizes
         // and can flip a step's accept/reject or order decision: each run is then within its
         // global error of the exact solution, not within round-off of the other. rtol 1e-10
-        // with atol negligible beside it (1e-8 Pa against rtol p >= 1e-6 Pa; a coarse atol
-        // would govern instead and leave ~atol/p = 1e-7 differences); measured global errors
-        // are 0.1-0.2 rtol, so the runs agree to ~0.4 rtol: compared at 10 rtol = 1e-9.
-        let st = settings(1e-10, 1e-8);
-        let (ra, _) = simulate_collect(&a, &st, t_end, &times).expect("run a");
-        let (rb, _) = simulate_collect(&b, &st, t_end, &times).expect("run b");
+        // with atol negligible beside it (1e-8 Pa against rtol p >= 1e-6 Pa). The local error
+        // test holds each step's error to about rtol |p|; these networks only equalise or
+        // drain (contractive), so a run's global error is at most the sum of its local errors,
+        // steps x rtol, and the two runs agree to (steps_a + steps_b) rtol. Measured errors are
+        // usually far smaller (0.1-0.2 rtol), but one case in a few hundred reaches ~80 rtol
+        // against an rtol-1e-13 reference (the seed kept in properties.proptest-regressions);
+        // a permutation bug (a link or a compartment mixed up) moves pressures by O(1).
+        let rtol = 1e-10;
+        let st = settings(rtol, 1e-8);
+        let (ra, oa) = simulate_collect(&a, &st, t_end, &times).expect("run a");
+        let (rb, ob) = simulate_collect(&b, &st, t_end, &times).expect("run b");
         prop_assert_eq!(ra.len(), rb.len());
+        let bound = (oa.stats.steps + ob.stats.steps) as f64 * rtol;
         let (sa, sb) = (System::new(&a), System::new(&b));
         for ((t, ya), (_, yb)) in ra.iter().zip(&rb) {
             let (pa, pb) = (sa.snapshot(*t, ya), sb.snapshot(*t, yb));
             for (i, c) in a.compartments.iter().enumerate() {
                 let j = b.compartment(&c.name).expect("same names").index();
                 let rel = (pa.pressure[i] - pb.pressure[j]).abs() / pa.pressure[i];
-                prop_assert!(rel <= 1e-9, "{} at t = {}: {} vs {} ({:e})",
-                    c.name, t, pa.pressure[i], pb.pressure[j], rel);
+                prop_assert!(rel <= bound, "{} at t = {}: {} vs {} ({:e} > {:e})",
+                    c.name, t, pa.pressure[i], pb.pressure[j], rel, bound);
                 let rel_t = (pa.temperature[i] - pb.temperature[j]).abs() / pa.temperature[i];
-                prop_assert!(rel_t <= 1e-9, "{} at t = {}: T {:e} apart", c.name, t, rel_t);
+                prop_assert!(rel_t <= bound, "{} at t = {}: T {:e} apart", c.name, t, rel_t);
             }
         }
     }

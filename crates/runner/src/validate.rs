@@ -13,8 +13,7 @@ use plenum_physics::{
     Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId, CrackGeometry,
     Direction, Event, FlowElement, Gas, Link, LinkId, Method, Network, NetworkParts, NodeId,
     Parameter, Quantity, Schedule, SealSide, Settings, Source, SourceId, Species, System, Thermal,
-    Trigger,
-    DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
+    Trigger, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
 };
 use sha2::{Digest, Sha256};
 
@@ -423,8 +422,9 @@ impl<'s> Validator<'s> {
         let at_end = trim_comments(&self.src[offset.min(self.src.len())..]).is_empty();
         let code = if at_end && word.is_none() && !matches!(code, ron::Error::TrailingCharacters) {
             if trim_comments(self.src).is_empty() {
+                // Located at 1:1, like any other problem, so every error has a place.
                 self.sink.list.push(Diagnostic {
-                    location: None,
+                    location: Some(self.sink.locate_range(0, 0)),
                     item: None,
                     message: "the file is empty".into(),
                     expected: Some(
