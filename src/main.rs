@@ -298,7 +298,11 @@ fn check(file: &Path) -> Result<(), Failure> {
                 .starts_with(plenum_runner::validate::THRESHOLD_PREFIX)
         })
         .count();
-    let plural = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+    let plural = |k: usize, what: &str| match (k, what) {
+        (1, _) => format!("1 {what}"),
+        (_, "boundary") => format!("{k} boundaries"),
+        _ => format!("{k} {what}s"),
+    };
     println!(
         "{}: ok: scenario '{}': {}, {}, {}, {}, {}; runs {} with output every {} ({} rows)",
         file.display(),

@@ -274,7 +274,10 @@ pub fn campaign(config: &Config, corpus: &Corpus) -> Report {
     );
     let epoch = Instant::now();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
     let watchdog = {
+        let done = Arc::clone(&done);
+        let total = config.cases;
         let slots = Arc::clone(&slots);
         let stop = Arc::clone(&stop);
         let limit = config.hang_limit * 10;
@@ -283,8 +286,17 @@ pub fn campaign(config: &Config, corpus: &Corpus) -> Report {
         std::thread::spawn(move || {
             // Each slot holds (start time in ms since epoch) << 24 | low bits of the case
             // number; the case is recovered from its own slot below.
+            let mut ticks = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
+                ticks += 1;
+                if ticks.is_multiple_of(300) {
+                    eprintln!(
+                        "fuzz: {} of {total} cases after {:.0} s",
+                        done.load(Ordering::Relaxed),
+                        epoch.elapsed().as_secs_f64()
+                    );
+                }
                 let now = epoch.elapsed().as_millis() as u64;
                 for s in slots.iter() {
                     let v = s.load(Ordering::Relaxed);
@@ -326,6 +338,7 @@ pub fn campaign(config: &Config, corpus: &Corpus) -> Report {
             if took > config.hang_limit && result.is_ok() {
                 result = Err(("slow", format!("took {took:?}")));
             }
+            done.fetch_add(1, Ordering::Relaxed);
             let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
             r.cases += 1;
             if took > r.slowest {

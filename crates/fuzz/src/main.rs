@@ -4,7 +4,8 @@
 //! cargo run --release -p plenum-fuzz -- --cases 1000000 --seed 1
 //! cargo run --release -p plenum-fuzz -- --seed 1 --first 4711 --cases 1 --show
 //! ```
-//! Exit 0: no findings; 1: findings (listed, inputs written to --findings); 3: a hang.
+//! Exit 0: no findings; 1: findings (listed, inputs written to --findings); 3: a hang (its
+//! input is left in the scratch directory named in the message).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ struct Args {
     /// Directory of scenario files to mutate.
     #[arg(long, default_value = "scenarios")]
     corpus: PathBuf,
-    /// Where to write the inputs of findings (and the worker scratch files).
+    /// Where to write the inputs of findings (new files only).
     #[arg(long, default_value = "out/fuzz")]
     findings: PathBuf,
     /// Step budget of each short run.
@@ -67,8 +68,10 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if let Err(e) = std::fs::create_dir_all(&args.findings) {
-        eprintln!("error: creating {}: {e}", args.findings.display());
+    // The workers' case files live in a scratch directory of this process alone.
+    let scratch = std::env::temp_dir().join(format!("plenum-fuzz-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        eprintln!("error: creating {}: {e}", scratch.display());
         return ExitCode::from(2);
     }
     if let Some(n) = args.threads {
@@ -86,13 +89,27 @@ fn main() -> ExitCode {
         cases: args.cases,
         max_steps: args.max_steps,
         hang_limit: Duration::from_secs_f64(args.hang_limit.max(0.001)),
-        scratch: args.findings.clone(),
+        scratch: scratch.clone(),
     };
     let report = plenum_fuzz::campaign(&config, &corpus);
+    let _ = std::fs::remove_dir_all(&scratch);
     print!("{report}");
+    if !report.findings.is_empty() {
+        if let Err(e) = std::fs::create_dir_all(&args.findings) {
+            eprintln!("error: creating {}: {e}", args.findings.display());
+        }
+    }
     for f in &report.findings {
-        let path = args.findings.join(format!("{}-{}.ron", f.rule, f.case));
-        if let Err(e) = std::fs::write(&path, &f.input) {
+        // Never overwrite: an earlier campaign's finding stays as it was.
+        let path = args
+            .findings
+            .join(format!("seed{}-{}-{}.ron", args.seed, f.rule, f.case));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, &f.input));
+        if let Err(e) = written {
             eprintln!("error: writing {}: {e}", path.display());
         }
     }

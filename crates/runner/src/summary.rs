@@ -310,12 +310,20 @@ impl Summary {
             ));
         }
         if !self.events.is_empty() {
+            // A repeating event may fire thousands of times: show the first few, count the
+            // rest (every firing is in summary.json).
+            const EVENTS_SHOWN: usize = 8;
             let list: Vec<String> = self
                 .events
                 .iter()
+                .take(EVENTS_SHOWN)
                 .map(|e| format!("{} at {}", e.name, fmt_time(e.time_s)))
                 .collect();
-            s.push_str(&format!("  events: {}\n", list.join(", ")));
+            let more = match self.events.len().saturating_sub(EVENTS_SHOWN) {
+                0 => String::new(),
+                n => format!(", ... and {n} more (see summary.json)"),
+            };
+            s.push_str(&format!("  events: {}{more}\n", list.join(", ")));
         }
         s
     }
