@@ -326,7 +326,24 @@ pub fn campaign(config: &Config, corpus: &Corpus) -> Report {
         .for_each(|case| {
             let slot = rayon::current_thread_index().unwrap_or(slots.len() - 1);
             let file = config.scratch.join(format!("case-{slot}.ron"));
-            let input = case_input(config.seed, case, corpus);
+            // A panic of the mutator itself is a finding too, never a silent end.
+            let input = match catch_unwind(|| case_input(config.seed, case, corpus)) {
+                Ok(input) => input,
+                Err(p) => {
+                    let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
+                    r.cases += 1;
+                    r.finding_count += 1;
+                    if r.findings.len() < KEEP_FINDINGS {
+                        r.findings.push(Finding {
+                            case,
+                            rule: "harness-panic",
+                            detail: panic_text(p.as_ref()),
+                            input: Vec::new(),
+                        });
+                    }
+                    return;
+                }
+            };
             let t0 = Instant::now();
             slots[slot].store(
                 ((epoch.elapsed().as_millis() as u64) << 40) | (case & ((1 << 40) - 1)),

@@ -239,7 +239,8 @@ fn mutate_once<R: Rng>(rng: &mut R, src: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
         // Physical values scaled within their unit: these mostly pass validation and push
         // the integrator to extremes (near-vacuum, huge holes, tiny volumes, long runs).
         16..=21 => match token_of(rng, &toks, Kind::Str) {
-            Some(i) => {
+            // An unterminated string at the end of the text is a lone quote: no content.
+            Some(i) if toks[i].end - toks[i].start >= 2 => {
                 let s =
                     String::from_utf8_lossy(&src[toks[i].start + 1..toks[i].end - 1]).into_owned();
                 let mut parts = s.splitn(2, ' ');
@@ -258,7 +259,7 @@ fn mutate_once<R: Rng>(rng: &mut R, src: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
                     Err(_) => src.to_vec(),
                 }
             }
-            None => src.to_vec(),
+            _ => src.to_vec(),
         },
         // Values: the bulk, since they reach the validator and the integrator.
         0..=3 => match token_of(rng, &toks, Kind::Str) {
@@ -449,5 +450,22 @@ mod tests {
         assert!(toks
             .iter()
             .any(|t| t.kind == Kind::Number && &src[t.start..t.end] == b"-1.5e-3"));
+    }
+
+    #[test]
+    fn mutants_of_degenerate_texts_never_panic() {
+        use rand::SeedableRng;
+        // A lone quote at the end (an unterminated string of length 1), empty groups, bare
+        // punctuation: the corners a 1M-case campaign found in the mutator itself.
+        let corpus: Vec<Vec<u8>> = vec![
+            b"Scenario(\"".to_vec(),
+            b"\"".to_vec(),
+            b"()[]".to_vec(),
+            b"x: \"1 m3\", y: -2e".to_vec(),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..20_000 {
+            let _ = generate(&mut rng, &corpus, &[0, 3]);
+        }
     }
 }
