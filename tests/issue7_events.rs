@@ -144,3 +144,26 @@ fn issue7_event_storm_exits_1_naming_the_event() {
         "nothing written on failure"
     );
 }
+
+/// The shipped demonstration of a located Dopri5 failure stays a valid scenario and fails
+/// where the physics test says: at about 2.4 h (not "t = 0"), naming the compartment and the
+/// link, with the hint to use Bdf.
+#[test]
+fn issue7_dopri5_failure_from_the_command_line_is_located_in_time_and_place() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let run = plenum()
+        .args(["run", "tests/data/issue7/dopri5-stiffening.ron", "--out"])
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("Dopri5 integrator failed at t = 8.67"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(2.41"), "{stderr}");
+    assert!(stderr.contains("compartment 'fore'"), "{stderr}");
+    assert!(stderr.contains("link 'duct'"), "{stderr}");
+    assert!(stderr.contains("method: Bdf"), "{stderr}");
+    assert!(!stderr.contains("StiffnessDetected"), "{stderr}");
+}
