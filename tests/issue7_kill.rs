@@ -16,35 +16,13 @@ use std::time::{Duration, Instant};
 
 use sha2::Digest;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::{root, sweep_base, tiny_scenario};
 
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("plenum")
 }
-
-const SCENARIO: &str = r#"Scenario(
-    name: "tiny",
-    duration: "DURATION",
-    compartments: [(name: "cabin", volume: "10 m3", pressure: "101.3 kPa", temperature: "22 degC")],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [(name: "hole", from: "cabin", to: "space", element: Orifice(area: "1 mm2", cd: 0.6))],
-)"#;
-
-const BASE: &str = r#"Scenario(
-    name: "base",
-    duration: "3 h",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "tunnel", volume: "7 m3", pressure: "103 kPa", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-9)),
-        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
-    ],
-)"#;
 
 const SWEEP: &str = r#"Sweep(
     base: "base.ron",
@@ -165,8 +143,8 @@ fn issue7_run_killed_or_interrupted_at_any_instant_leaves_old_or_new_results() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let a = tmp.path().join("a.ron");
     let b = tmp.path().join("b.ron");
-    std::fs::write(&a, SCENARIO.replace("DURATION", "2 h")).expect("a");
-    std::fs::write(&b, SCENARIO.replace("DURATION", "3 h")).expect("b");
+    std::fs::write(&a, tiny_scenario("2 h")).expect("a");
+    std::fs::write(&b, tiny_scenario("3 h")).expect("b");
     let out = tmp.path().join("out");
     let notes = tmp.path().join("NOTES.md");
     std::fs::write(&notes, "the user's notes beside the results").expect("notes");
@@ -250,7 +228,7 @@ fn issue7_run_killed_or_interrupted_at_any_instant_leaves_old_or_new_results() {
 #[test]
 fn issue7_sweep_killed_or_interrupted_at_any_instant_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 h")).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, SWEEP).expect("sweep");
     let whole = tmp.path().join("whole");

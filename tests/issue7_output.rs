@@ -5,40 +5,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plenum() -> Command {
-    let mut c = Command::cargo_bin("plenum").expect("the plenum binary is built");
-    c.current_dir(root());
-    c
-}
+use common::{plenum, sweep_base, tiny_scenario};
 
 /// A run of a few seconds of simulated time: fast, with plots.
-const SCENARIO: &str = r#"Scenario(
-    name: "tiny",
-    duration: "2 h",
-    compartments: [(name: "cabin", volume: "10 m3", pressure: "101.3 kPa", temperature: "22 degC")],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [(name: "hole", from: "cabin", to: "space", element: Orifice(area: "1 mm2", cd: 0.6))],
-)"#;
+fn scenario() -> String {
+    tiny_scenario("2 h")
+}
 
-const BASE: &str = r#"Scenario(
-    name: "base",
-    duration: "1 day",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "tunnel", volume: "7 m3", pressure: "103 kPa", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-9)),
-        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
-    ],
-)"#;
+fn base() -> String {
+    sweep_base("1 day")
+}
 
 fn sweep_text(seed: u64) -> String {
     format!(
@@ -82,7 +60,7 @@ fn stderr_of(out: &std::process::Output) -> String {
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("tiny.ron");
-    std::fs::write(&file, SCENARIO).expect("scenario");
+    std::fs::write(&file, scenario()).expect("scenario");
     (tmp, file)
 }
 
@@ -137,7 +115,7 @@ fn issue7_run_into_a_project_directory_with_a_summary_json_refuses_and_deletes_n
     std::fs::write(project.join("src/main.rs"), "fn main() {}").expect("write");
     std::fs::write(project.join(".git/HEAD"), "ref: refs/heads/main").expect("write");
     std::fs::write(project.join("summary.json"), "{}").expect("write");
-    std::fs::write(project.join("my.ron"), SCENARIO).expect("write");
+    std::fs::write(project.join("my.ron"), scenario()).expect("write");
     let before = snapshot(&project);
     let out = plenum()
         .current_dir(&project)
@@ -212,7 +190,7 @@ fn issue7_an_out_symlink_is_refused_and_left_a_link() {
         let out = if cmd == "run" {
             run_into(&file, &link)
         } else {
-            std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+            std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
             std::fs::write(tmp.path().join("s.ron"), sweep_text(1)).expect("sweep");
             plenum()
                 .arg("sweep")
@@ -236,7 +214,7 @@ fn issue7_an_out_symlink_is_refused_and_left_a_link() {
 #[test]
 fn issue7_sweep_refuses_a_directory_with_the_users_runs_csv_and_band_png() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, sweep_text(1)).expect("sweep");
     let out_dir = tmp.path().join("mine");
@@ -262,7 +240,7 @@ fn issue7_sweep_refuses_a_directory_with_the_users_runs_csv_and_band_png() {
 #[test]
 fn issue7_sweep_out_a_regular_file_is_a_usage_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, sweep_text(1)).expect("sweep");
     let target = tmp.path().join("results.txt");
@@ -294,7 +272,7 @@ fn shard(file: &Path, dir: &Path, k: usize) {
 #[test]
 fn issue7_merge_never_overwrites_a_file_plenum_did_not_write() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, sweep_text(1)).expect("sweep");
     let dir = tmp.path().join("shards");
@@ -423,7 +401,7 @@ fn issue7_stale_temporaries_of_dead_runs_are_removed_and_nothing_else() {
 #[test]
 fn issue7_resume_refuses_rows_of_a_sweep_with_another_seed() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, sweep_text(2025)).expect("sweep");
     let out_dir = tmp.path().join("out");
@@ -457,7 +435,7 @@ fn issue7_resume_refuses_rows_of_a_sweep_with_another_seed() {
     std::fs::write(&file, sweep_text(2025)).expect("sweep");
     std::fs::write(
         tmp.path().join("base.ron"),
-        BASE.replace("0.08 mm2", "0.09 mm2"),
+        base().replace("0.08 mm2", "0.09 mm2"),
     )
     .expect("base");
     let out = sweep(&["--resume"]);
@@ -468,7 +446,7 @@ fn issue7_resume_refuses_rows_of_a_sweep_with_another_seed() {
 #[test]
 fn issue7_merge_refuses_shards_of_different_sweeps_and_torn_rows() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
     let a = tmp.path().join("a.ron");
     let b = tmp.path().join("b.ron");
     std::fs::write(&a, sweep_text(2025)).expect("sweep");
@@ -549,7 +527,7 @@ fn issue7_the_fallback_swap_without_rename_exchange_is_restored_after_a_kill() {
     let failing = tmp.path().join("failing.ron");
     std::fs::write(
         &failing,
-        SCENARIO.replace(
+        scenario().replace(
             "links: [",
             "solver: (method: Bdf, max_steps: 3),\n    links: [",
         ),

@@ -1,19 +1,11 @@
 //! `plenum sweep`, `merge` and `sweep-plot` through the real binary: refusals of bad sweep
 //! files (snapshotted, exit code 2), thread-count independence, sharding and merging.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use assert_cmd::Command;
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plenum() -> Command {
-    let mut c = Command::cargo_bin("plenum").expect("the plenum binary is built");
-    c.current_dir(root());
-    c
-}
+use common::{plenum, root, sweep_base};
 
 #[test]
 fn every_invalid_sweep_is_refused_with_its_snapshotted_message() {
@@ -73,24 +65,10 @@ const SWEEP: &str = r#"Sweep(
     ],
 )"#;
 
-const BASE: &str = r#"Scenario(
-    name: "base",
-    duration: "3 day",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "tunnel", volume: "7 m3", pressure: "103 kPa", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-9)),
-        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
-    ],
-)"#;
-
 #[test]
 fn sweep_shard_and_merge_through_the_command_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 day")).expect("base");
     let file = tmp.path().join("s.ron");
     std::fs::write(&file, SWEEP).expect("sweep");
     let run = |args: &[&str], out: &str| {
@@ -183,7 +161,7 @@ fn bad_shard_and_thread_options_are_usage_errors() {
 #[test]
 fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), BASE).expect("base");
+    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 day")).expect("base");
     let file = tmp.path().join("s.ron");
     // Enough runs that the process is still going when it is killed.
     std::fs::write(&file, SWEEP.replace("MonteCarlo(24)", "MonteCarlo(1500)")).expect("sweep");
