@@ -2,8 +2,8 @@
 //!
 //! Scenario files in, results out. Reads a scenario written in RON (see
 //! `docs/scenario-format.md`), checks it in two stages (wire types, then the validated
-//! model: [`scenario`] then [`validate`]) reporting every problem at once with its line and
-//! column ([`diag`]), runs it with the physics core ([`run`]), and writes the time series,
+//! model, both in [`scenario`]) into the run configuration ([`config`]), reporting every
+//! problem at once with its line and column ([`diag`]), runs it with the physics core ([`run`]), and writes the time series,
 //! the summary and the plots atomically ([`output`]), replacing only what it can prove it
 //! wrote ([`safety`]). Units ([`units`]), "did you mean"
 //! suggestions ([`suggest`]) and charts ([`plot`]) are here too.
@@ -29,6 +29,7 @@
 //! assert!(result.trajectory.is_none());
 //! ```
 
+pub mod config;
 pub mod diag;
 pub mod output;
 pub mod plot;
@@ -40,8 +41,14 @@ pub mod suggest;
 pub mod summary;
 pub mod sweep;
 pub mod units;
-pub mod validate;
+/// The old name of [`scenario`]'s validation and [`config`], while the runner moves.
+pub mod validate {
+    pub use crate::config::*;
+    pub(crate) use crate::scenario::{describe_ron_error, fmt_number, wire_diagnostic};
+    pub use crate::scenario::{load, load_str, Loaded, AIR_VISCOSITY, MAX_DENSE_STATES};
+}
 
+pub use config::{DisplayUnits, PlotKind, RunConfig, Threshold};
 pub use diag::{Diagnostic, Diagnostics};
 pub use output::{
     check_out_dir, replot, run_scenario, simulate_scenario, write_run, DisplayOverrides,
@@ -49,5 +56,5 @@ pub use output::{
 };
 pub use run::{simulate_run, RunResult, Trajectory};
 pub use safety::{Cancel, SafetyError};
+pub use scenario::{load, load_str, Loaded};
 pub use summary::Summary;
-pub use validate::{load, load_str, DisplayUnits, Loaded, PlotKind, RunConfig, Threshold};

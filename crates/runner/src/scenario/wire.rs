@@ -1,5 +1,5 @@
 //! Wire types: a scenario file exactly as written, before any unit is converted or any name is
-//! resolved (stage one of two; [`crate::validate`] is stage two).
+//! resolved (stage one of two; the rest of [`crate::scenario`] is stage two).
 //!
 //! Every value that an analyst may get wrong is wrapped in [`Spanned`], which remembers where
 //! the value sits in the source text and parses it on its own. A bad value (an unknown field
@@ -16,7 +16,7 @@
 //!
 //! Extending the format: add a field to the wire struct (wrap it in `Option<Spanned<...>>`
 //! with `#[serde(default)]` when it is optional), list the type in the `impl_wire!` call at the
-//! bottom of this file, and convert it in `validate.rs`.
+//! bottom of this file, and convert it in the validator file for its part.
 
 use std::fmt;
 

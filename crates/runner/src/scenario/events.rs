@@ -1,0 +1,394 @@
+//! Events: watched quantities, crossings, triggers and actions.
+
+use super::*;
+
+impl<'s> Validator<'s> {
+    /// A watched quantity `NAME.FIELD`: the physics quantity and the dimension of its value.
+    pub(super) fn watched(
+        &mut self,
+        v: &Spanned<String>,
+        it: &str,
+    ) -> Option<(Quantity, Dimension)> {
+        let text = self.get(v, Some(it))?.clone();
+        const FIELDS: [&str; 5] = [
+            "pressure",
+            "temperature",
+            "mass",
+            "partial_pressure.SPECIES",
+            "mass_flow",
+        ];
+        let Some((node, field)) = text.split_once('.') else {
+            self.sink
+                .error(v.span, Some(it), format!("quantity '{text}' has no field"))
+                .expected("NAME.FIELD: compartment.pressure, compartment.temperature, compartment.mass, compartment.partial_pressure.O2 or link.mass_flow");
+            return None;
+        };
+        let kinds = [Kind::Compartment, Kind::Link, Kind::Boundary, Kind::Source];
+        let Some(d) = self.names.get(node).copied() else {
+            let suggestion = self.suggest(node, &[Kind::Compartment, Kind::Link]);
+            let expected = format!(
+                "a compartment or link: {}",
+                self.listed(&[Kind::Compartment, Kind::Link])
+            );
+            self.sink
+                .error(
+                    v.span,
+                    Some(it),
+                    format!("quantity '{}': unknown name '{}'", clip(&text), clip(node)),
+                )
+                .expected(expected)
+                .maybe_hint(suggestion.map(|s| format!("did you mean '{s}.{field}'?")));
+            let _ = kinds;
+            return None;
+        };
+        let bad_field = |me: &mut Self, allowed: &[&str], what: &str| {
+            let suggestion = did_you_mean(
+                field,
+                allowed.iter().map(|f| f.split('.').next().unwrap_or(f)),
+            );
+            me.sink
+                .error(
+                    v.span,
+                    Some(it),
+                    format!("quantity '{text}': a {what} has no field '{field}'"),
+                )
+                .expected(format!("one of: {}", allowed.join(", ")))
+                .maybe_hint(suggestion.map(|s| format!("did you mean '{node}.{s}'?")));
+        };
+        match d.kind {
+            Kind::Compartment => {
+                let c = CompartmentId(d.index);
+                match field {
+                    "pressure" => Some((Quantity::Pressure(c), Dimension::Pressure)),
+                    "temperature" => Some((Quantity::Temperature(c), Dimension::Temperature)),
+                    "mass" => Some((Quantity::Mass(c), Dimension::Mass)),
+                    f if f.starts_with("partial_pressure.") => {
+                        let sp = &f["partial_pressure.".len()..];
+                        match self.gas.index_of(sp) {
+                            Some(s) => Some((Quantity::PartialPressure(c, s), Dimension::Pressure)),
+                            None => {
+                                let names: Vec<&str> =
+                                    self.gas.species.iter().map(|s| s.name.as_str()).collect();
+                                let suggestion =
+                                    did_you_mean(sp, names.iter().copied()).map(String::from);
+                                self.sink
+                                    .error(
+                                        v.span,
+                                        Some(it),
+                                        format!("quantity '{text}': unknown species '{sp}'"),
+                                    )
+                                    .expected(format!(
+                                        "species of the gas table: {}",
+                                        names.join(", ")
+                                    ))
+                                    .maybe_hint(suggestion.map(|s| {
+                                        format!("did you mean '{node}.partial_pressure.{s}'?")
+                                    }));
+                                None
+                            }
+                        }
+                    }
+                    _ => {
+                        bad_field(self, &FIELDS[..4], "compartment");
+                        None
+                    }
+                }
+            }
+            Kind::Link => {
+                if field == "mass_flow" {
+                    Some((Quantity::MassFlow(LinkId(d.index)), Dimension::MassFlow))
+                } else {
+                    bad_field(self, &FIELDS[4..], "link");
+                    None
+                }
+            }
+            Kind::Boundary => {
+                self.sink
+                    .error(v.span, Some(it), format!("quantity '{text}': '{node}' is a boundary, whose state is fixed"))
+                    .expected("a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow")
+                    .hint("to follow what a boundary receives, watch the mass_flow of the link into it");
+                None
+            }
+            Kind::Source => {
+                self.sink
+                    .error(
+                        v.span,
+                        Some(it),
+                        format!("quantity '{text}': '{node}' is a source"),
+                    )
+                    .expected(
+                        "a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow",
+                    );
+                None
+            }
+        }
+    }
+
+    /// The crossing of a trigger or threshold: (quantity, threshold SI, direction, value text).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn crossing(
+        &mut self,
+        quantity: &Spanned<String>,
+        below: &Option<Spanned<Q>>,
+        above: &Option<Spanned<Q>>,
+        threshold: &Option<Spanned<Q>>,
+        direction: &Option<Spanned<DirectionWire>>,
+        span: Span,
+        it: &str,
+    ) -> Option<(Quantity, f64, Direction, String)> {
+        let q = self.watched(quantity, it);
+        let given = [below.is_some(), above.is_some(), threshold.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if given != 1 {
+            self.sink
+                .error(span, Some(it), format!("{given} of below, above and threshold are given"))
+                .expected("exactly one: below: VALUE (a falling crossing), above: VALUE (rising), or threshold: VALUE with direction: Rising, Falling or Either");
+            return None;
+        }
+        if direction.is_some() && threshold.is_none() {
+            self.sink
+                .error(
+                    direction.as_ref().map_or(span, |d| d.span),
+                    Some(it),
+                    "direction is only used with threshold",
+                )
+                .expected("below: VALUE, above: VALUE, or threshold: VALUE with direction");
+            return None;
+        }
+        let (qv, dim) = q?;
+        let (value, dir) = if let Some(b) = below {
+            (b, Direction::Falling)
+        } else if let Some(a) = above {
+            (a, Direction::Rising)
+        } else if let Some(t) = threshold {
+            let dir = match direction {
+                Some(d) => match self.get(d, Some(it))? {
+                    DirectionWire::Rising => Direction::Rising,
+                    DirectionWire::Falling => Direction::Falling,
+                    DirectionWire::Either => Direction::Either,
+                },
+                None => Direction::Either,
+            };
+            (t, dir)
+        } else {
+            return None;
+        };
+        let x = self.quantity(value, dim, it, "threshold")?;
+        let text = match value.get()? {
+            Q::Number(v) => format!("{v} {}", dim.si_unit()).trim().to_string(),
+            Q::Text(s) => s.trim().to_string(),
+        };
+        Some((qv, x, dir, text))
+    }
+
+    pub(super) fn event(
+        &mut self,
+        e: &Spanned<EventWire>,
+        seen: &mut HashMap<String, Span>,
+    ) -> Option<Event> {
+        let w = self.get_item(e, "event")?;
+        let name = self.check_name(&w.name, "event", false)?;
+        let it = item("event", &name);
+        if let Some(prev) = seen.get(&name) {
+            let at = self
+                .sink
+                .locate(*prev)
+                .map(|l| format!(" at line {}", l.line))
+                .unwrap_or_default();
+            self.sink
+                .error(
+                    w.name.span,
+                    Some(&it),
+                    format!("duplicate name: another event has the same name{at}"),
+                )
+                .expected("each event to have its own name");
+        } else {
+            seen.insert(name.clone(), w.name.span);
+        }
+        let trigger = match self.get(&w.when, Some(&it)).cloned() {
+            Some(TriggerWire::At(t)) => {
+                let tv = self.time(&t, &it, "At");
+                if let Some(tv) = tv {
+                    self.after_end(t.span, &it, "the event", tv);
+                }
+                tv.map(Trigger::At)
+            }
+            Some(TriggerWire::Crosses {
+                quantity,
+                below,
+                above,
+                threshold,
+                direction,
+            }) => self
+                .crossing(
+                    &quantity,
+                    &below,
+                    &above,
+                    &threshold,
+                    &direction,
+                    w.when.span,
+                    &it,
+                )
+                .map(|(quantity, threshold, direction, _)| Trigger::Crosses {
+                    quantity,
+                    threshold,
+                    direction,
+                }),
+            None => None,
+        };
+        let mut wires: Vec<&Spanned<ActionWire>> = Vec::new();
+        match (&w.action, &w.actions) {
+            (Some(a), None) => wires.push(a),
+            (None, Some(list)) if !list.is_empty() => wires.extend(list.iter()),
+            (Some(_), Some(_)) => {
+                self.sink
+                    .error(w.name.span, Some(&it), "has both action and actions")
+                    .expected("action: ONE, or actions: [ONE, TWO, ...]");
+                return None;
+            }
+            _ => {
+                self.sink
+                    .error(w.name.span, Some(&it), "has no action")
+                    .expected("action: Close(\"link\"), Open(\"link\"), Set(link: ..., parameter: ..., value: ...), StartSource(\"name\"), StopSource(\"name\"), EndRun or Log");
+                return None;
+            }
+        }
+        let mut actions = Vec::new();
+        let mut ok = true;
+        for a in wires {
+            match self.action(a, &it) {
+                Some(x) => actions.push(x),
+                None => ok = false,
+            }
+        }
+        let repeat = match &w.repeat {
+            Some(r) => self.get(r, Some(&it)).copied(),
+            None => Some(false),
+        };
+        if !ok {
+            return None;
+        }
+        Some(Event {
+            name,
+            trigger: trigger?,
+            actions,
+            repeat: repeat?,
+        })
+    }
+
+    pub(super) fn action(&mut self, a: &Spanned<ActionWire>, it: &str) -> Option<Action> {
+        let w = self.get(a, Some(it))?.clone();
+        let link = |me: &mut Self, v: &Spanned<String>| {
+            me.resolve(v, it, "a link", &[Kind::Link])
+                .map(|d| LinkId(d.index))
+        };
+        let source = |me: &mut Self, v: &Spanned<String>| {
+            me.resolve(v, it, "a source", &[Kind::Source])
+                .map(|d| SourceId(d.index))
+        };
+        match w {
+            ActionWire::Close(l) => link(self, &l).map(Action::Close),
+            ActionWire::Open(l) => link(self, &l).map(Action::Open),
+            ActionWire::StartSource(s) => source(self, &s).map(Action::StartSource),
+            ActionWire::StopSource(s) => source(self, &s).map(Action::StopSource),
+            ActionWire::EndRun => Some(Action::EndRun),
+            ActionWire::Log => Some(Action::Log),
+            ActionWire::Set {
+                link: l,
+                parameter,
+                value,
+            } => {
+                let id = link(self, &l);
+                let p = self.get(&parameter, Some(it)).copied();
+                let (id, p) = (id?, p?);
+                let param = match p {
+                    ParameterWire::Area => Parameter::Area,
+                    ParameterWire::Cd => Parameter::Cd,
+                    ParameterWire::Coefficient => Parameter::Coefficient,
+                    ParameterWire::FlowRate => Parameter::FlowRate,
+                    ParameterWire::Opening => Parameter::Opening,
+                    ParameterWire::SeatedArea => Parameter::SeatedArea,
+                    ParameterWire::UnseatedArea => Parameter::UnseatedArea,
+                    ParameterWire::SeatedCd => Parameter::SeatedCd,
+                    ParameterWire::UnseatedCd => Parameter::UnseatedCd,
+                    ParameterWire::SeatedCoefficient => Parameter::SeatedCoefficient,
+                    ParameterWire::UnseatedCoefficient => Parameter::UnseatedCoefficient,
+                };
+                let element = self.links.get(id.0).and_then(|l| l.element.clone())?;
+                let link_name = l.get().cloned().unwrap_or_default();
+                // A hatch seal has two laws; a plain parameter would set both and erase the
+                // seal's direction dependence: the scenario must name the side.
+                if let (FlowElement::HatchSeal { .. }, Some(seated), Some(unseated)) = (
+                    &element,
+                    param.on_side(SealSide::Seated),
+                    param.on_side(SealSide::Unseated),
+                ) {
+                    self.sink
+                        .error(
+                            parameter.span,
+                            Some(it),
+                            format!(
+                                "link '{link_name}' is a HatchSeal: {p:?} would set both its seated and its unseated law and erase its direction dependence"
+                            ),
+                        )
+                        .expected(format!("{seated:?} or {unseated:?}, naming the law to change"));
+                    return None;
+                }
+                // The law a sided parameter addresses (the element itself otherwise).
+                let law = match (&element, param.seal_side()) {
+                    (FlowElement::HatchSeal { seated, .. }, Some(SealSide::Seated)) => {
+                        (**seated).clone()
+                    }
+                    (FlowElement::HatchSeal { unseated, .. }, Some(SealSide::Unseated)) => {
+                        (**unseated).clone()
+                    }
+                    _ => element.clone(),
+                };
+                let (dim, range) = match param.unsided().unwrap_or(param) {
+                    Parameter::Opening => (Some(Dimension::Dimensionless), Range::Fraction),
+                    Parameter::Area => (Some(Dimension::Area), Range::NonNegative),
+                    Parameter::Cd => (Some(Dimension::Dimensionless), Range::Cd),
+                    Parameter::FlowRate => (Some(Dimension::VolumetricFlow), Range::NonNegative),
+                    _ => (coefficient_dimension(&law), Range::NonNegative),
+                };
+                if param != Parameter::Opening && !element.clone().set_parameter(param, 0.5) {
+                    self.sink
+                        .error(
+                            parameter.span,
+                            Some(it),
+                            format!(
+                                "link '{link_name}' is a {} element, which has no parameter {p:?}",
+                                element.kind()
+                            ),
+                        )
+                        .expected(format!(
+                            "a parameter of a {}: {}",
+                            element.kind(),
+                            parameters_of(&element).join(", ")
+                        ));
+                    return None;
+                }
+                let x = match dim {
+                    Some(d) => self.quantity_in(&value, d, range, it, "value")?,
+                    None => {
+                        let x = self.number(&value, "m3/(s Pa^n)", it, "value")?;
+                        if !range.ok(x) {
+                            self.sink
+                                .error(value.span, Some(it), format!("value is {x}"))
+                                .expected(range.text());
+                            return None;
+                        }
+                        x
+                    }
+                };
+                Some(Action::SetParameter {
+                    link: id,
+                    parameter: param,
+                    value: x,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! RON syntax errors and wire values that did not parse, said in the analyst's words.
+
+use super::*;
+
+impl<'s> Validator<'s> {
+    // ---------------------------------------------------------------------------------------
+    // Parse errors
+
+    /// Report a ron error at byte `offset` of the source.
+    pub(super) fn ron_error(&mut self, code: &ron::Error, offset: usize, item: Option<&str>) {
+        let (start, end) = word_at(self.src, offset, code);
+        let word = error_word(code);
+        let location = Some(self.sink.locate_range(start, end.max(start)));
+        // Nothing but blanks and comments after the error: the file was cut short.
+        let at_end = trim_comments(&self.src[offset.min(self.src.len())..]).is_empty();
+        let code = if at_end && word.is_none() && !matches!(code, ron::Error::TrailingCharacters) {
+            if trim_comments(self.src).is_empty() {
+                // Located at 1:1, like any other problem, so every error has a place.
+                self.sink.list.push(Diagnostic {
+                    location: Some(self.sink.locate_range(0, 0)),
+                    item: None,
+                    message: "the file is empty".into(),
+                    expected: Some(
+                        "a scenario: Scenario(name: ..., duration: ..., compartments: [...], ...)"
+                            .into(),
+                    ),
+                    hint: Some("see scenarios/iss-prk-leak.ron for a complete example".into()),
+                });
+                return;
+            }
+            &ron::Error::Eof
+        } else {
+            code
+        };
+        let (message, expected, hint) = describe_ron_error(code);
+        self.sink.list.push(Diagnostic {
+            location,
+            item: item.map(String::from),
+            message,
+            expected,
+            hint,
+        });
+    }
+
+    pub(super) fn wire_error(&mut self, e: &WireError, item: Option<&str>) {
+        let offset = e.at.range_in(self.src).map_or(self.src.len(), |r| r.start);
+        if let Some(r) = e.at.range_in(self.src).filter(|r| !r.is_empty()) {
+            let (message, expected, hint) = describe_ron_error(&e.error);
+            self.sink.list.push(Diagnostic {
+                location: Some(self.sink.locate_range(r.start, r.end)),
+                item: item.map(String::from),
+                message,
+                expected,
+                hint,
+            });
+            return;
+        }
+        if e.at.range_in(self.src).is_none() {
+            let (message, expected, hint) = describe_ron_error(&e.error);
+            self.sink.list.push(Diagnostic {
+                location: None,
+                item: item.map(String::from),
+                message,
+                expected,
+                hint,
+            });
+            return;
+        }
+        self.ron_error(&e.error, offset, item);
+    }
+}
+
+/// The identifier a ron error is about (an unknown field or variant), if any.
+pub(super) fn error_word(code: &ron::Error) -> Option<&str> {
+    match code {
+        ron::Error::NoSuchStructField { found, .. }
+        | ron::Error::NoSuchEnumVariant { found, .. }
+        | ron::Error::ExpectedDifferentStructName { found, .. } => Some(found),
+        ron::Error::DuplicateStructField { field, .. } => Some(field),
+        _ => None,
+    }
+}
+
+/// The byte range to underline for a ron error at `offset`: the identifier it is about when
+/// that sits just before the position (ron reports the position after it), else the position.
+pub(super) fn word_at(src: &str, offset: usize, code: &ron::Error) -> (usize, usize) {
+    let start = floor_boundary(src, offset.min(src.len()));
+    if let Some(w) = error_word(code) {
+        // Search back only a short way: a whole-line search would make a long line with
+        // many errors quadratic.
+        let window = floor_boundary(src, start.saturating_sub(w.len() + 256));
+        let line_start = src[window..start]
+            .rfind('\n')
+            .map_or(window, |i| window + i + 1);
+        if let Some(i) = src[line_start..start].rfind(w) {
+            return (line_start + i, line_start + i + w.len());
+        } else if src[start..].starts_with(w) {
+            return (start, start + w.len());
+        }
+    }
+    (start, start)
+}
+
+/// A problem for a value whose own text did not parse, located in `sink`'s source.
+pub(crate) fn wire_diagnostic(sink: &Sink, e: &WireError, item: Option<&str>) -> Diagnostic {
+    let (message, expected, hint) = describe_ron_error(&e.error);
+    let location = e.at.range_in(sink.src()).map(|r| {
+        let (start, end) = if r.is_empty() {
+            word_at(sink.src(), r.start, &e.error)
+        } else {
+            (r.start, r.end)
+        };
+        sink.locate_range(start, end)
+    });
+    Diagnostic {
+        location,
+        item: item.map(String::from),
+        message,
+        expected,
+        hint,
+    }
+}
+
+/// Describe a ron error: (what is wrong, what was expected, hint).
+pub(crate) fn describe_ron_error(e: &ron::Error) -> (String, Option<String>, Option<String>) {
+    let fields = |xs: &[&str]| xs.join(", ");
+    // The item label already says "compartment 'x'": name only the inner structures.
+    const ITEMS: [&str; 10] = [
+        "Scenario",
+        "Compartment",
+        "Boundary",
+        "Link",
+        "Source",
+        "Event",
+        "Outputs",
+        "Solver",
+        "Threshold",
+        "Species",
+    ];
+    let outer_in = |o: &Option<String>| {
+        o.as_ref()
+            .filter(|s| !s.is_empty() && !ITEMS.contains(&s.as_str()))
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default()
+    };
+    match e {
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => (
+            format!("unknown field '{found}'{}", outer_in(outer)),
+            Some(format!("one of: {}", fields(expected))),
+            did_you_mean(found, expected.iter().copied()).map(|s| format!("did you mean '{s}'?")),
+        ),
+        ron::Error::MissingStructField { field, outer } => (
+            format!("missing field '{field}'{}", outer_in(outer)),
+            Some(format!("a '{field}: ...' entry")),
+            None,
+        ),
+        ron::Error::DuplicateStructField { field, outer } => (
+            format!("field '{field}' is given twice{}", outer_in(outer)),
+            Some("each field once".to_string()),
+            None,
+        ),
+        ron::Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => {
+            let what = outer.as_deref().filter(|s| !s.is_empty()).unwrap_or("kind");
+            (
+                format!("unknown {what} '{found}'"),
+                Some(format!("one of: {}", fields(expected))),
+                did_you_mean(found, expected.iter().copied())
+                    .map(|s| format!("did you mean '{s}'?")),
+            )
+        }
+        ron::Error::ExpectedDifferentStructName { expected, found } => (
+            format!("'{found}' here should be '{expected}'"),
+            Some(format!("{expected}(...) or just (...)")),
+            None,
+        ),
+        ron::Error::InvalidValueForType { expected, found } => (
+            format!(
+                "found {}",
+                found
+                    .replace("a sequence", "a list [...]")
+                    .replace("a map", "a map {...}")
+            ),
+            Some(expected.clone()),
+            None,
+        ),
+        ron::Error::ExpectedNamedStructLike(name) => (
+            format!("expected {name}(...) here"),
+            Some(format!("{name}( ... )")),
+            None,
+        ),
+        ron::Error::ExpectedStructName(name) => (
+            format!("expected {name}(...) here"),
+            Some(format!("{name}( ... )")),
+            None,
+        ),
+        ron::Error::Eof => (
+            "the file ends too early".to_string(),
+            Some("the rest of the scenario, up to its closing ')'".to_string()),
+            Some("check that every '(', '[' and '{' is closed".to_string()),
+        ),
+        ron::Error::ExpectedComma => (
+            "syntax error: missing ','".to_string(),
+            Some("a ',' between entries".to_string()),
+            None,
+        ),
+        ron::Error::TrailingCharacters => (
+            "text after the end of the scenario".to_string(),
+            Some("nothing after the closing ')' of Scenario(...)".to_string()),
+            None,
+        ),
+        ron::Error::ExpectedStringEnd => (
+            "a string is not closed".to_string(),
+            Some("a closing '\"'".to_string()),
+            None,
+        ),
+        ron::Error::ExceededRecursionLimit => (
+            format!("the values here nest deeper than {MAX_NESTING} levels"),
+            Some("a scenario nests at most a few levels, e.g. Scenario > links > link > HatchSeal > PowerLaw > Table".into()),
+            Some("check for brackets or parentheses that are opened and never closed, or a value nested inside itself".into()),
+        ),
+        ron::Error::Message(m) => (lower_first(m), None, None),
+        other => (
+            format!("syntax error: {}", lower_first(&other.to_string())),
+            None,
+            None,
+        ),
+    }
+}
