@@ -369,17 +369,7 @@ impl<'s> Validator<'s> {
             }
         }
         let element = self.element(&w.element, &it);
-        let opening = match &w.opening {
-            Some(o) => self.schedule(
-                o,
-                Some(Dimension::Dimensionless),
-                "",
-                Range::Fraction,
-                &it,
-                "opening",
-            ),
-            None => Some(Schedule::Constant(1.0)),
-        };
+        let opening = self.factor(w.opening.as_ref(), Range::Fraction, &it, "opening");
         let open = match &w.open {
             Some(o) => self.get(o, Some(&it)).copied(),
             None => Some(true),
@@ -441,17 +431,7 @@ impl<'s> Validator<'s> {
         } else {
             ok = false;
         }
-        let schedule = match &w.schedule {
-            Some(x) => self.schedule(
-                x,
-                Some(Dimension::Dimensionless),
-                "",
-                Range::Any,
-                &it,
-                "schedule",
-            ),
-            None => Some(Schedule::Constant(1.0)),
-        };
+        let schedule = self.factor(w.schedule.as_ref(), Range::Any, &it, "schedule");
         let into = into?;
         let temperature = match &w.temperature {
             Some(t) => self.quantity_in(

@@ -273,6 +273,21 @@ impl<'s> Validator<'s> {
         }
     }
 
+    /// A dimensionless factor that may change in time (a link's opening, a source's
+    /// schedule): 1 when the field is left out.
+    pub(super) fn factor(
+        &mut self,
+        v: Option<&Spanned<ScheduleWire>>,
+        range: Range,
+        item: &str,
+        field: &str,
+    ) -> Option<Schedule> {
+        match v {
+            Some(v) => self.schedule(v, Some(Dimension::Dimensionless), "", range, item, field),
+            None => Some(Schedule::Constant(1.0)),
+        }
+    }
+
     /// A schedule of values of dimension `dim` (or plain numbers in `plain_unit` when
     /// `dim` is `None`), each in `range`.
     pub(super) fn schedule(
@@ -302,6 +317,21 @@ impl<'s> Validator<'s> {
             }
             Some(x)
         };
+        // The (time, value) points of Steps and Table: every point is checked, so each bad one
+        // is reported.
+        let points = |me: &mut Self, list: &[(Spanned<Q>, Spanned<Q>)], what: &str| {
+            let mut pts = Vec::with_capacity(list.len());
+            let mut ok = true;
+            for (t, x) in list {
+                let t = me.time(t, item, &format!("{field} {what} time"));
+                let x = value(me, x);
+                match (t, x) {
+                    (Some(t), Some(x)) => pts.push((t, x)),
+                    _ => ok = false,
+                }
+            }
+            ok.then_some(pts)
+        };
         let sched = match w {
             ScheduleWire::Constant(q) => {
                 let q = Spanned {
@@ -312,19 +342,10 @@ impl<'s> Validator<'s> {
             }
             ScheduleWire::Steps { initial, steps } => {
                 let initial = value(self, initial);
-                let mut pts = Vec::new();
-                let mut ok = initial.is_some();
-                for (t, x) in steps {
-                    let t = self.time(t, item, &format!("{field} step time"));
-                    let x = value(self, x);
-                    match (t, x) {
-                        (Some(t), Some(x)) => pts.push((t, x)),
-                        _ => ok = false,
-                    }
-                }
-                if !ok {
+                let pts = points(self, steps, "step");
+                let (Some(initial), Some(pts)) = (initial, pts) else {
                     return None;
-                }
+                };
                 if let Some(&(t0, _)) = pts.first() {
                     self.after_end(v.span, item, &format!("the first step of {field}"), t0);
                 } else {
@@ -335,7 +356,7 @@ impl<'s> Validator<'s> {
                     return None;
                 }
                 Schedule::Steps {
-                    initial: initial?,
+                    initial,
                     steps: pts,
                 }
             }
@@ -372,26 +393,14 @@ impl<'s> Validator<'s> {
                     end: t1,
                 }
             }
-            ScheduleWire::Table(points) => {
-                if points.is_empty() {
+            ScheduleWire::Table(table) => {
+                if table.is_empty() {
                     self.sink
                         .error(v.span, Some(item), format!("{field}: Table has no points"))
                         .expected("Table([(time, value), ...]) with at least one point");
                     return None;
                 }
-                let mut pts = Vec::new();
-                let mut ok = true;
-                for (t, x) in points {
-                    let t = self.time(t, item, &format!("{field} table time"));
-                    let x = value(self, x);
-                    match (t, x) {
-                        (Some(t), Some(x)) => pts.push((t, x)),
-                        _ => ok = false,
-                    }
-                }
-                if !ok {
-                    return None;
-                }
+                let pts = points(self, table, "table")?;
                 if let Some(&(t0, _)) = pts.first() {
                     if pts.len() > 1 {
                         self.after_end(
@@ -404,7 +413,7 @@ impl<'s> Validator<'s> {
                 }
                 for (i, w) in pts.windows(2).enumerate() {
                     if w[1].0 <= w[0].0 {
-                        let span = points.get(i + 1).map_or(v.span, |p| p.0.span);
+                        let span = table.get(i + 1).map_or(v.span, |p| p.0.span);
                         self.sink
                             .error(
                                 span,
