@@ -448,7 +448,7 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
     let wire: SweepWire = match ron_options().from_str(&src) {
         Ok(w) => w,
         Err(e) => {
-            let off = byte_offset(&src, e.position);
+            let off = byte_offset(&src, e.span.start);
             let (message, expected, hint) = describe_ron_error(&e.code);
             let mut d = Diagnostics::new(&file);
             d.list.push(Diagnostic {

@@ -143,8 +143,9 @@ fn validate_source(src: &str, file: &str) -> Result<Checked, Diagnostics> {
         Ok(w) => w,
         Err(e) => {
             let mut v = Validator::new(src);
-            let offset = byte_offset(src, e.position);
-            v.ron_error(&e.code, offset, None);
+            let start = byte_offset(src, e.span.start);
+            let end = byte_offset(src, e.span.end).max(start);
+            v.ron_error(&e.code, start..end, None);
             return Err(Diagnostics {
                 file: file.to_string(),
                 list: v.sink.list,

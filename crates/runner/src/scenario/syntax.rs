@@ -6,14 +6,27 @@ impl<'s> Validator<'s> {
     // ---------------------------------------------------------------------------------------
     // Parse errors
 
-    /// Report a ron error at byte `offset` of the source.
-    pub(super) fn ron_error(&mut self, code: &ron::Error, offset: usize, item: Option<&str>) {
-        let (start, end) = word_at(self.src, offset, code);
+    /// Report a ron error at bytes `at` of the source (ron's span of it).
+    pub(super) fn ron_error(
+        &mut self,
+        code: &ron::Error,
+        at: std::ops::Range<usize>,
+        item: Option<&str>,
+    ) {
+        let offset = floor_boundary(self.src, at.start.min(self.src.len()));
+        let end = floor_boundary(self.src, at.end.min(self.src.len())).max(offset);
         let word = error_word(code);
-        let location = Some(self.sink.locate_range(start, end.max(start)));
-        // Nothing but blanks and comments after the error: the file was cut short.
-        let at_end = trim_comments(&self.src[offset.min(self.src.len())..]).is_empty();
-        let code = if at_end && word.is_none() && !matches!(code, ron::Error::TrailingCharacters) {
+        // Nothing but blanks and comments after the error: the file was cut short, and the
+        // problem is where it ends.
+        let cut_short = trim_comments(&self.src[end..]).is_empty()
+            && word.is_none()
+            && !matches!(code, ron::Error::TrailingCharacters);
+        let location = Some(if cut_short {
+            self.sink.locate_range(end, end)
+        } else {
+            self.sink.locate_range(offset, end)
+        });
+        let code = if cut_short {
             if trim_comments(self.src).is_empty() {
                 // Located at 1:1, like any other problem, so every error has a place.
                 self.sink.list.push(Diagnostic {
@@ -43,30 +56,14 @@ impl<'s> Validator<'s> {
     }
 
     pub(super) fn wire_error(&mut self, e: &WireError, item: Option<&str>) {
-        let offset = e.at.range_in(self.src).map_or(self.src.len(), |r| r.start);
-        if let Some(r) = e.at.range_in(self.src).filter(|r| !r.is_empty()) {
-            let (message, expected, hint) = describe_ron_error(&e.error);
-            self.sink.list.push(Diagnostic {
-                location: Some(self.sink.locate_range(r.start, r.end)),
-                item: item.map(String::from),
-                message,
-                expected,
-                hint,
-            });
-            return;
+        match e.at.range_in(self.src) {
+            // At a position, not a word: it may be a file cut short, which ron_error tells.
+            Some(r) if r.is_empty() => self.ron_error(&e.error, r, item),
+            _ => {
+                let d = wire_diagnostic(&self.sink, e, item);
+                self.sink.list.push(d);
+            }
         }
-        if e.at.range_in(self.src).is_none() {
-            let (message, expected, hint) = describe_ron_error(&e.error);
-            self.sink.list.push(Diagnostic {
-                location: None,
-                item: item.map(String::from),
-                message,
-                expected,
-                hint,
-            });
-            return;
-        }
-        self.ron_error(&e.error, offset, item);
     }
 }
 
@@ -81,37 +78,12 @@ pub(super) fn error_word(code: &ron::Error) -> Option<&str> {
     }
 }
 
-/// The byte range to underline for a ron error at `offset`: the identifier it is about when
-/// that sits just before the position (ron reports the position after it), else the position.
-pub(super) fn word_at(src: &str, offset: usize, code: &ron::Error) -> (usize, usize) {
-    let start = floor_boundary(src, offset.min(src.len()));
-    if let Some(w) = error_word(code) {
-        // Search back only a short way: a whole-line search would make a long line with
-        // many errors quadratic.
-        let window = floor_boundary(src, start.saturating_sub(w.len() + 256));
-        let line_start = src[window..start]
-            .rfind('\n')
-            .map_or(window, |i| window + i + 1);
-        if let Some(i) = src[line_start..start].rfind(w) {
-            return (line_start + i, line_start + i + w.len());
-        } else if src[start..].starts_with(w) {
-            return (start, start + w.len());
-        }
-    }
-    (start, start)
-}
-
 /// A problem for a value whose own text did not parse, located in `sink`'s source.
 pub(crate) fn wire_diagnostic(sink: &Sink, e: &WireError, item: Option<&str>) -> Diagnostic {
     let (message, expected, hint) = describe_ron_error(&e.error);
-    let location = e.at.range_in(sink.src()).map(|r| {
-        let (start, end) = if r.is_empty() {
-            word_at(sink.src(), r.start, &e.error)
-        } else {
-            (r.start, r.end)
-        };
-        sink.locate_range(start, end)
-    });
+    let location =
+        e.at.range_in(sink.src())
+            .map(|r| sink.locate_range(r.start, r.end));
     Diagnostic {
         location,
         item: item.map(String::from),

@@ -76,7 +76,7 @@ impl Span {
 pub struct WireError {
     /// What ron reported.
     pub error: ron::Error,
-    /// The position of the error (zero length).
+    /// The place of the error: the word or value it is about, or a position (zero length).
     pub at: Span,
 }
 
@@ -122,13 +122,16 @@ impl<'de, T: Wire> Deserialize<'de> for Spanned<T> {
         let body = trim_ron(text);
         let span = Span::of(body);
         let value = T::parse_wire(text).map_err(|e| {
-            // A value of the wrong type is shown whole; anything else at its position.
+            // ron's span of the error: the word it is about, or a position. A value of the
+            // wrong type is shown whole (ron's span of that error is the value's first token).
+            let start = byte_offset(text, e.span.start);
+            let end = byte_offset(text, e.span.end).max(start);
             let at = if matches!(e.code, ron::Error::InvalidValueForType { .. }) {
                 span
             } else {
                 Span {
-                    addr: text.as_ptr() as usize + byte_offset(text, e.position),
-                    len: 0,
+                    addr: text.as_ptr() as usize + start,
+                    len: end - start,
                 }
             };
             Box::new(WireError { error: e.code, at })
