@@ -177,29 +177,30 @@ pub fn write_plots(
     };
     let x = convert(time, &time_unit, Dimension::Time);
     let x_label = format!("time ({time_unit})");
-    let title = |what: &str| format!("{}: {what}", summary.scenario);
-    let mut files = Vec::new();
-    let mut draw = |chart: LineChart, name: &str| -> Result<(), OutputError> {
-        let written = plot::write_line_chart(&chart, &dir.join(name)).map_err(|source| {
-            OutputError::Plot {
-                name: name.to_string(),
-                source,
-            }
-        })?;
-        files.extend(written);
-        Ok(())
+    // One line chart: title, y axis label, series, log scale.
+    let chart = |what: &str, y_label: String, series: Vec<Series>, log_y: bool| LineChart {
+        title: format!("{}: {what}", summary.scenario),
+        x_label: x_label.clone(),
+        y_label,
+        series,
+        log_y,
     };
+    // One series per column named ITEM<suffix>, converted to `unit`.
+    let per_item = |suffix: &str, unit: &str, dim: Dimension| -> Vec<Series> {
+        table
+            .with_suffix(suffix)
+            .map(|(n, c)| Series {
+                label: n.to_string(),
+                x: x.clone(),
+                y: convert(c, unit, dim),
+            })
+            .collect()
+    };
+    let mut files = Vec::new();
     for kind in &summary.plots {
-        match kind {
+        let (drawn, name) = match kind {
             PlotKind::Pressure => {
-                let mut series: Vec<Series> = table
-                    .with_suffix(".pressure_Pa")
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.pressure, Dimension::Pressure),
-                    })
-                    .collect();
+                let mut series = per_item(".pressure_Pa", &display.pressure, Dimension::Pressure);
                 // Pressure thresholds inside the plotted range, as flat reference lines.
                 let (lo, hi) = series
                     .iter()
@@ -223,57 +224,32 @@ pub fn write_plots(
                         }
                     }
                 }
-                draw(
-                    LineChart {
-                        title: title("compartment pressures"),
-                        x_label: x_label.clone(),
-                        y_label: format!("pressure ({})", display.pressure),
-                        series,
-                        log_y: false,
-                    },
-                    "pressure",
-                )?;
+                let y_label = format!("pressure ({})", display.pressure);
+                (
+                    chart("compartment pressures", y_label, series, false),
+                    "pressure".to_string(),
+                )
             }
             PlotKind::Temperature => {
-                let series = table
-                    .with_suffix(".temperature_K")
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.temperature, Dimension::Temperature),
-                    })
-                    .collect();
-                draw(
-                    LineChart {
-                        title: title("compartment temperatures"),
-                        x_label: x_label.clone(),
-                        y_label: format!("temperature ({})", display.temperature),
-                        series,
-                        log_y: false,
-                    },
-                    "temperature",
-                )?;
+                let series = per_item(
+                    ".temperature_K",
+                    &display.temperature,
+                    Dimension::Temperature,
+                );
+                let y_label = format!("temperature ({})", display.temperature);
+                (
+                    chart("compartment temperatures", y_label, series, false),
+                    "temperature".to_string(),
+                )
             }
             PlotKind::PartialPressure(sp) => {
                 let suffix = format!(".partial_pressure_{sp}_Pa");
-                let series = table
-                    .with_suffix(&suffix)
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.pressure, Dimension::Pressure),
-                    })
-                    .collect();
-                draw(
-                    LineChart {
-                        title: title(&format!("partial pressure of {sp}")),
-                        x_label: x_label.clone(),
-                        y_label: format!("p({sp}) ({})", display.pressure),
-                        series,
-                        log_y: false,
-                    },
-                    &format!("partial_pressure_{sp}"),
-                )?;
+                let series = per_item(&suffix, &display.pressure, Dimension::Pressure);
+                let y_label = format!("p({sp}) ({})", display.pressure);
+                (
+                    chart(&format!("partial pressure of {sp}"), y_label, series, false),
+                    format!("partial_pressure_{sp}"),
+                )
             }
             PlotKind::Flows => {
                 let flows: Vec<(&str, &[f64])> = table.with_suffix(".mass_flow_kg_per_s").collect();
@@ -312,28 +288,27 @@ pub fn write_plots(
                         }
                     })
                     .collect();
-                let chart = if log {
-                    LineChart {
-                        title: title(
-                            "size of link mass flows (log scale; directions in summary.json)",
-                        ),
-                        x_label: x_label.clone(),
-                        y_label: format!("|mass flow| ({unit})"),
+                let drawn = if log {
+                    chart(
+                        "size of link mass flows (log scale; directions in summary.json)",
+                        format!("|mass flow| ({unit})"),
                         series,
-                        log_y: true,
-                    }
+                        true,
+                    )
                 } else {
-                    LineChart {
-                        title: title("link mass flows (positive: from → to)"),
-                        x_label: x_label.clone(),
-                        y_label: format!("mass flow ({unit})"),
+                    chart(
+                        "link mass flows (positive: from → to)",
+                        format!("mass flow ({unit})"),
                         series,
-                        log_y: false,
-                    }
+                        false,
+                    )
                 };
-                draw(chart, "flows")?;
+                (drawn, "flows".to_string())
             }
-        }
+        };
+        let written = plot::write_line_chart(&drawn, &dir.join(&name))
+            .map_err(|source| OutputError::Plot { name, source })?;
+        files.extend(written);
     }
     Ok(files)
 }

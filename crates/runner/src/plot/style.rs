@@ -40,24 +40,23 @@ pub(super) const NO_DATA_COLOR: RGBColor = RGBColor(215, 215, 215);
 pub(super) const BLUE: RGBColor = RGBColor(31, 119, 180);
 pub(super) const RED: RGBColor = RGBColor(214, 39, 40);
 
-/// Line colours: the ten Tableau colours, then four darker ones that stay distinct from
-/// them on white.
-pub(super) const PALETTE: [RGBColor; 14] = [
-    RGBColor(31, 119, 180),  // blue
-    RGBColor(255, 127, 14),  // orange
-    RGBColor(44, 160, 44),   // green
-    RGBColor(214, 39, 40),   // red
-    RGBColor(148, 103, 189), // purple
-    RGBColor(140, 86, 75),   // brown
-    RGBColor(227, 119, 194), // pink
-    RGBColor(127, 127, 127), // grey
-    RGBColor(188, 189, 34),  // olive
-    RGBColor(23, 190, 207),  // cyan
-    RGBColor(0, 0, 0),       // black
-    RGBColor(0, 0, 140),     // navy
-    RGBColor(0, 100, 80),    // dark teal
-    RGBColor(150, 0, 90),    // plum
-];
+/// Line colours: the ten Tableau colours (blue, orange, green, red, purple, brown, pink,
+/// grey, olive, cyan), then four darker ones (black, navy, dark teal, plum) that stay
+/// distinct from them on white.
+pub(super) const PALETTE: [RGBColor; 14] = {
+    const HEX: [u32; 14] = [
+        0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22,
+        0x17becf, 0x000000, 0x00008c, 0x006450, 0x96005a,
+    ];
+    let mut out = [RGBColor(0, 0, 0); 14];
+    let mut i = 0;
+    while i < HEX.len() {
+        let [_, r, g, b] = HEX[i].to_be_bytes();
+        out[i] = RGBColor(r, g, b);
+        i += 1;
+    }
+    out
+};
 
 pub(super) fn font(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&TEXT_COLOR)

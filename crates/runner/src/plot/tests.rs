@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::axis::{compact, TickFormat};
+use super::style::PALETTE;
 
 use super::*;
 
@@ -413,4 +414,13 @@ fn atomic_write_replaces_whole_file() -> Result<(), PlotError> {
     let missing = dir.path().join("no/such/dir/a.txt");
     assert!(write_out(&missing, b"x").is_err());
     Ok(())
+}
+
+#[test]
+fn palette_is_tableau_then_four_dark() {
+    assert_eq!(PALETTE[0], RGBColor(31, 119, 180));
+    assert_eq!(PALETTE[1], RGBColor(255, 127, 14));
+    assert_eq!(PALETTE[9], RGBColor(23, 190, 207));
+    assert_eq!(PALETTE[12], RGBColor(0, 100, 80));
+    assert_eq!(PALETTE[13], RGBColor(150, 0, 90));
 }
