@@ -175,3 +175,49 @@ pub fn read_table(path: &Path) -> Result<Table, OutputError> {
     }
     Ok(Table { headers, columns })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plots of a run are drawn from the table in memory, `plenum plot` from the file:
+    /// the two must hold the same bits.
+    #[test]
+    fn a_written_table_reads_back_bit_for_bit() -> Result<(), OutputError> {
+        let values = [
+            0.0,
+            -0.0,
+            0.1 + 0.2,
+            1e-300,
+            -2.5e-5,
+            101_325.0,
+            1e15,
+            -1.7976931348623157e308,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        let table = Table {
+            headers: vec!["time_s".into(), "cabin.pressure_Pa".into()],
+            columns: vec![
+                (0..values.len()).map(|i| i as f64).collect(),
+                values.to_vec(),
+            ],
+        };
+        let dir =
+            tempfile::tempdir().map_err(crate::output::safety::io("creating", Path::new("tmp")))?;
+        let path = dir.path().join("timeseries.csv");
+        write_timeseries(&path, &table)?;
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(text.starts_with("time_s,cabin.pressure_Pa\n0,0\n1,-0\n2,0.30000000000000004\n"));
+        let back = read_table(&path)?;
+        assert_eq!(back.headers, table.headers);
+        let bits = |t: &Table| -> Vec<Vec<u64>> {
+            t.columns
+                .iter()
+                .map(|c| c.iter().map(|v| v.to_bits()).collect())
+                .collect()
+        };
+        assert_eq!(bits(&back), bits(&table));
+        Ok(())
+    }
+}
