@@ -12,7 +12,7 @@ mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
 use plenum_runner::units::{self, Dimension};
-use plenum_runner::{DisplayOverrides, Loaded};
+use plenum_runner::{Diagnostics, DisplayOverrides, Loaded};
 
 const ABOUT: &str = "Multi-compartment spacecraft atmosphere simulator: leaks, hatches, valves and fans as a stiff gas network";
 
@@ -193,20 +193,40 @@ fn interrupted(cancel: &plenum_runner::Cancel, what: String) -> Failure {
     }
 }
 
+/// A failure to write results: an interruption (saying `stopped`, the state of the output),
+/// or the error with `context` and its own exit code.
+fn output_failure(
+    cancel: &plenum_runner::Cancel,
+    e: plenum_runner::OutputError,
+    stopped: String,
+    context: String,
+) -> Failure {
+    if matches!(
+        e,
+        plenum_runner::OutputError::Safety(plenum_runner::SafetyError::Interrupted)
+    ) {
+        return interrupted(cancel, stopped);
+    }
+    Failure {
+        code: e.exit_code(),
+        error: anyhow::Error::new(e).context(context),
+    }
+}
+
+/// Print the problems of a scenario or sweep file to stderr; the error is their last line,
+/// which says how many there were (the caller exits with code 2).
+fn diagnostics(d: &Diagnostics) -> anyhow::Error {
+    let text = d.to_string();
+    let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
+    if !body.is_empty() {
+        eprintln!("{body}");
+    }
+    anyhow::anyhow!("{}", last.strip_prefix("error: ").unwrap_or(last))
+}
+
 /// Load a scenario, printing its problems (exit code 2) when it has any.
 fn load(file: &Path) -> Result<Loaded, Failure> {
-    plenum_runner::load(file).map_err(|d| {
-        // The diagnostics are the message; the last line says how many there were.
-        let text = d.to_string();
-        let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
-        if !body.is_empty() {
-            eprintln!("{body}");
-        }
-        bad_input(anyhow::anyhow!(
-            "{}",
-            last.strip_prefix("error: ").unwrap_or(last)
-        ))
-    })
+    plenum_runner::load(file).map_err(|d| bad_input(diagnostics(&d)))
 }
 
 fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
@@ -242,25 +262,21 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
             file.display()
         )))
     })?;
-    let report = plenum_runner::write_run(&loaded, result, &out_dir, Some(&cancel)).map_err(|e| {
-        if matches!(
-            e,
-            plenum_runner::OutputError::Safety(plenum_runner::SafetyError::Interrupted)
-        ) {
-            return interrupted(
+    let report =
+        plenum_runner::write_run(&loaded, result, &out_dir, Some(&cancel)).map_err(|e| {
+            output_failure(
                 &cancel,
-                format!("the run was stopped before its results were swapped in; {shown} is as it was"),
-            );
-        }
-        Failure {
-            code: e.exit_code(),
-            error: anyhow::Error::new(e).context(format!(
-                "writing the results of scenario '{}' ({}) into {shown}",
-                loaded.name,
-                file.display()
-            )),
-        }
-    })?;
+                e,
+                format!(
+                    "the run was stopped before its results were swapped in; {shown} is as it was"
+                ),
+                format!(
+                    "writing the results of scenario '{}' ({}) into {shown}",
+                    loaded.name,
+                    file.display()
+                ),
+            )
+        })?;
     if cancel.is_set() {
         return Err(interrupted(
             &cancel,
@@ -344,17 +360,12 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
     }
     let cancel = signals::install();
     let files = plenum_runner::replot(dir, &overrides, Some(&cancel)).map_err(|e| {
-        if matches!(
+        output_failure(
+            &cancel,
             e,
-            plenum_runner::OutputError::Safety(plenum_runner::SafetyError::Interrupted)
-        ) {
-            return interrupted(&cancel, format!("{} is as it was", dir.display()));
-        }
-        Failure {
-            code: e.exit_code(),
-            error: anyhow::Error::new(e)
-                .context(format!("redrawing the plots in {}", dir.display())),
-        }
+            format!("{} is as it was", dir.display()),
+            format!("redrawing the plots in {}", dir.display()),
+        )
     })?;
     if cancel.is_set() {
         return Err(interrupted(

@@ -75,17 +75,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 pub type Failure = (u8, anyhow::Error);
 
 fn load(file: &Path, force: bool) -> Result<Sweep, Failure> {
-    sweep::load_sweep(file, force).map_err(|d| {
-        let text = d.to_string();
-        let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
-        if !body.is_empty() {
-            eprintln!("{body}");
-        }
-        (
-            2,
-            anyhow::anyhow!("{}", last.strip_prefix("error: ").unwrap_or(last)),
-        )
-    })
+    sweep::load_sweep(file, force).map_err(|d| (2, crate::diagnostics(&d)))
 }
 
 /// `plenum sweep`.

@@ -5,7 +5,7 @@
 //! model, both in [`scenario`]) into the run configuration ([`config`]), reporting every
 //! problem at once with its line and column ([`diag`]), runs it with the physics core ([`run`]), and writes the time series,
 //! the summary and the plots atomically ([`output`]), replacing only what it can prove it
-//! wrote ([`safety`]). Units ([`units`]), "did you mean"
+//! wrote ([`output::safety`]). Units ([`units`]), "did you mean"
 //! suggestions ([`suggest`]) and charts ([`plot`]) are here too.
 //!
 //! It does not integrate anything itself (that is `plenum-physics`) and has no command line
@@ -34,7 +34,8 @@ pub mod diag;
 pub mod output;
 pub mod plot;
 pub mod run;
-pub mod safety;
+/// The manifest and refusal rules, now [`output::safety`]; kept at this path for callers.
+pub use output::safety;
 pub mod sample;
 pub mod scenario;
 pub mod suggest;

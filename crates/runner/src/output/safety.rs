@@ -19,7 +19,8 @@
 //! the old directory is renamed aside (`.NAME.plenum-old-PID-NONCE`) and the new one renamed
 //! in; a kill between the two renames leaves the results directory missing for an instant,
 //! and the next Plenum command that writes beside it renames the old one back. Single files
-//! are written to `.NAME.plenum-tmp-PID-NONCE` and renamed over the target.
+//! are written to `.NAME.plenum-tmp-PID-NONCE` and renamed over the target
+//! ([`super::atomic`]).
 //!
 //! **Stale temporaries.** Every writing command first removes the temporaries beside its
 //! output whose owning process is gone (checked by process id) and that it can prove are
@@ -28,7 +29,7 @@
 //! process exists, temporaries are left alone.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -36,12 +37,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use super::atomic::write_file_atomic;
+use super::atomic::write_new;
+
 /// The manifest of a results directory.
 pub const MANIFEST: &str = ".plenum-manifest.json";
 /// Format tag written into every manifest.
 pub const FORMAT: &str = "plenum-manifest/1";
 const MANIFEST_STEM: &str = ".plenum-manifest.";
-const TMP_TAG: &str = ".plenum-tmp-";
+pub(super) const TMP_TAG: &str = ".plenum-tmp-";
 const OLD_TAG: &str = ".plenum-old-";
 /// Marker file inside a temporary directory that is still being filled.
 const MARKER: &str = ".plenum-tmp";
@@ -150,7 +154,7 @@ impl SafetyError {
     }
 }
 
-fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SafetyError {
+pub(super) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SafetyError {
     let path = path.to_path_buf();
     move |source| SafetyError::Io {
         action,
@@ -294,7 +298,7 @@ fn temp_owner(name: &str) -> Option<(&str, bool, u32)> {
     Some((base, old, pid.parse().ok()?))
 }
 
-fn temp_name(base: &str, tag: &str) -> String {
+pub(super) fn temp_name(base: &str, tag: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -397,7 +401,7 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SafetyError> {
     Ok(removed)
 }
 
-fn pause(point: &str) {
+pub(super) fn pause(point: &str) {
     let Some(points) = std::env::var_os(PAUSE_ENV) else {
         return;
     };
@@ -428,7 +432,7 @@ impl Owned {
     }
 }
 
-fn split(path: &Path) -> Result<(PathBuf, String), SafetyError> {
+pub(super) fn split(path: &Path) -> Result<(PathBuf, String), SafetyError> {
     // `--out .` or `--out ..` name a directory through its parent.
     let resolved = if path.file_name().is_none_or(|n| n == "." || n == "..") {
         std::fs::canonicalize(path).map_err(io("resolving", path))?
@@ -693,28 +697,6 @@ fn sync_dir(dir: &Path) {
 
 // -------------------------------------------------------------------------------------------
 // Writing single files
-
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), SafetyError> {
-    let mut f = std::fs::File::create(path).map_err(io("creating", path))?;
-    f.write_all(bytes).map_err(io("writing", path))?;
-    f.sync_all().map_err(io("writing", path))
-}
-
-/// Write `bytes` to `path` through a temporary beside it renamed over it, so a reader (or a
-/// kill) sees the old file or the new one. Checks nothing about ownership: callers do,
-/// through [`inspect_dir`] or [`write_owned_file`].
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), SafetyError> {
-    let (dir, name) = split(path)?;
-    let tmp = dir.join(temp_name(&name, TMP_TAG));
-    let result = write_new(&tmp, bytes).and_then(|()| {
-        pause("rename");
-        std::fs::rename(&tmp, path).map_err(io("moving into place", path))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
 
 /// Write one output file that may replace only a file Plenum recorded: refuses a symbolic
 /// link, a directory, or an existing file that no manifest beside it records (unchanged).

@@ -1,34 +1,35 @@
 //! The files of a run: `timeseries.csv`, `summary.json`, the plots and a copy of the
 //! scenario, written atomically into the output directory.
 //!
+//! The data flow one way: the trajectory becomes a [`Table`] in memory
+//! ([`timeseries`]), which is both written as `timeseries.csv` and drawn as the plots;
+//! `plenum plot` ([`replot`]) reads a finished run's table back from its file.
+//!
 //! Everything is written into a temporary directory beside the output directory and swapped
-//! into place at the end ([`crate::safety::Staging`]), so a run that fails, is interrupted or
+//! into place at the end ([`safety::Staging`]), so a run that fails, is interrupted or
 //! is killed leaves either the previous results or the new ones, never a mixture. The
 //! directory holds a manifest of its files; an existing directory is replaced only when it is
-//! empty or holds nothing but the files its manifest records ([`crate::safety`]).
+//! empty or holds nothing but the files its manifest records ([`safety`]). Bytes reach the
+//! disk in one place, [`atomic`].
 
-use std::io::Write;
+pub mod atomic;
+pub mod safety;
+pub mod timeseries;
+
 use std::path::{Path, PathBuf};
-
-use plenum_physics::{Network, Snapshot};
 
 use crate::plot::{self, LineChart, PlotError, Series};
 use crate::run::{simulate_run, RunResult, Trajectory};
-use crate::safety::{self, Cancel, SafetyError, Staging};
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{self, Dimension};
 use crate::validate::{default_time_unit, DisplayUnits, Loaded, PlotKind};
+use atomic::write_new;
+use safety::{io, Cancel, SafetyError, Staging};
+pub use timeseries::{columns, read_table, write_timeseries, Table};
 
 /// Why writing or reading the files of a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Safety(#[from] SafetyError),
     #[error("{} is not a time series written by plenum: {reason}", path.display())]
@@ -59,15 +60,6 @@ pub struct RunReport {
     pub summary: Summary,
     /// Every file written, inside `out_dir`.
     pub files: Vec<PathBuf>,
-}
-
-fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OutputError {
-    let path = path.to_path_buf();
-    move |source| OutputError::Io {
-        action,
-        path,
-        source,
-    }
 }
 
 impl OutputError {
@@ -110,17 +102,16 @@ pub fn write_run(
     let staging = Staging::begin(out_dir, "run")?;
     let dir = staging.path();
     let step = || cancel.map_or(Ok(()), Cancel::check);
-    let csv = dir.join("timeseries.csv");
-    write_timeseries(&csv, &loaded.network, &trajectory)?;
+    let table = Table::from_trajectory(&loaded.network, &trajectory);
+    write_timeseries(&dir.join("timeseries.csv"), &table)?;
     step()?;
     let json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::BadSummary {
         path: dir.join("summary.json"),
         reason: e.to_string(),
     })?;
-    write_file(&dir.join("summary.json"), json.as_bytes())?;
-    write_file(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
+    write_new(&dir.join("summary.json"), json.as_bytes())?;
+    write_new(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
     step()?;
-    let table = read_table(&csv)?;
     write_plots(dir, &table, &summary, &summary.display)?;
     let names = staging.commit(cancel)?;
     Ok(RunReport {
@@ -130,155 +121,12 @@ pub fn write_run(
     })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut f = std::fs::File::create(path).map_err(io("creating", path))?;
-    f.write_all(bytes).map_err(io("writing", path))?;
-    f.sync_all().map_err(io("writing", path))
-}
-
 /// Check that `out_dir` may receive the results of a run: it does not exist, is empty, or
 /// holds only files the manifest of an earlier Plenum output records, unchanged. Nothing
-/// else is ever replaced (see [`crate::safety`]).
+/// else is ever replaced (see [`safety`]).
 pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
     safety::prepare(out_dir)?;
     Ok(())
-}
-
-// -------------------------------------------------------------------------------------------
-// The time series
-
-/// Column names of the time series of `net`, in order.
-pub fn columns(net: &Network) -> Vec<String> {
-    let mut h = vec!["time_s".to_string()];
-    let multi = net.gas.len() > 1;
-    for c in &net.compartments {
-        h.push(format!("{}.pressure_Pa", c.name));
-        h.push(format!("{}.temperature_K", c.name));
-        h.push(format!("{}.mass_kg", c.name));
-        if multi {
-            for s in &net.gas.species {
-                h.push(format!("{}.partial_pressure_{}_Pa", c.name, s.name));
-            }
-        }
-    }
-    for l in &net.links {
-        h.push(format!("{}.mass_flow_kg_per_s", l.name));
-    }
-    for b in &net.boundaries {
-        h.push(format!("{}.received_kg", b.name));
-    }
-    h
-}
-
-/// A number in the shortest form that reads back to the same `f64`.
-fn num(x: f64) -> String {
-    if x == 0.0 || (x.abs() >= 1e-4 && x.abs() < 1e15) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
-
-fn row_values(net: &Network, s: &Snapshot, out: &mut Vec<String>) {
-    out.clear();
-    out.push(num(s.t));
-    let multi = net.gas.len() > 1;
-    for i in 0..net.compartments.len() {
-        out.push(num(s.pressure[i]));
-        out.push(num(s.temperature[i]));
-        out.push(num(s.mass[i]));
-        if multi {
-            for k in 0..s.species {
-                out.push(num(s.partial_pressure[i * s.species + k]));
-            }
-        }
-    }
-    out.extend(s.flow.iter().map(|f| num(*f)));
-    out.extend(s.received.iter().map(|m| num(*m)));
-}
-
-/// Write the tidy time series: one row per output time, SI units in the column names.
-pub fn write_timeseries(path: &Path, net: &Network, traj: &Trajectory) -> Result<(), OutputError> {
-    let mut text = columns(net).join(",");
-    text.push('\n');
-    let mut vals = Vec::new();
-    for s in &traj.rows {
-        row_values(net, s, &mut vals);
-        text.push_str(&vals.join(","));
-        text.push('\n');
-    }
-    write_file(path, text.as_bytes())
-}
-
-/// A time series read back: column names and columns of numbers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    pub headers: Vec<String>,
-    pub columns: Vec<Vec<f64>>,
-}
-
-impl Table {
-    /// The column named `name`.
-    pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| self.columns.get(i))
-            .map(Vec::as_slice)
-    }
-
-    /// (item name, column) for every column named `ITEM<suffix>`.
-    pub fn with_suffix<'a>(
-        &'a self,
-        suffix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a [f64])> + 'a {
-        self.headers
-            .iter()
-            .zip(&self.columns)
-            .filter_map(move |(h, c)| h.strip_suffix(suffix).map(|n| (n, c.as_slice())))
-    }
-}
-
-/// Read a time series written by [`write_timeseries`].
-pub fn read_table(path: &Path) -> Result<Table, OutputError> {
-    let bad = |reason: String| OutputError::BadTable {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = std::fs::read_to_string(path).map_err(io("reading", path))?;
-    let mut lines = text.lines();
-    let headers: Vec<String> = lines
-        .next()
-        .ok_or_else(|| bad("the file is empty".into()))?
-        .split(',')
-        .map(String::from)
-        .collect();
-    if headers.first().map(String::as_str) != Some("time_s") {
-        return Err(bad("the first column is not time_s".into()));
-    }
-    let mut columns = vec![Vec::new(); headers.len()];
-    for (i, line) in lines.enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() != headers.len() {
-            return Err(bad(format!(
-                "row {} has {} values, the header {}",
-                i + 2,
-                fields.len(),
-                headers.len()
-            )));
-        }
-        for (c, f) in columns.iter_mut().zip(fields) {
-            c.push(
-                f.trim()
-                    .parse::<f64>()
-                    .map_err(|_| bad(format!("row {}: '{f}' is not a number", i + 2)))?,
-            );
-        }
-    }
-    Ok(Table { headers, columns })
 }
 
 // -------------------------------------------------------------------------------------------
@@ -329,29 +177,30 @@ pub fn write_plots(
     };
     let x = convert(time, &time_unit, Dimension::Time);
     let x_label = format!("time ({time_unit})");
-    let title = |what: &str| format!("{}: {what}", summary.scenario);
-    let mut files = Vec::new();
-    let mut draw = |chart: LineChart, name: &str| -> Result<(), OutputError> {
-        let written = plot::write_line_chart(&chart, &dir.join(name)).map_err(|source| {
-            OutputError::Plot {
-                name: name.to_string(),
-                source,
-            }
-        })?;
-        files.extend(written);
-        Ok(())
+    // One line chart: title, y axis label, series, log scale.
+    let chart = |what: &str, y_label: String, series: Vec<Series>, log_y: bool| LineChart {
+        title: format!("{}: {what}", summary.scenario),
+        x_label: x_label.clone(),
+        y_label,
+        series,
+        log_y,
     };
+    // One series per column named ITEM<suffix>, converted to `unit`.
+    let per_item = |suffix: &str, unit: &str, dim: Dimension| -> Vec<Series> {
+        table
+            .with_suffix(suffix)
+            .map(|(n, c)| Series {
+                label: n.to_string(),
+                x: x.clone(),
+                y: convert(c, unit, dim),
+            })
+            .collect()
+    };
+    let mut files = Vec::new();
     for kind in &summary.plots {
-        match kind {
+        let (drawn, name) = match kind {
             PlotKind::Pressure => {
-                let mut series: Vec<Series> = table
-                    .with_suffix(".pressure_Pa")
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.pressure, Dimension::Pressure),
-                    })
-                    .collect();
+                let mut series = per_item(".pressure_Pa", &display.pressure, Dimension::Pressure);
                 // Pressure thresholds inside the plotted range, as flat reference lines.
                 let (lo, hi) = series
                     .iter()
@@ -375,57 +224,32 @@ pub fn write_plots(
                         }
                     }
                 }
-                draw(
-                    LineChart {
-                        title: title("compartment pressures"),
-                        x_label: x_label.clone(),
-                        y_label: format!("pressure ({})", display.pressure),
-                        series,
-                        log_y: false,
-                    },
-                    "pressure",
-                )?;
+                let y_label = format!("pressure ({})", display.pressure);
+                (
+                    chart("compartment pressures", y_label, series, false),
+                    "pressure".to_string(),
+                )
             }
             PlotKind::Temperature => {
-                let series = table
-                    .with_suffix(".temperature_K")
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.temperature, Dimension::Temperature),
-                    })
-                    .collect();
-                draw(
-                    LineChart {
-                        title: title("compartment temperatures"),
-                        x_label: x_label.clone(),
-                        y_label: format!("temperature ({})", display.temperature),
-                        series,
-                        log_y: false,
-                    },
-                    "temperature",
-                )?;
+                let series = per_item(
+                    ".temperature_K",
+                    &display.temperature,
+                    Dimension::Temperature,
+                );
+                let y_label = format!("temperature ({})", display.temperature);
+                (
+                    chart("compartment temperatures", y_label, series, false),
+                    "temperature".to_string(),
+                )
             }
             PlotKind::PartialPressure(sp) => {
                 let suffix = format!(".partial_pressure_{sp}_Pa");
-                let series = table
-                    .with_suffix(&suffix)
-                    .map(|(n, c)| Series {
-                        label: n.to_string(),
-                        x: x.clone(),
-                        y: convert(c, &display.pressure, Dimension::Pressure),
-                    })
-                    .collect();
-                draw(
-                    LineChart {
-                        title: title(&format!("partial pressure of {sp}")),
-                        x_label: x_label.clone(),
-                        y_label: format!("p({sp}) ({})", display.pressure),
-                        series,
-                        log_y: false,
-                    },
-                    &format!("partial_pressure_{sp}"),
-                )?;
+                let series = per_item(&suffix, &display.pressure, Dimension::Pressure);
+                let y_label = format!("p({sp}) ({})", display.pressure);
+                (
+                    chart(&format!("partial pressure of {sp}"), y_label, series, false),
+                    format!("partial_pressure_{sp}"),
+                )
             }
             PlotKind::Flows => {
                 let flows: Vec<(&str, &[f64])> = table.with_suffix(".mass_flow_kg_per_s").collect();
@@ -464,28 +288,27 @@ pub fn write_plots(
                         }
                     })
                     .collect();
-                let chart = if log {
-                    LineChart {
-                        title: title(
-                            "size of link mass flows (log scale; directions in summary.json)",
-                        ),
-                        x_label: x_label.clone(),
-                        y_label: format!("|mass flow| ({unit})"),
+                let drawn = if log {
+                    chart(
+                        "size of link mass flows (log scale; directions in summary.json)",
+                        format!("|mass flow| ({unit})"),
                         series,
-                        log_y: true,
-                    }
+                        true,
+                    )
                 } else {
-                    LineChart {
-                        title: title("link mass flows (positive: from → to)"),
-                        x_label: x_label.clone(),
-                        y_label: format!("mass flow ({unit})"),
+                    chart(
+                        "link mass flows (positive: from → to)",
+                        format!("mass flow ({unit})"),
                         series,
-                        log_y: false,
-                    }
+                        false,
+                    )
                 };
-                draw(chart, "flows")?;
+                (drawn, "flows".to_string())
             }
-        }
+        };
+        let written = plot::write_line_chart(&drawn, &dir.join(&name))
+            .map_err(|source| OutputError::Plot { name, source })?;
+        files.extend(written);
     }
     Ok(files)
 }

@@ -1,0 +1,292 @@
+//! Charts written as PNG (1200 x 700 px) and SVG: line charts, percentile band charts,
+//! heatmaps, histograms and tornado charts.
+//!
+//! The types here know nothing about the physics: a chart is labelled numbers. Callers
+//! convert SI values to display units first (see [`crate::units::to_display`]) and put the
+//! unit in the axis label, e.g. `"pressure (mmHg)"`.
+//!
+//! Every writer renders both images in memory first, then writes `<path>.png` and
+//! `<path>.svg`, each through a temporary file renamed into place
+//! ([`crate::output::atomic::write_file_atomic`]), so a failed plot leaves no half-written file. Non-finite values are skipped (a NaN breaks a line
+//! into two pieces), and empty or constant data still give a readable chart. Text is set in
+//! DejaVu Sans, bundled with the crate (`assets/DejaVuSans.ttf`) and registered with plotters
+//! once per process.
+//!
+//! Layout: one file per chart kind ([`line`], [`band`], [`heatmap`], [`histogram`],
+//! [`tornado`]) drawing on the shared x-y chart ([`xy`]), with axes and ticks in [`axis`],
+//! the legend and its placement in [`legend`], and fonts, colours and text in [`style`].
+
+mod axis;
+mod band;
+mod heatmap;
+mod histogram;
+mod legend;
+mod line;
+mod style;
+mod tornado;
+mod xy;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::output::atomic::write_file_atomic;
+use crate::output::safety::SafetyError;
+use style::ensure_font;
+
+/// Size of the PNG images in pixels (width, height); the SVG has the same nominal size.
+pub const PNG_SIZE: (u32, u32) = (1200, 700);
+
+/// One line of a [`LineChart`]: `y[i]` is plotted at `x[i]`. Non-finite points are skipped
+/// and break the line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Legend text; an empty label leaves the series out of the legend.
+    pub label: String,
+    /// Abscissae, in the x axis display unit.
+    pub x: Vec<f64>,
+    /// Ordinates, in the y axis display unit; same length as `x`.
+    pub y: Vec<f64>,
+}
+
+/// Several series against a shared x axis, e.g. compartment pressures over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LineChart {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label with its unit, e.g. `"time (day)"`.
+    pub x_label: String,
+    /// Y axis label with its unit, e.g. `"pressure (mmHg)"`.
+    pub y_label: String,
+    /// The lines, drawn in order with a fixed palette of 14 colours (dashed after that).
+    pub series: Vec<Series>,
+    /// Logarithmic y axis; points with y <= 0 are then skipped.
+    pub log_y: bool,
+}
+
+/// A median line with percentile bands around it, e.g. the spread of a Monte Carlo sweep.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BandChart {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label with its unit.
+    pub x_label: String,
+    /// Y axis label with its unit.
+    pub y_label: String,
+    /// Abscissae shared by the median and every band.
+    pub x: Vec<f64>,
+    /// The median (or central) curve; same length as `x`.
+    pub median: Vec<f64>,
+    /// Bands as (lower percentile, upper percentile, lower curve, upper curve); the
+    /// percentiles (e.g. 5 and 95) only label the legend, the curves have `x.len()` values.
+    pub bands: Vec<(f64, f64, Vec<f64>, Vec<f64>)>,
+}
+
+/// A value over a grid of cells, e.g. a sweep outcome over two parameters, with a colour bar.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Heatmap {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label with its unit.
+    pub x_label: String,
+    /// Y axis label with its unit.
+    pub y_label: String,
+    /// Label of the colour bar, with its unit.
+    pub z_label: String,
+    /// Cell centres along x, strictly increasing (positive if `log_x`).
+    pub x: Vec<f64>,
+    /// Cell centres along y, strictly increasing (positive if `log_y`).
+    pub y: Vec<f64>,
+    /// `z[iy][ix]` is the value of the cell at `(x[ix], y[iy])`; `None` (or a non-finite
+    /// value) is drawn grey as "no data".
+    pub z: Vec<Vec<Option<f64>>>,
+    /// Logarithmic x axis (cell edges at geometric midpoints).
+    pub log_x: bool,
+    /// Logarithmic y axis (cell edges at geometric midpoints).
+    pub log_y: bool,
+}
+
+/// The distribution of a set of values, counted in equal-width bins.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Histogram {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label with its unit; the y axis is the count.
+    pub x_label: String,
+    /// The values; non-finite ones are left out.
+    pub values: Vec<f64>,
+    /// Number of bins between the smallest and largest value, at least 1.
+    pub bins: usize,
+}
+
+/// Horizontal bars sorted by magnitude, largest on top, e.g. rank correlations in [-1, 1] of
+/// each sweep parameter with an outcome.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tornado {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label, e.g. `"Spearman rank correlation with final pressure"`.
+    pub x_label: String,
+    /// (name, value) pairs; non-finite values are left out.
+    pub bars: Vec<(String, f64)>,
+}
+
+/// Why a chart could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// Two arrays that must pair up have different lengths.
+    #[error("{what} has {found} values, expected {expected} (one per x value)")]
+    LengthMismatch {
+        /// Which array, e.g. `series 'prk': y`.
+        what: String,
+        /// The length it must have.
+        expected: usize,
+        /// The length it has.
+        found: usize,
+    },
+    /// The chart description cannot be drawn (unsorted cell centres, zero bins, ...).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The bundled font could not be registered with plotters.
+    #[error("the bundled plot font (DejaVu Sans) could not be loaded")]
+    Font,
+    /// plotters reported an error while drawing.
+    #[error("drawing the chart failed: {0}")]
+    Draw(String),
+    /// The PNG encoder failed.
+    #[error("encoding the PNG failed: {0}")]
+    Encode(String),
+    /// Writing a file failed.
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        /// The file that could not be written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        PlotError::Draw(e.to_string())
+    }
+}
+
+/// Write a line chart to `<path_without_ext>.png` and `.svg`; returns both paths.
+pub fn write_line_chart(
+    chart: &LineChart,
+    path_without_ext: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    write_both(chart, path_without_ext)
+}
+
+/// Write a percentile band chart to `<path_without_ext>.png` and `.svg`; returns both paths.
+pub fn write_band_chart(
+    chart: &BandChart,
+    path_without_ext: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    write_both(chart, path_without_ext)
+}
+
+/// Write a heatmap with its colour bar to `<path_without_ext>.png` and `.svg`; returns both
+/// paths.
+pub fn write_heatmap(chart: &Heatmap, path_without_ext: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    write_both(chart, path_without_ext)
+}
+
+/// Write a histogram to `<path_without_ext>.png` and `.svg`; returns both paths.
+pub fn write_histogram(
+    chart: &Histogram,
+    path_without_ext: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    write_both(chart, path_without_ext)
+}
+
+/// Write a tornado chart to `<path_without_ext>.png` and `.svg`; returns both paths.
+pub fn write_tornado(chart: &Tornado, path_without_ext: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    write_both(chart, path_without_ext)
+}
+
+/// Write one image through [`write_file_atomic`] (a temporary beside it, renamed into
+/// place), so a failed plot leaves no half-written file.
+fn write_out(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    write_file_atomic(path, bytes).map_err(|e| match e {
+        SafetyError::Io { source, .. } => PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => PlotError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering to both formats
+
+/// A chart that can draw itself on any plotters backend.
+trait Render {
+    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+}
+
+fn with_suffix(base: &Path, ext: &str) -> PathBuf {
+    // Append rather than `with_extension`, which would eat a dot in "sweep_p1.5".
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn write_both<C: Render>(chart: &C, base: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    ensure_font()?;
+    let (w, h) = PNG_SIZE;
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        chart.render(&root)?;
+        root.present()?;
+    }
+    let png = encode_png(&pixels, w, h)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        chart.render(&root)?;
+        root.present()?;
+    }
+    let png_path = with_suffix(base, "png");
+    let svg_path = with_suffix(base, "svg");
+    if let Some(parent) = png_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| PlotError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    write_out(&png_path, &png)?;
+    write_out(&svg_path, svg.as_bytes())?;
+    Ok(vec![png_path, svg_path])
+}
+
+fn encode_png(pixels: &[u8], w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| PlotError::Encode(e.to_string()))?;
+        writer
+            .write_image_data(pixels)
+            .map_err(|e| PlotError::Encode(e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| PlotError::Encode(e.to_string()))?;
+    }
+    Ok(out)
+}
