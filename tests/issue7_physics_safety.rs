@@ -119,7 +119,7 @@ fn issue7_power_law_and_fan_into_a_vacuum_are_refused_with_the_reason() {
             "HatchSeal(seated: PowerLaw(c: 1e-8, n: 0.65), unseated: PowerLaw(c: 5e-8, n: 0.65))",
         ),
     ] {
-        let file = write_file(tmp.path(), "leaky.ron", &vacuum_link(element));
+        let file = write_file(tmp.path(), "leaky.ron", vacuum_link(element));
         let out = plenum().arg("check").arg(&file).assert().code(2);
         let stderr = stderr_of(out.get_output());
         assert!(
@@ -135,7 +135,7 @@ fn issue7_power_law_and_fan_into_a_vacuum_are_refused_with_the_reason() {
     let file = write_file(
         tmp.path(),
         "hole.ron",
-        &vacuum_link(r#"Orifice(area: "1 mm2", cd: 0.6)"#),
+        vacuum_link(r#"Orifice(area: "1 mm2", cd: 0.6)"#),
     );
     plenum().arg("check").arg(&file).assert().success();
 }
@@ -148,7 +148,7 @@ fn issue7_a_linear_law_into_a_vacuum_is_a_warning() {
     let file = write_file(
         tmp.path(),
         "linear.ron",
-        &vacuum_link(r#"Linear(k: "1e-10 kg/(s Pa)")"#),
+        vacuum_link(r#"Linear(k: "1e-10 kg/(s Pa)")"#),
     );
     let out = plenum().arg("check").arg(&file).assert().success();
     let stderr = stderr_of(out.get_output());
@@ -182,7 +182,7 @@ fn issue7_set_area_on_a_hatch_seal_must_name_the_side() {
         )
     };
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = write_file(tmp.path(), "seal.ron", &scenario("Area"));
+    let file = write_file(tmp.path(), "seal.ron", scenario("Area"));
     let out = plenum().arg("check").arg(&file).assert().code(2);
     let stderr = stderr_of(out.get_output());
     assert!(
@@ -192,7 +192,7 @@ fn issue7_set_area_on_a_hatch_seal_must_name_the_side() {
         "{stderr}"
     );
     for sided in ["SeatedArea", "UnseatedArea"] {
-        let file = write_file(tmp.path(), "seal.ron", &scenario(sided));
+        let file = write_file(tmp.path(), "seal.ron", scenario(sided));
         plenum().arg("check").arg(&file).assert().success();
     }
 }
