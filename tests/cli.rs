@@ -4,63 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn plenum() -> Command {
-    let mut cmd = Command::cargo_bin("plenum").expect("the plenum binary is built");
-    cmd.current_dir(root());
-    cmd
-}
+use common::{col, plenum, read_table, ron_files, root, summary, write_file, DAY, MMHG};
 
 /// Run `scenario` (relative to the repository root) into a fresh directory; returns the
 /// temporary directory (kept alive by the caller) and the output directory.
 fn run(scenario: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("out");
-    plenum()
-        .args(["run", scenario, "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    common::run_ok(scenario, &out);
     (tmp, out)
-}
-
-fn summary(out: &Path) -> Value {
-    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("summary.json is JSON")
-}
-
-/// The time series as (headers, rows).
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut rdr = csv::Reader::from_path(path).expect("CSV present");
-    let headers = rdr
-        .headers()
-        .expect("header row")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = rdr
-        .records()
-        .map(|r| {
-            r.expect("record")
-                .iter()
-                .map(|v| v.parse::<f64>().expect("number"))
-                .collect()
-        })
-        .collect();
-    (headers, rows)
-}
-
-fn col(headers: &[String], name: &str) -> usize {
-    headers
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("column {name} in {headers:?}"))
 }
 
 fn item<'a>(list: &'a Value, name: &str) -> &'a Value {
@@ -72,9 +28,6 @@ fn item<'a>(list: &'a Value, name: &str) -> &'a Value {
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("{v} is a number"))
 }
-
-const DAY: f64 = 86_400.0;
-const MMHG: f64 = 133.322_387_415;
 
 /// A scenario file (sweep files, `Sweep(...)`, are run by `plenum sweep`).
 fn is_scenario(path: &Path) -> bool {
@@ -127,7 +80,7 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
             s["provenance"]["scenario_sha256"].as_str().map(str::len),
             Some(64)
         );
-        let (headers, rows) = table(&out.join("timeseries.csv"));
+        let (headers, rows) = read_table(&out.join("timeseries.csv"));
         assert_eq!(headers[0], "time_s");
         // Rows run from 0 to the duration.
         let duration = num(&s["duration_s"]);
@@ -183,8 +136,8 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
 /// Max relative error of the pressure columns against a reference table whose columns are
 /// `P_<compartment>_Pa` (or `P_Pa` for `single`), relative to max(|exact|, floor).
 fn max_rel_err(out: &Path, reference: &str, single: Option<&str>, floor: f64) -> f64 {
-    let (h, rows) = table(&out.join("timeseries.csv"));
-    let (rh, rrows) = table(&root().join("tests/data/peers").join(reference));
+    let (h, rows) = read_table(&out.join("timeseries.csv"));
+    let (rh, rrows) = read_table(&root().join("tests/data/peers").join(reference));
     assert_eq!(
         rows.len(),
         rrows.len(),
@@ -214,7 +167,7 @@ const BOUND: f64 = 1e-6;
 #[test]
 fn p1_isothermal_matches_the_closed_form() {
     let (_tmp, out) = run("scenarios/validation/p1-isothermal.ron");
-    let (h, rows) = table(&out.join("timeseries.csv"));
+    let (h, rows) = read_table(&out.join("timeseries.csv"));
     assert_eq!(rows.len(), 241);
     let phi = (2.0_f64 / 2.4).powf(2.4 / 0.8);
     let tau = 30.0 / (0.6 * 1e-6 * phi * (1.4_f64 * 287.05 * 295.0).sqrt());
@@ -230,7 +183,7 @@ fn p1_isothermal_matches_the_closed_form() {
 #[test]
 fn p1_adiabatic_matches_the_closed_form() {
     let (_tmp, out) = run("scenarios/validation/p1-adiabatic.ron");
-    let (h, rows) = table(&out.join("timeseries.csv"));
+    let (h, rows) = read_table(&out.join("timeseries.csv"));
     assert_eq!(rows.len(), 73);
     let phi = (2.0_f64 / 2.4).powf(2.4 / 0.8);
     let tau = 30.0 / (0.6 * 1e-6 * phi * (1.4_f64 * 287.05 * 295.0).sqrt());
@@ -257,7 +210,7 @@ fn p1_adiabatic_matches_the_closed_form() {
 #[test]
 fn p2_matches_the_closed_form() {
     let (_tmp, out) = run("scenarios/validation/p2.ron");
-    let (h, rows) = table(&out.join("timeseries.csv"));
+    let (h, rows) = read_table(&out.join("timeseries.csv"));
     assert_eq!(rows.len(), 181);
     let (v1, v2) = (100.0, 10.0);
     let tau = 1.0 / (1e-6 * 287.05 * 295.0 * (1.0 / v1 + 1.0 / v2));
@@ -345,7 +298,7 @@ fn the_pressure_test_separates_the_three_hypotheses() {
         "both relaxes back toward 500: {both}"
     );
     // The vent step took each tunnel down; prk_both recovers upward afterwards.
-    let (h, rows) = table(&out.join("timeseries.csv"));
+    let (h, rows) = read_table(&out.join("timeseries.csv"));
     let c = col(&h, "prk_both.pressure_Pa");
     let after_vent = rows
         .iter()
@@ -434,16 +387,9 @@ fn si_and_mixed_units_give_byte_identical_results() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut series = Vec::new();
     for (name, text) in [("si", si), ("mixed", mixed)] {
-        let file = tmp.path().join(format!("{name}.ron"));
-        std::fs::write(&file, text).expect("write scenario");
+        let file = write_file(tmp.path(), &format!("{name}.ron"), text);
         let out = tmp.path().join(name);
-        plenum()
-            .arg("run")
-            .arg(&file)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
+        common::run_ok(&file, &out);
         series.push(std::fs::read(out.join("timeseries.csv")).expect("time series"));
     }
     assert!(series[0].len() > 1000);
@@ -452,25 +398,12 @@ fn si_and_mixed_units_give_byte_identical_results() {
 
 #[test]
 fn every_invalid_scenario_is_refused_with_its_snapshotted_message() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/invalid"))
-        .expect("invalid dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
+    let files = ron_files("scenarios/invalid");
     assert!(files.len() >= 15);
-    for path in files {
-        let name = path
-            .file_stem()
-            .expect("stem")
-            .to_string_lossy()
-            .into_owned();
-        let rel = format!("scenarios/invalid/{name}.ron");
+    for (name, rel) in files {
         let out = plenum().args(["check", &rel]).output().expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{rel}");
+        let stderr = common::refusal(&out, &rel);
         assert!(out.stdout.is_empty(), "{rel}");
-        let stderr = String::from_utf8_lossy(&out.stderr).replace('\\', "/");
-        assert!(!stderr.contains("panicked"), "{rel}: {stderr}");
         insta::assert_snapshot!(format!("invalid__{name}"), stderr);
     }
 }
@@ -497,8 +430,7 @@ fn a_failed_run_exits_1_and_leaves_earlier_results_alone() {
             "solver: (method: Bdf,",
             "solver: (method: Bdf, max_steps: 5,",
         );
-    let file = tmp.path().join("short.ron");
-    std::fs::write(&file, text).expect("write");
+    let file = write_file(tmp.path(), "short.ron", text);
     let assert = plenum()
         .arg("run")
         .arg(&file)
@@ -506,7 +438,7 @@ fn a_failed_run_exits_1_and_leaves_earlier_results_alone() {
         .arg(&out)
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let stderr = common::stderr_of(assert.get_output());
     assert!(stderr.contains("error: running scenario 'p2'"), "{stderr}");
     assert!(stderr.contains("caused by:"), "{stderr}");
     assert!(stderr.contains("max_steps"), "{stderr}");
@@ -629,8 +561,7 @@ fn run_prints_a_short_human_summary() {
 /// stderr (with the directory left out of the file name).
 fn on_file(args: &[&str], name: &str, text: impl AsRef<[u8]>) -> (Option<i32>, String, String) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let path = tmp.path().join(name);
-    std::fs::write(&path, text).expect("write the file");
+    let path = write_file(tmp.path(), name, text);
     let out = plenum()
         .args(args)
         .arg(&path)
@@ -706,8 +637,7 @@ fn issue7_a_name_of_8000_characters_runs_and_is_shortened_in_messages() {
     );
     // It runs (the plots fit the name into their legends) and the columns carry it.
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("long.ron");
-    std::fs::write(&file, &scenario).expect("write");
+    let file = write_file(tmp.path(), "long.ron", &scenario);
     let out = tmp.path().join("out");
     plenum()
         .args(["run", "-q"])
@@ -716,7 +646,7 @@ fn issue7_a_name_of_8000_characters_runs_and_is_shortened_in_messages() {
         .arg(&out)
         .assert()
         .success();
-    let (headers, rows) = table(&out.join("timeseries.csv"));
+    let (headers, rows) = read_table(&out.join("timeseries.csv"));
     let p = col(&headers, &format!("{long}.pressure_Pa"));
     assert!(rows[rows.len() - 1][p] < rows[0][p]);
     // A misspelling of it is refused, the name shortened wherever it is quoted, and no

@@ -3,23 +3,11 @@
 //! the valve cycles all day and the cabin stays at 760 mmHg; a repeating event that spends
 //! the step budget ends the run with exit 1 and names the event.
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
-use serde_json::Value;
+use common::{col, plenum, read_table, root, stderr_of, summary, write_file, DAY, MMHG};
 
-const MMHG: f64 = 133.322_387_415;
 const SCENARIO: &str = "tests/data/issue7/valve-cycle.ron";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plenum() -> Command {
-    let mut cmd = Command::cargo_bin("plenum").expect("the plenum binary is built");
-    cmd.current_dir(root());
-    cmd
-}
 
 /// Choked mass flow of an orifice, kg/s: Cd A p sqrt(g / (R T)) (2/(g+1))^((g+1)/(2(g-1))).
 fn choked(cd: f64, area: f64, p_up: f64, r: f64, t: f64) -> f64 {
@@ -41,8 +29,7 @@ fn issue7_valve_cycles_at_760_mmhg_for_a_day() {
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     assert!(stdout.len() < 4096, "{} bytes of summary", stdout.len());
     assert!(stdout.contains("more (see summary.json)"), "{stdout}");
-    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
-    let summary: Value = serde_json::from_str(&text).expect("JSON");
+    let summary = summary(&out);
     assert_eq!(summary["status"], "completed");
     let events: Vec<(String, f64)> = summary["events"]
         .as_array()
@@ -67,9 +54,8 @@ fn issue7_valve_cycles_at_760_mmhg_for_a_day() {
         .map(|e| e.1)
         .expect("the valve closes");
     // The valve keeps cycling all day: a reopen in every hour after the first close.
-    let day = 86_400.0;
     let mut hour = (first_close / 3600.0).ceil() * 3600.0;
-    while hour + 3600.0 <= day {
+    while hour + 3600.0 <= DAY {
         assert!(
             reopens.iter().any(|&t| t >= hour && t < hour + 3600.0),
             "no reopen between {hour} s and {} s",
@@ -87,23 +73,12 @@ fn issue7_valve_cycles_at_760_mmhg_for_a_day() {
         (choked(0.8, 1e-6, 2e5, r_n2, t) + choked(0.6, 1.6e-6, 761.0 * MMHG, r_air, t)) * r_n2 * t
             / 10.0;
     let band = rate * rearm + 1e-9 * 760.0 * MMHG;
-    let mut rdr = csv::Reader::from_path(out.join("timeseries.csv")).expect("CSV");
-    let headers: Vec<String> = rdr
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let ti = headers.iter().position(|h| h == "time_s").expect("time");
-    let pi = headers
-        .iter()
-        .position(|h| h == "cabin.pressure_Pa")
-        .expect("pressure");
+    let (headers, rows) = read_table(&out.join("timeseries.csv"));
+    let ti = col(&headers, "time_s");
+    let pi = col(&headers, "cabin.pressure_Pa");
     let mut checked = 0;
-    for rec in rdr.records() {
-        let rec = rec.expect("row");
-        let time: f64 = rec[ti].parse().expect("number");
-        let p: f64 = rec[pi].parse().expect("number");
+    for rec in &rows {
+        let (time, p) = (rec[ti], rec[pi]);
         if time > first_close {
             checked += 1;
             assert!(
@@ -124,8 +99,7 @@ fn issue7_event_storm_exits_1_naming_the_event() {
             "solver: (max_steps: 20000, event_rearm_interval: \"1 s\"),\n    outputs: (",
         );
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("storm.ron");
-    std::fs::write(&file, text).expect("write");
+    let file = write_file(tmp.path(), "storm.ron", text);
     let assert = plenum()
         .arg("run")
         .arg(&file)
@@ -133,7 +107,7 @@ fn issue7_event_storm_exits_1_naming_the_event() {
         .arg(tmp.path().join("out"))
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(assert.get_output());
     assert!(
         stderr.contains("event 'close' fired") || stderr.contains("event 'reopen' fired"),
         "{stderr}"
@@ -156,7 +130,7 @@ fn issue7_dopri5_failure_from_the_command_line_is_located_in_time_and_place() {
         .arg(tmp.path().join("out"))
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    let stderr = stderr_of(run.get_output());
     assert!(
         stderr.contains("Dopri5 integrator failed at t = 8.67"),
         "{stderr}"

@@ -18,34 +18,26 @@ use sha2::Digest;
 
 mod common;
 
-use common::{root, sweep_base, tiny_scenario};
+use common::{root, sweep_text, tiny_scenario, write_sweep, XorShift, CRACK_AREA, TUNNEL_END};
 
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("plenum")
 }
 
-const SWEEP: &str = r#"Sweep(
-    base: "base.ron",
-    seed: 11,
-    mode: MonteCarlo(200),
-    parameters: [
-        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
-    ],
-    metrics: [(name: "tunnel_end", of: Final("tunnel.pressure"))],
-    trajectories: (quantity: "tunnel.pressure", count: 5),
-)"#;
+/// 200 runs of the crack area, with trajectories (so the kills hit their writing too).
+fn sweep() -> String {
+    sweep_text(
+        11,
+        "MonteCarlo(200)",
+        &[CRACK_AREA],
+        &[TUNNEL_END],
+        "    trajectories: (quantity: \"tunnel.pressure\", count: 5),\n",
+    )
+}
 
-/// A small deterministic generator (xorshift64*): the instants are pseudo-random but the
-/// same on every run of the test.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
-    }
+/// A pseudo-random instant below `n` (the same on every run of the test).
+fn below(rng: &mut XorShift, n: u64) -> u64 {
+    rng.next_u64() % n.max(1)
 }
 
 fn sha(bytes: &[u8]) -> String {
@@ -166,7 +158,7 @@ fn issue7_run_killed_or_interrupted_at_any_instant_leaves_old_or_new_results() {
     assert_ne!(state_a, state_b, "the two scenarios give different results");
     took = took.min(time_one(&args(&a)));
     let mut span = (took.as_millis() as u64).max(60);
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let (mut killed, mut interrupted, mut finished) = (0, 0, 0);
     // Until 16 SIGKILLs and 8 SIGINTs have landed inside a run (at most 60 tries); the
     // window shrinks whenever a run finishes first, so it keeps up with a busy machine.
@@ -178,9 +170,9 @@ fn issue7_run_killed_or_interrupted_at_any_instant_leaves_old_or_new_results() {
             if int { "-INT" } else { "-KILL" },
         );
         let delay = Duration::from_millis(if signal == "-INT" {
-            20 + rng.below(span - 20)
+            20 + below(&mut rng, span - 20)
         } else {
-            rng.below(span)
+            below(&mut rng, span)
         });
         let o = kill_after(spawn(&args(file)), signal, delay);
         let why = format!("kill {i} ({signal} after {delay:?})");
@@ -228,9 +220,7 @@ fn issue7_run_killed_or_interrupted_at_any_instant_leaves_old_or_new_results() {
 #[test]
 fn issue7_sweep_killed_or_interrupted_at_any_instant_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 h")).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, SWEEP).expect("sweep");
+    let file = write_sweep(tmp.path(), "3 h", "s.ron", &sweep());
     let whole = tmp.path().join("whole");
     let part = tmp.path().join("part");
     let args = |out: &Path, resume: bool| -> Vec<OsString> {
@@ -254,7 +244,7 @@ fn issue7_sweep_killed_or_interrupted_at_any_instant_resumes_to_the_same_bytes()
     let notes = tmp.path().join("NOTES.md");
     std::fs::write(&notes, "mine").expect("notes");
     let mut span = (took.as_millis() as u64).max(50);
-    let mut rng = Rng(0x51_7CC1_B727_220A);
+    let mut rng = XorShift(0x51_7CC1_B727_220A);
     let (mut killed, mut interrupted) = (0, 0);
     // Resume after a kill; start afresh after a sweep that finished, so there is work left.
     let mut resume = false;
@@ -264,7 +254,7 @@ fn issue7_sweep_killed_or_interrupted_at_any_instant_resumes_to_the_same_bytes()
         let int = interrupted < 4 && (killed >= 8 || i % 3 == 1);
         let signal = if int { "-INT" } else { "-KILL" };
         i += 1;
-        let delay = Duration::from_millis(20 + rng.below(span));
+        let delay = Duration::from_millis(20 + below(&mut rng, span));
         let o = kill_after(spawn(&args(&part, resume)), signal, delay);
         resume = !o.status.success();
         let why = format!("kill {i} ({signal} after {delay:?})");

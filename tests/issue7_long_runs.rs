@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use plenum_physics::{simulate, BoundaryKind, Observer, System};
 use plenum_runner::{load, simulate_run};
 
+mod common;
+
 const DAYS: f64 = 180.0;
 
 fn shipped_scenarios() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let mut files = Vec::new();
     for dir in ["scenarios", "scenarios/examples", "scenarios/validation"] {
         for e in std::fs::read_dir(root.join(dir)).expect("scenario dir") {

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{plenum, sweep_base, tiny_scenario};
+use common::{
+    plenum, stderr_of, sweep_base, tiny_scenario, write_file, write_sweep, CRACK_AREA, TUNNEL_END,
+};
 
 /// A run of a few seconds of simulated time: fast, with plots.
 fn scenario() -> String {
@@ -19,17 +21,26 @@ fn base() -> String {
 }
 
 fn sweep_text(seed: u64) -> String {
-    format!(
-        r#"Sweep(
-    base: "base.ron",
-    seed: {seed},
-    mode: MonteCarlo(8),
-    parameters: [
-        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
-    ],
-    metrics: [(name: "tunnel_end", of: Final("tunnel.pressure"))],
-)"#
-    )
+    common::sweep_text(seed, "MonteCarlo(8)", &[CRACK_AREA], &[TUNNEL_END], "")
+}
+
+/// A fresh directory with `base.ron` and the sweep of `seed` as `s.ron`.
+fn sweep_setup(seed: u64) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write_sweep(tmp.path(), "1 day", "s.ron", &sweep_text(seed));
+    (tmp, file)
+}
+
+/// `plenum sweep FILE --quiet --out OUT EXTRA...`.
+fn sweep_into(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    plenum()
+        .arg("sweep")
+        .arg(file)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs")
 }
 
 /// Every file under `dir` (relative name -> bytes), including hidden ones.
@@ -53,14 +64,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let file = tmp.path().join("tiny.ron");
-    std::fs::write(&file, scenario()).expect("scenario");
+    let file = write_file(tmp.path(), "tiny.ron", scenario());
     (tmp, file)
 }
 
@@ -190,15 +196,8 @@ fn issue7_an_out_symlink_is_refused_and_left_a_link() {
         let out = if cmd == "run" {
             run_into(&file, &link)
         } else {
-            std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-            std::fs::write(tmp.path().join("s.ron"), sweep_text(1)).expect("sweep");
-            plenum()
-                .arg("sweep")
-                .arg(tmp.path().join("s.ron"))
-                .args(["--quiet", "--out"])
-                .arg(&link)
-                .output()
-                .expect("runs")
+            let sweep = write_sweep(tmp.path(), "1 day", "s.ron", &sweep_text(1));
+            sweep_into(&sweep, &link, &[])
         };
         assert_eq!(out.status.code(), Some(2), "{cmd}: {}", stderr_of(&out));
         assert!(stderr_of(&out).contains("is a symbolic link"), "{cmd}");
@@ -213,24 +212,14 @@ fn issue7_an_out_symlink_is_refused_and_left_a_link() {
 
 #[test]
 fn issue7_sweep_refuses_a_directory_with_the_users_runs_csv_and_band_png() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, sweep_text(1)).expect("sweep");
+    let (tmp, file) = sweep_setup(1);
     let out_dir = tmp.path().join("mine");
     std::fs::create_dir(&out_dir).expect("dir");
     std::fs::write(out_dir.join("runs.csv"), "my,own,data\n1,2,3\n").expect("w");
     std::fs::write(out_dir.join("band.png"), b"not really a png").expect("w");
     let before = snapshot(&out_dir);
     for extra in [&[][..], &["--resume"][..]] {
-        let out = plenum()
-            .arg("sweep")
-            .arg(&file)
-            .args(["--quiet", "--out"])
-            .arg(&out_dir)
-            .args(extra)
-            .output()
-            .expect("runs");
+        let out = sweep_into(&file, &out_dir, extra);
         assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
         assert!(stderr_of(&out).contains("which plenum did not write"));
         assert_eq!(snapshot(&out_dir), before, "{extra:?}");
@@ -239,19 +228,9 @@ fn issue7_sweep_refuses_a_directory_with_the_users_runs_csv_and_band_png() {
 
 #[test]
 fn issue7_sweep_out_a_regular_file_is_a_usage_error() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, sweep_text(1)).expect("sweep");
-    let target = tmp.path().join("results.txt");
-    std::fs::write(&target, "mine").expect("w");
-    let out = plenum()
-        .arg("sweep")
-        .arg(&file)
-        .args(["--quiet", "--out"])
-        .arg(&target)
-        .output()
-        .expect("runs");
+    let (tmp, file) = sweep_setup(1);
+    let target = write_file(tmp.path(), "results.txt", "mine");
+    let out = sweep_into(&file, &target, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("is a file, expected a directory"));
     assert_eq!(std::fs::read_to_string(&target).expect("kept"), "mine");
@@ -271,10 +250,7 @@ fn shard(file: &Path, dir: &Path, k: usize) {
 
 #[test]
 fn issue7_merge_never_overwrites_a_file_plenum_did_not_write() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, sweep_text(1)).expect("sweep");
+    let (tmp, file) = sweep_setup(1);
     let dir = tmp.path().join("shards");
     shard(&file, &dir, 1);
     shard(&file, &dir, 2);
@@ -305,20 +281,18 @@ fn issue7_merge_never_overwrites_a_file_plenum_did_not_write() {
         assert!(out.status.success(), "{}", stderr_of(&out));
     }
     // Its plots can be drawn there; a file of the user's beside them stops that.
-    let out = plenum()
-        .arg("sweep-plot")
-        .arg(&file)
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let plot = || {
+        plenum()
+            .arg("sweep-plot")
+            .arg(&file)
+            .arg(&dir)
+            .output()
+            .expect("runs")
+    };
+    let out = plot();
     assert!(out.status.success(), "{}", stderr_of(&out));
     std::fs::write(dir.join("NOTES.md"), "mine").expect("w");
-    let out = plenum()
-        .arg("sweep-plot")
-        .arg(&file)
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let out = plot();
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("'NOTES.md'"));
 }
@@ -400,21 +374,9 @@ fn issue7_stale_temporaries_of_dead_runs_are_removed_and_nothing_else() {
 
 #[test]
 fn issue7_resume_refuses_rows_of_a_sweep_with_another_seed() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, sweep_text(2025)).expect("sweep");
+    let (tmp, file) = sweep_setup(2025);
     let out_dir = tmp.path().join("out");
-    let sweep = |extra: &[&str]| {
-        plenum()
-            .arg("sweep")
-            .arg(&file)
-            .args(["--quiet", "--out"])
-            .arg(&out_dir)
-            .args(extra)
-            .output()
-            .expect("runs")
-    };
+    let sweep = |extra: &[&str]| sweep_into(&file, &out_dir, extra);
     let first = sweep(&[]);
     assert!(first.status.success(), "{}", stderr_of(&first));
     let runs = std::fs::read_to_string(out_dir.join("runs.csv")).expect("runs");
@@ -446,11 +408,8 @@ fn issue7_resume_refuses_rows_of_a_sweep_with_another_seed() {
 #[test]
 fn issue7_merge_refuses_shards_of_different_sweeps_and_torn_rows() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), base()).expect("base");
-    let a = tmp.path().join("a.ron");
-    let b = tmp.path().join("b.ron");
-    std::fs::write(&a, sweep_text(2025)).expect("sweep");
-    std::fs::write(&b, sweep_text(7)).expect("sweep");
+    let a = write_sweep(tmp.path(), "1 day", "a.ron", &sweep_text(2025));
+    let b = write_file(tmp.path(), "b.ron", sweep_text(7));
     let da = tmp.path().join("a");
     let db = tmp.path().join("b");
     shard(&a, &da, 1);

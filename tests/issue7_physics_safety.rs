@@ -3,24 +3,18 @@
 //! choked flow are refused (PowerLaw, Fan) or warned about (Linear); a hatch seal's
 //! parameter must name the law it sets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{cabin_and_space, plenum, root, run_ok, stderr_of, summary, write_file};
 
-fn plenum() -> Command {
-    let mut cmd = Command::cargo_bin("plenum").expect("the plenum binary is built");
-    cmd.current_dir(root());
-    cmd
-}
-
-fn write_scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, text).expect("write scenario");
-    file
+/// Runs `file` into `out`, which must succeed, and asserts that every value of the time
+/// series that must be >= 0 (all but the signed link flows) is.
+fn run_non_negative(file: &Path, out: &Path) {
+    run_ok(file, out);
+    let bad = negatives(&out.join("timeseries.csv"));
+    assert!(bad.is_empty(), "negative values written: {bad:?}");
 }
 
 /// Every value of the time series that must be >= 0 (all but the signed link flows), with
@@ -49,17 +43,12 @@ fn negatives(csv_path: &Path) -> Vec<String> {
     bad
 }
 
-fn summary(out: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("summary.json is JSON")
-}
-
 /// The issue's reproducer: a 1 m2 hole in a 10 m3 compartment to vacuum exited 1 ("species
 /// mass became -1.74e-6 at t = 0.955 s").
 #[test]
 fn issue7_blowdown_of_a_1_m2_hole_exits_0_and_writes_nothing_negative() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = write_scenario(
+    let file = write_file(
         tmp.path(),
         "blowdown.ron",
         r#"Scenario(
@@ -78,15 +67,7 @@ fn issue7_blowdown_of_a_1_m2_hole_exits_0_and_writes_nothing_negative() {
 )"#,
     );
     let out = tmp.path().join("out");
-    plenum()
-        .args(["run"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let bad = negatives(&out.join("timeseries.csv"));
-    assert!(bad.is_empty(), "negative values written: {bad:?}");
+    run_non_negative(&file, &out);
     // Compartments + boundaries hold the initial 2 x 12.0 kg to 1e-10 relative.
     let s = summary(&out);
     let balance = s["mass_balance_error_kg"].as_f64().expect("mass balance");
@@ -109,31 +90,21 @@ fn issue7_rapid_decompression_runs_10_days_and_writes_nothing_negative() {
         .replace(r#"duration: "6 h""#, r#"duration: "10 day""#)
         .replace(r#"interval: "1 min""#, r#"interval: "10 min""#);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = write_scenario(tmp.path(), "rapid-10-days.ron", &text);
+    let file = write_file(tmp.path(), "rapid-10-days.ron", &text);
     let out = tmp.path().join("out");
-    plenum()
-        .args(["run"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let bad = negatives(&out.join("timeseries.csv"));
-    assert!(bad.is_empty(), "negative values written: {bad:?}");
+    run_non_negative(&file, &out);
 }
 
+/// A 30 m3 cabin leaking to space through `element`, written on line 8 from column 19.
 fn vacuum_link(element: &str) -> String {
-    format!(
-        r#"Scenario(
-    name: "leaky",
-    duration: "1 day",
-    compartments: [(name: "cabin", volume: "30 m3", pressure: "1 atm", temperature: "22 degC")],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "leak", from: "cabin", to: "space",
-         element: {element}),
-    ],
-)"#
+    cabin_and_space(
+        "leaky",
+        "1 day",
+        "30 m3",
+        "1 atm",
+        &format!(
+            "\n        (name: \"leak\", from: \"cabin\", to: \"space\",\n         element: {element}),\n    "
+        ),
     )
 }
 
@@ -148,9 +119,9 @@ fn issue7_power_law_and_fan_into_a_vacuum_are_refused_with_the_reason() {
             "HatchSeal(seated: PowerLaw(c: 1e-8, n: 0.65), unseated: PowerLaw(c: 5e-8, n: 0.65))",
         ),
     ] {
-        let file = write_scenario(tmp.path(), "leaky.ron", &vacuum_link(element));
+        let file = write_file(tmp.path(), "leaky.ron", vacuum_link(element));
         let out = plenum().arg("check").arg(&file).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let stderr = stderr_of(out.get_output());
         assert!(
             stderr.contains("leaky.ron:8:19")
                 && stderr.contains("link 'leak'")
@@ -161,10 +132,10 @@ fn issue7_power_law_and_fan_into_a_vacuum_are_refused_with_the_reason() {
         );
     }
     // Orifice and ViscousCrack are the laws for a vacuum.
-    let file = write_scenario(
+    let file = write_file(
         tmp.path(),
         "hole.ron",
-        &vacuum_link(r#"Orifice(area: "1 mm2", cd: 0.6)"#),
+        vacuum_link(r#"Orifice(area: "1 mm2", cd: 0.6)"#),
     );
     plenum().arg("check").arg(&file).assert().success();
 }
@@ -174,13 +145,13 @@ fn issue7_a_linear_law_into_a_vacuum_is_a_warning() {
     // A shipped example uses a Linear leak into space (a conductance that doubles daily), so
     // it is a warning on stderr, not an error.
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = write_scenario(
+    let file = write_file(
         tmp.path(),
         "linear.ron",
-        &vacuum_link(r#"Linear(k: "1e-10 kg/(s Pa)")"#),
+        vacuum_link(r#"Linear(k: "1e-10 kg/(s Pa)")"#),
     );
     let out = plenum().arg("check").arg(&file).assert().success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let stderr = stderr_of(out.get_output());
     assert!(
         stderr.contains(
             "linear.ron:8:19: warning: link 'leak': a Linear law into the vacuum boundary 'space'"
@@ -211,9 +182,9 @@ fn issue7_set_area_on_a_hatch_seal_must_name_the_side() {
         )
     };
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = write_scenario(tmp.path(), "seal.ron", &scenario("Area"));
+    let file = write_file(tmp.path(), "seal.ron", scenario("Area"));
     let out = plenum().arg("check").arg(&file).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let stderr = stderr_of(out.get_output());
     assert!(
         stderr.contains("seal.ron:13:")
             && stderr.contains("link 'hatch_seal' is a HatchSeal: Area would set both")
@@ -221,7 +192,7 @@ fn issue7_set_area_on_a_hatch_seal_must_name_the_side() {
         "{stderr}"
     );
     for sided in ["SeatedArea", "UnseatedArea"] {
-        let file = write_scenario(tmp.path(), "seal.ron", &scenario(sided));
+        let file = write_file(tmp.path(), "seal.ron", scenario(sided));
         plenum().arg("check").arg(&file).assert().success();
     }
 }

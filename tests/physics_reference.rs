@@ -6,10 +6,12 @@
 //! N time constants grows to about N * rtol. The peers reach 10-30 x rtol here; the bound used
 //! is 100 x rtol (= 1e-6 at rtol = 1e-8, the level the issue asks for).
 
-use std::path::Path;
-
 use plenum_physics::reference::{self, DAY, HOUR};
 use plenum_physics::{simulate_collect, Method, Network, Settings, System};
+
+mod common;
+
+use common::{read_table, root};
 
 const RTOL: f64 = 1e-8;
 
@@ -22,37 +24,21 @@ fn settings() -> Settings {
 }
 
 fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/peers")
-        .join(name);
-    let mut rdr = csv::Reader::from_path(&path).expect("reference CSV present");
-    let headers = rdr
-        .headers()
-        .expect("header row")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = rdr
-        .records()
-        .map(|r| {
-            r.expect("record")
-                .iter()
-                .map(|v| v.parse::<f64>().expect("number"))
-                .collect()
-        })
-        .collect();
-    (headers, rows)
+    read_table(&root().join("tests/data/peers").join(name))
+}
+
+/// Asserts that the max relative pressure error of a run of `net` against the reference
+/// table `file` (see [`max_rel_err`]) is below `bound`.
+fn assert_matches(net: &Network, file: &str, t_end: f64, floor: f64, bound: f64) {
+    let err = max_rel_err(net, &settings(), file, t_end, floor, &[]);
+    assert!(err < bound, "max rel err {err:e}");
 }
 
 /// Max relative pressure error of a run against a reference table whose columns are
-/// `time_s, P_<compartment>_Pa...`; compartments whose reference pressure is below `floor`
-/// are compared in absolute terms against `floor`.
-fn max_rel_err(net: &Network, settings: &Settings, file: &str, t_end: f64, floor: f64) -> f64 {
-    max_rel_err_named(net, settings, file, t_end, floor, &[])
-}
-
-/// As [`max_rel_err`], with explicit (column, compartment) names where they differ.
-fn max_rel_err_named(
+/// `time_s, P_<compartment>_Pa...` (or named by `names`, (column, compartment) pairs, where
+/// they differ); compartments whose reference pressure is below `floor` are compared in
+/// absolute terms against `floor`.
+fn max_rel_err(
     net: &Network,
     settings: &Settings,
     file: &str,
@@ -86,7 +72,7 @@ fn max_rel_err_named(
 #[test]
 fn p1_isothermal_blowdown_matches_closed_form() {
     let net = Network::new(reference::p1(false)).expect("valid");
-    let err = max_rel_err_named(
+    let err = max_rel_err(
         &net,
         &settings(),
         "P1_isothermal_analytic.csv",
@@ -124,7 +110,7 @@ fn p1_adiabatic_blowdown_matches_closed_form() {
 #[test]
 fn p2_linear_equalisation_matches_closed_form() {
     let net = Network::new(reference::p2()).expect("valid");
-    let err = max_rel_err_named(
+    let err = max_rel_err(
         &net,
         &settings(),
         "P2_analytic.csv",
@@ -138,23 +124,20 @@ fn p2_linear_equalisation_matches_closed_form() {
 #[test]
 fn p3_network_matches_exact_solution_hourly_over_30_days() {
     let net = Network::new(reference::p3()).expect("valid");
-    let err = max_rel_err(&net, &settings(), "P3_exact.csv", 30.0 * DAY, 0.0);
-    assert!(err < 1e-6, "max rel err {err:e}");
+    assert_matches(&net, "P3_exact.csv", 30.0 * DAY, 0.0, 1e-6);
 }
 
 #[test]
 fn p3_early_hatch_transient_matches_exact_solution() {
     let net = Network::new(reference::p3()).expect("valid");
-    let err = max_rel_err(&net, &settings(), "P3_early_exact.csv", 10.0, 0.0);
-    assert!(err < 1e-6, "max rel err {err:e}");
+    assert_matches(&net, "P3_early_exact.csv", 10.0, 0.0, 1e-6);
 }
 
 #[test]
 fn p3b_leak_shift_matches_exact_solution_hourly_over_30_days() {
     let net = Network::new(reference::p3b()).expect("valid");
     // The gap starts at 0 Pa: compare it against the PrK scale (1e5 Pa) instead.
-    let err = max_rel_err(&net, &settings(), "P3b_exact.csv", 30.0 * DAY, 1e5);
-    assert!(err < 1e-6, "max rel err {err:e}");
+    assert_matches(&net, "P3b_exact.csv", 30.0 * DAY, 1e5, 1e-6);
 }
 
 #[test]

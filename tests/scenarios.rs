@@ -2,14 +2,12 @@
 //! (`load` -> `NetworkParts` -> `simulate_run`) behaves, outputs use the links as they were
 //! at each time, and the feature example covers the whole format.
 
-use std::path::Path;
-
 use plenum_physics::{FlowElement, Network, Observer, Parameter, System};
 use plenum_runner::{load, load_str, simulate_run};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 fn scenario_files() -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
@@ -44,14 +42,8 @@ fn survives(text: &str) {
 
 #[test]
 fn truncated_and_mangled_files_never_panic() {
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        // xorshift64*: deterministic, so a failure reproduces.
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
+    let mut rng = common::XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut next = move || rng.next_u64();
     let noise = [
         "(", ")", "[", "]", "{", "}", ",", ":", "\"", "-", "1e999", "NaN", "//", "/*", "Ramp(",
         "µ", "\u{0}", "m3", " ", "\n", "Some(", "None", "r#\"", "'", "0x1F", "1_0",

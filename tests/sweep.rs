@@ -5,49 +5,46 @@ use std::path::{Path, PathBuf};
 
 use plenum_runner::sweep::{load_sweep, merge, run_sweep, SweepOptions};
 
-const BASE: &str = r#"Scenario(
-    name: "two-rooms",
-    duration: "2 day",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "tunnel", volume: "7 m3", pressure: "95 kPa", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-10)),
-        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
-    ],
-    outputs: (interval: "1 h"),
-)"#;
+mod common;
 
+use common::{cabin_and_tunnel, write_file, CRACK_AREA, TUNNEL_END};
+
+/// The base: the tunnel below the cabin, drained by the crack and fed through the seal.
+fn base() -> String {
+    cabin_and_tunnel(
+        "two-rooms",
+        "2 day",
+        "95 kPa",
+        "1e-10",
+        "    outputs: (interval: \"1 h\"),\n",
+    )
+}
+
+/// A sweep of the crack area and the seal conductance (and `extra_param`, a line of its own:
+/// the 8th of the file), recording five metrics and ten trajectories.
 fn sweep_text(mode: &str, extra_param: &str) -> String {
-    format!(
-        r#"Sweep(
-    base: "base.ron",
-    seed: 7,
-    mode: {mode},
-    parameters: [
-        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
-        (path: "links.seal.element.k", values: Uniform(min: 1e-11, max: 1e-9)),
-        {extra_param}
-    ],
-    metrics: [
-        (name: "tunnel_end", of: Final("tunnel.pressure")),
-        (name: "tunnel_min", of: Min("tunnel.pressure")),
-        (name: "to_space", of: LeakRate(boundary: "space")),
-        (name: "t_90kPa", of: TimeTo(quantity: "tunnel.pressure", below: "90 kPa")),
-        (name: "lost", of: MassLost(None)),
-    ],
-    trajectories: (quantity: "tunnel.pressure", count: 10),
-)"#
+    common::sweep_text(
+        7,
+        mode,
+        &[
+            CRACK_AREA,
+            r#"(path: "links.seal.element.k", values: Uniform(min: 1e-11, max: 1e-9)),"#,
+            extra_param,
+        ],
+        &[
+            TUNNEL_END,
+            r#"(name: "tunnel_min", of: Min("tunnel.pressure")),"#,
+            r#"(name: "to_space", of: LeakRate(boundary: "space")),"#,
+            r#"(name: "t_90kPa", of: TimeTo(quantity: "tunnel.pressure", below: "90 kPa")),"#,
+            r#"(name: "lost", of: MassLost(None)),"#,
+        ],
+        "    trajectories: (quantity: \"tunnel.pressure\", count: 10),\n",
     )
 }
 
 fn setup(dir: &Path, sweep: &str) -> PathBuf {
-    std::fs::write(dir.join("base.ron"), BASE).expect("write base");
-    let p = dir.join("sweep.ron");
-    std::fs::write(&p, sweep).expect("write sweep");
-    p
+    write_file(dir, "base.ron", base());
+    write_file(dir, "sweep.ron", sweep)
 }
 
 fn run(
@@ -243,7 +240,7 @@ fn p4_sweep_matches_the_exact_day30_pressures() {
     // shared/peers/PROBLEMS.md P4: 1000 runs of P3 on a 40 x 25 grid. The reference column
     // is the 40-digit eigen solution; the runs use rtol 1e-8 (p3.ron), and the bound is
     // 100 x rtol as for P3 itself.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let sweep = load_sweep(&root.join("scenarios/validation/p4-sweep.ron"), false).expect("valid");
     assert_eq!(sweep.len(), 1000);
     let tmp = tempfile::tempdir().expect("tempdir");

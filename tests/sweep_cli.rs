@@ -1,39 +1,24 @@
 //! `plenum sweep`, `merge` and `sweep-plot` through the real binary: refusals of bad sweep
 //! files (snapshotted, exit code 2), thread-count independence, sharding and merging.
 
-use std::path::PathBuf;
-
 mod common;
 
-use common::{plenum, root, sweep_base};
+use common::{plenum, refusal, ron_files, root, sweep_text, write_sweep, CRACK_AREA, TUNNEL_END};
 
 #[test]
 fn every_invalid_sweep_is_refused_with_its_snapshotted_message() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/invalid-sweeps"))
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
+    let files = ron_files("scenarios/invalid-sweeps");
     assert!(files.len() >= 8);
     let tmp = tempfile::tempdir().expect("tempdir");
-    for path in files {
-        let name = path
-            .file_stem()
-            .expect("stem")
-            .to_string_lossy()
-            .into_owned();
-        let rel = format!("scenarios/invalid-sweeps/{name}.ron");
+    for (name, rel) in files {
         let out_dir = tmp.path().join(&name);
         let out = plenum()
             .args(["sweep", &rel, "--out"])
             .arg(&out_dir)
             .output()
             .expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{rel}");
+        let stderr = refusal(&out, &rel);
         assert!(!out_dir.exists(), "{rel}: nothing may be written");
-        let stderr = String::from_utf8_lossy(&out.stderr).replace('\\', "/");
-        assert!(!stderr.contains("panicked"), "{rel}: {stderr}");
         insta::assert_snapshot!(format!("invalid_sweep__{name}"), stderr);
     }
 }
@@ -50,27 +35,28 @@ fn the_cap_gives_way_to_force() {
     assert_eq!(sweep.len(), 160_000);
 }
 
-const SWEEP: &str = r#"Sweep(
-    base: "base.ron",
-    seed: 3,
-    mode: MonteCarlo(24),
-    parameters: [
-        (path: "links.crack.element.area", values: LogUniform(min: "0.02 mm2", max: "0.2 mm2")),
-        (path: "compartments.tunnel.volume", values: Triangular(min: "5 m3", mode: "7 m3", max: "10 m3")),
-    ],
-    metrics: [
-        (name: "tunnel_end", of: Final("tunnel.pressure")),
-        (name: "seal_direction", of: FlowDirection("seal")),
-        (name: "first_reversal", of: FirstReversal("seal")),
-    ],
-)"#;
+/// A sweep of the crack area and the tunnel volume, recording the seal's direction.
+fn sweep(mode: &str) -> String {
+    sweep_text(
+        3,
+        mode,
+        &[
+            CRACK_AREA,
+            r#"(path: "compartments.tunnel.volume", values: Triangular(min: "5 m3", mode: "7 m3", max: "10 m3")),"#,
+        ],
+        &[
+            TUNNEL_END,
+            r#"(name: "seal_direction", of: FlowDirection("seal")),"#,
+            r#"(name: "first_reversal", of: FirstReversal("seal")),"#,
+        ],
+        "",
+    )
+}
 
 #[test]
 fn sweep_shard_and_merge_through_the_command_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 day")).expect("base");
-    let file = tmp.path().join("s.ron");
-    std::fs::write(&file, SWEEP).expect("sweep");
+    let file = write_sweep(tmp.path(), "3 day", "s.ron", &sweep("MonteCarlo(24)"));
     let run = |args: &[&str], out: &str| {
         plenum()
             .arg("sweep")
@@ -103,36 +89,29 @@ fn sweep_shard_and_merge_through_the_command_line() {
     for k in 1..=2 {
         run(&["--shard", &format!("{k}/2")], "shards");
     }
-    let merged = tmp.path().join("merged.csv");
-    plenum()
-        .arg("merge")
-        .arg(&file)
-        .arg(tmp.path().join("shards/runs.shard-2-of-2.csv"))
-        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
-    assert_eq!(std::fs::read(&merged).expect("merged"), one);
+    // `plenum merge` of the shards numbered `shards` (in that order) into `out`.
+    let merge = |shards: &[usize], out: &str| {
+        plenum()
+            .arg("merge")
+            .arg(&file)
+            .args(
+                shards
+                    .iter()
+                    .map(|k| tmp.path().join(format!("shards/runs.shard-{k}-of-2.csv"))),
+            )
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .assert()
+    };
+    merge(&[2, 1], "merged.csv").success();
+    assert_eq!(
+        std::fs::read(tmp.path().join("merged.csv")).expect("merged"),
+        one
+    );
     // A merge that misses a shard is refused.
-    plenum()
-        .arg("merge")
-        .arg(&file)
-        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
-        .arg("--out")
-        .arg(tmp.path().join("bad.csv"))
-        .assert()
-        .code(2);
+    merge(&[1], "bad.csv").code(2);
     // Plots from a file merged into the shards' directory.
-    plenum()
-        .arg("merge")
-        .arg(&file)
-        .arg(tmp.path().join("shards/runs.shard-1-of-2.csv"))
-        .arg(tmp.path().join("shards/runs.shard-2-of-2.csv"))
-        .arg("--out")
-        .arg(tmp.path().join("shards/runs.csv"))
-        .assert()
-        .success();
+    merge(&[1, 2], "shards/runs.csv").success();
     plenum()
         .arg("sweep-plot")
         .arg(&file)
@@ -161,10 +140,8 @@ fn bad_shard_and_thread_options_are_usage_errors() {
 #[test]
 fn a_sweep_killed_midway_resumes_to_the_uninterrupted_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("base.ron"), sweep_base("3 day")).expect("base");
-    let file = tmp.path().join("s.ron");
     // Enough runs that the process is still going when it is killed.
-    std::fs::write(&file, SWEEP.replace("MonteCarlo(24)", "MonteCarlo(1500)")).expect("sweep");
+    let file = write_sweep(tmp.path(), "3 day", "s.ron", &sweep("MonteCarlo(1500)"));
     let whole = tmp.path().join("whole");
     plenum()
         .arg("sweep")
@@ -225,9 +202,8 @@ fn issue7_sweep_parameter_errors_are_located_at_the_value_at_fault() {
         .arg(tempfile::tempdir().expect("tempdir").path().join("o"))
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr).replace('\\', "/");
     let file = "scenarios/invalid-sweeps/bad-values.ron";
+    let err = refusal(&out, file);
     for (at, what) in [
         (
             ":8:65: error: parameter 'compartments.prk.volume'",

@@ -7,7 +7,7 @@
 //! handling.
 
 use rand::seq::IndexedRandom;
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// One token of a RON text, as a byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,7 +463,7 @@ mod tests {
             b"()[]".to_vec(),
             b"x: \"1 m3\", y: -2e".to_vec(),
         ];
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
         for _ in 0..20_000 {
             let _ = generate(&mut rng, &corpus, &[0, 3]);
         }

@@ -5,8 +5,8 @@
 //! the run index: the values of run `i` depend on (seed, i) only, never on the thread that
 //! computes them or on which other runs exist.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 
 /// A distribution over SI values, optionally truncated to [min, max].
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +42,8 @@ pub enum Distribution {
 
 impl Distribution {
     /// The value at cumulative probability `u` in (0, 1).
+    // Hand-written rather than a statistics crate: each inverse CDF is a few lines, exact
+    // and the same bits on every platform, so a sweep's samples depend on its seed only.
     pub fn quantile(&self, u: f64) -> f64 {
         let u = u.clamp(1e-15, 1.0 - 1e-15);
         match *self {
@@ -95,22 +97,15 @@ impl Distribution {
                     ));
                 }
             }
-            Distribution::Normal { mean, sd, min, max } => {
+            Distribution::Normal { mean, sd, .. } => {
                 if !(finite(mean) && finite(sd) && sd > 0.0) {
                     return Err(format!("normal sd = {sd}; expected a positive number"));
                 }
-                check_bounds(min, max)?;
             }
-            Distribution::LogNormal {
-                median,
-                sigma,
-                min,
-                max,
-            } => {
+            Distribution::LogNormal { median, sigma, .. } => {
                 if !(finite(median) && median > 0.0 && finite(sigma) && sigma > 0.0) {
                     return Err("log-normal needs median > 0 and sigma > 0".into());
                 }
-                check_bounds(min, max)?;
             }
             Distribution::Triangular { min, mode, max } => {
                 if !(finite(min)
@@ -125,6 +120,12 @@ impl Distribution {
                     ));
                 }
             }
+        }
+        // The shape is valid: the truncation bounds of the two normals come next.
+        if let Distribution::Normal { min, max, .. } | Distribution::LogNormal { min, max, .. } =
+            *self
+        {
+            check_bounds(min, max)?;
         }
         Ok(())
     }

@@ -1,42 +1,18 @@
 //! "Did you mean ...?" suggestions for misspelled names and units.
 //!
 //! Used by the unit parser and by scenario validation (unknown compartment, link or species
-//! names). The distance is the optimal-string-alignment variant of Damerau-Levenshtein
+//! names). The distance is `strsim`'s optimal-string-alignment variant of Damerau-Levenshtein
 //! (insertions, deletions, substitutions and swaps of two neighbours each cost 1), compared
 //! case-insensitively so that `mmhg` finds `mmHg`.
 
 /// Edit distance between `a` and `b`, counted in Unicode scalar values, ignoring case.
 ///
 /// Insertions, deletions, substitutions and transpositions of two adjacent characters each
-/// cost 1 (optimal string alignment distance).
+/// cost 1 (optimal string alignment distance, `strsim::osa_distance`: unlike full
+/// Damerau-Levenshtein, a swapped pair is not edited again, which is what a typo is).
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
-    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
-    if a.is_empty() {
-        return b.len();
-    }
-    if b.is_empty() {
-        return a.len();
-    }
-    let width = b.len() + 1;
-    // Three rows of the dynamic-programming table: i-2, i-1, i.
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(prev2[j - 2] + 1);
-            }
-            cur[j] = d;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    let lower = |s: &str| -> String { s.chars().flat_map(char::to_lowercase).collect() };
+    strsim::osa_distance(&lower(a), &lower(b))
 }
 
 /// Longest input or candidate (in characters) that suggestions are computed for. Names are
