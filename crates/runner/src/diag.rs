@@ -15,6 +15,9 @@
 //! most [`EXCERPT_WIDTH`] characters around the error (with `…` where it is cut), at most
 //! [`MAX_SHOWN`] problems are printed in full (the rest are counted), and locating a problem
 //! costs a binary search in a [`SourceIndex`] built once per file, not a scan of the file.
+//!
+//! Hand-written rather than taken from a diagnostics crate: its output stays bounded on
+//! hostile input (the limits above) and its exact text is an interface the tests snapshot.
 
 use std::fmt;
 
