@@ -39,6 +39,10 @@ id_type!(
     /// A gas source or sink.
     SourceId
 );
+id_type!(
+    /// An event (its position in [`Network::events`]).
+    EventId
+);
 
 /// An end of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +192,52 @@ pub struct Event {
     pub repeat: bool,
 }
 
+/// What events change in a network: every link (open or closed, its opening, its element's
+/// parameters) and whether each source runs. The integrator applies actions to it; a run's
+/// [`Outcome`](crate::Outcome) hands back the one the events left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Switches {
+    /// Per link, as the actions so far left it.
+    pub links: Vec<Link>,
+    /// Per source: running.
+    pub source_active: Vec<bool>,
+}
+
+impl Switches {
+    /// The switches of `net` at the start of a run.
+    pub fn of(net: &Network) -> Switches {
+        Switches {
+            links: net.links.clone(),
+            source_active: net.sources.iter().map(|s| s.active).collect(),
+        }
+    }
+
+    /// Apply an event action. Returns true when the run must end ([`Action::EndRun`]).
+    pub fn apply(&mut self, action: &Action) -> bool {
+        match action {
+            Action::SetParameter {
+                link,
+                parameter,
+                value,
+            } => {
+                let l = &mut self.links[link.0];
+                if *parameter == Parameter::Opening {
+                    l.opening = Schedule::Constant(*value);
+                } else {
+                    l.element.set_parameter(*parameter, *value);
+                }
+            }
+            Action::Open(l) => self.links[l.0].open = true,
+            Action::Close(l) => self.links[l.0].open = false,
+            Action::StartSource(s) => self.source_active[s.0] = true,
+            Action::StopSource(s) => self.source_active[s.0] = false,
+            Action::EndRun => return true,
+            Action::Log => {}
+        }
+        false
+    }
+}
+
 /// A validated network. Build with [`Network::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
@@ -227,6 +277,17 @@ impl Network {
         } else {
             Err(errors)
         }
+    }
+
+    /// The network as `switches` leave it: its links replaced by theirs, each source running
+    /// or not as they say.
+    pub fn switched(&self, switches: &Switches) -> Network {
+        let mut net = self.clone();
+        net.links.clone_from(&switches.links);
+        for (s, &active) in net.sources.iter_mut().zip(&switches.source_active) {
+            s.active = active;
+        }
+        net
     }
 
     /// Name of a node.
