@@ -55,7 +55,8 @@ pub struct Flow {
 }
 
 impl Flow {
-    fn scaled(self, f: f64) -> Flow {
+    /// The flow and its partials times `f` (an opening fraction, a law's share).
+    pub(crate) fn scaled(self, f: f64) -> Flow {
         Flow {
             mdot: self.mdot * f,
             d_pa: self.d_pa * f,

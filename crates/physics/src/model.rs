@@ -376,8 +376,17 @@ impl Network {
         let mut more = Vec::new();
         for c in &self.compartments {
             dup(&c.name, "compartment", &mut more);
-            check_positive(&mut more, "compartment", &c.name, "volume", c.volume, "m3");
-            check_nonneg(
+            check_number(
+                Least::Positive,
+                &mut more,
+                "compartment",
+                &c.name,
+                "volume",
+                c.volume,
+                "m3",
+            );
+            check_number(
+                Least::Zero,
                 &mut more,
                 "compartment",
                 &c.name,
@@ -385,7 +394,8 @@ impl Network {
                 c.pressure,
                 "Pa",
             );
-            check_positive(
+            check_number(
+                Least::Positive,
                 &mut more,
                 "compartment",
                 &c.name,
@@ -395,7 +405,8 @@ impl Network {
             );
             check_composition(&mut more, "compartment", &c.name, &c.composition, ns);
             if let Thermal::Energy { conductance, .. } = &c.thermal {
-                check_nonneg(
+                check_number(
+                    Least::Zero,
                     &mut more,
                     "compartment",
                     &c.name,
@@ -413,8 +424,17 @@ impl Network {
                 composition,
             } = &b.kind
             {
-                check_nonneg(&mut more, "boundary", &b.name, "pressure", *pressure, "Pa");
-                check_positive(
+                check_number(
+                    Least::Zero,
+                    &mut more,
+                    "boundary",
+                    &b.name,
+                    "pressure",
+                    *pressure,
+                    "Pa",
+                );
+                check_number(
+                    Least::Positive,
                     &mut more,
                     "boundary",
                     &b.name,
@@ -484,7 +504,8 @@ impl Network {
                     format!("needs one finite rate per species ({ns})"),
                 ));
             }
-            check_positive(
+            check_number(
+                Least::Positive,
                 &mut more,
                 "source",
                 &s.name,
@@ -619,24 +640,15 @@ impl Network {
     }
 }
 
-fn check_positive(
-    out: &mut Vec<ModelError>,
-    kind: &'static str,
-    name: &str,
-    what: &str,
-    v: f64,
-    unit: &str,
-) {
-    if !(v > 0.0 && v.is_finite()) {
-        out.push(ModelError::new(
-            kind,
-            name,
-            format!("{what} is {v} {unit}; expected a positive number"),
-        ));
-    }
+/// The least value a number may take.
+#[derive(Clone, Copy)]
+enum Least {
+    Positive,
+    Zero,
 }
 
-fn check_nonneg(
+fn check_number(
+    least: Least,
     out: &mut Vec<ModelError>,
     kind: &'static str,
     name: &str,
@@ -644,11 +656,15 @@ fn check_nonneg(
     v: f64,
     unit: &str,
 ) {
-    if !(v >= 0.0 && v.is_finite()) {
+    let (ok, expected) = match least {
+        Least::Positive => (v > 0.0, "a positive number"),
+        Least::Zero => (v >= 0.0, "a number >= 0"),
+    };
+    if !(ok && v.is_finite()) {
         out.push(ModelError::new(
             kind,
             name,
-            format!("{what} is {v} {unit}; expected a number >= 0"),
+            format!("{what} is {v} {unit}; expected {expected}"),
         ));
     }
 }

@@ -498,14 +498,7 @@ impl<'n> System<'n> {
         if opening == 1.0 {
             f
         } else {
-            Flow {
-                mdot: f.mdot * opening,
-                d_pa: f.d_pa * opening,
-                d_pb: f.d_pb * opening,
-                d_ta: f.d_ta * opening,
-                d_tb: f.d_tb * opening,
-                from_b: f.from_b,
-            }
+            f.scaled(opening)
         }
     }
 
