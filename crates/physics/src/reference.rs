@@ -133,6 +133,18 @@ pub fn space() -> Boundary {
     }
 }
 
+/// A reservoir at [`T_REF`].
+pub fn reservoir(name: &str, pressure: f64, composition: Vec<f64>) -> Boundary {
+    Boundary {
+        name: name.into(),
+        kind: BoundaryKind::Reservoir {
+            pressure,
+            temperature: T_REF,
+            composition,
+        },
+    }
+}
+
 /// P1: 30 m3 at 101 325 Pa, 1 mm2 hole with Cd 0.6 to vacuum; isothermal or adiabatic.
 pub fn p1(adiabatic_vessel: bool) -> NetworkParts {
     let build = if adiabatic_vessel {

@@ -2,11 +2,11 @@
 //! that exhausts its species fades out instead of driving it negative; bad solver settings
 //! are refused before anything runs. Nothing panics.
 
-use plenum_physics::reference::{self, b, c, constant, isothermal, link};
+use plenum_physics::reference::{self, b, c, constant, isothermal, link, reservoir, space};
 use plenum_physics::{
-    simulate_collect, Action, Boundary, BoundaryKind, Compartment, CompartmentId, Event,
-    FlowElement, Gas, LinkId, Method, ModelError, Network, NetworkParts, Settings, SimError,
-    Source, SourceId, Trigger, DRY_AIR_MOLE_FRACTIONS,
+    simulate_collect, Action, Compartment, CompartmentId, Event, FlowElement, Gas, LinkId, Method,
+    ModelError, Network, NetworkParts, Settings, SimError, Source, SourceId, Trigger,
+    DRY_AIR_MOLE_FRACTIONS,
 };
 
 fn compartment(name: &str, volume: f64, composition: Vec<f64>) -> Compartment {
@@ -61,20 +61,7 @@ fn every_fault_of_a_network_is_reported_at_once_naming_its_item() {
             compartment("lab", 10.0, vec![0.5, 0.3, 0.0, 0.0, 0.0]),
             compartment("node", 20.0, air()),
         ],
-        boundaries: vec![
-            Boundary {
-                name: "space".into(),
-                kind: BoundaryKind::Vacuum,
-            },
-            Boundary {
-                name: "tank".into(),
-                kind: BoundaryKind::Reservoir {
-                    pressure: 2e5,
-                    temperature: 295.0,
-                    composition: air(),
-                },
-            },
-        ],
+        boundaries: vec![space(), reservoir("tank", 2e5, air())],
         links: vec![
             link(
                 "leaky",

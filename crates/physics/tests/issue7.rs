@@ -3,7 +3,7 @@
 //! terms (gas constant and ratio of specific heats of each end); a hatch seal's parameters
 //! are set one law at a time.
 
-use plenum_physics::reference::{adiabatic, constant, isothermal, link, orifice, space};
+use plenum_physics::reference::{adiabatic, constant, isothermal, link, orifice, reservoir, space};
 use plenum_physics::{
     simulate, simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, CompartmentId,
     CrackGeometry, Event, FlowElement, Gas, LinkId, Network, NetworkParts, NodeId, Parameter,
@@ -218,17 +218,7 @@ fn issue7_a_negative_mass_beyond_the_tolerance_names_compartment_and_species() {
     let net_r = Network::new(NetworkParts {
         gas: Some(Gas::air()),
         compartments: vec![isothermal("galley", 1.0, 101_325.0, air())],
-        boundaries: vec![
-            space(),
-            Boundary {
-                name: "tank".into(),
-                kind: BoundaryKind::Reservoir {
-                    pressure: 2e5,
-                    temperature: 295.0,
-                    composition: air(),
-                },
-            },
-        ],
+        boundaries: vec![space(), reservoir("tank", 2e5, air())],
         links: vec![
             link("vent", C0, B0, orifice(1e-6, 0.6)),
             link(

@@ -1,11 +1,10 @@
 //! Issue 7: threshold events that start at their threshold after an action, repeating events
 //! that cycle a valve, event storms, and integrator failures that say where and when.
 
-use plenum_physics::reference::{self, b, c, constant, isothermal, orifice};
+use plenum_physics::reference::{self, b, c, constant, isothermal, orifice, reservoir, space};
 use plenum_physics::{
-    simulate_collect, Action, Boundary, BoundaryKind, Compartment, CompartmentId, Direction, Event,
-    FlowElement, Gas, Link, LinkId, Method, Network, NetworkParts, NodeId, Quantity, Schedule,
-    Settings, SimError, Trigger,
+    simulate_collect, Action, Compartment, CompartmentId, Direction, Event, FlowElement, Gas, Link,
+    LinkId, Method, Network, NetworkParts, NodeId, Quantity, Schedule, Settings, SimError, Trigger,
 };
 
 const T: f64 = 295.0;
@@ -54,10 +53,7 @@ fn rooms(vent_on: usize, direction: Direction) -> (Network, f64) {
             compartment("a", 1.0, 101_325.0),
             compartment("b", 1.0, 101_325.0),
         ],
-        boundaries: vec![Boundary {
-            name: "space".into(),
-            kind: BoundaryKind::Vacuum,
-        }],
+        boundaries: vec![space()],
         links: vec![
             link(
                 "duct",
@@ -121,20 +117,7 @@ fn valve_cabin() -> Network {
     let parts = NetworkParts {
         gas: Some(Gas::perfect("air", R_AIR, GAMMA)),
         compartments: vec![compartment("cabin", 10.0, 750.0 * MMHG)],
-        boundaries: vec![
-            Boundary {
-                name: "space".into(),
-                kind: BoundaryKind::Vacuum,
-            },
-            Boundary {
-                name: "tank".into(),
-                kind: BoundaryKind::Reservoir {
-                    pressure: 2e5,
-                    temperature: T,
-                    composition: vec![1.0],
-                },
-            },
-        ],
+        boundaries: vec![space(), reservoir("tank", 2e5, vec![1.0])],
         links: vec![
             link("leak", c(0), b(0), orifice(1.6e-6, 0.6), true),
             link("valve", b(1), c(0), orifice(1e-6, 0.8), true),
@@ -245,10 +228,7 @@ fn stiffening() -> Network {
             compartment("fore", 1.0, 101_325.0),
             compartment("aft", 1.0, 91_192.5),
         ],
-        boundaries: vec![Boundary {
-            name: "space".into(),
-            kind: BoundaryKind::Vacuum,
-        }],
+        boundaries: vec![space()],
         links: vec![
             link(
                 "duct",
