@@ -55,7 +55,8 @@ pub struct Flow {
 }
 
 impl Flow {
-    fn scaled(self, f: f64) -> Flow {
+    /// The flow and its partials times `f` (an opening fraction, a law's share).
+    pub(crate) fn scaled(self, f: f64) -> Flow {
         Flow {
             mdot: self.mdot * f,
             d_pa: self.d_pa * f,
@@ -730,6 +731,45 @@ pub enum Parameter {
     SeatedCoefficient,
     /// A hatch seal's unseated law: its power-law C or linear K.
     UnseatedCoefficient,
+}
+
+impl Parameter {
+    /// Every parameter, in declaration order.
+    pub const ALL: [Parameter; 11] = [
+        Parameter::Area,
+        Parameter::Cd,
+        Parameter::Coefficient,
+        Parameter::FlowRate,
+        Parameter::Opening,
+        Parameter::SeatedArea,
+        Parameter::UnseatedArea,
+        Parameter::SeatedCd,
+        Parameter::UnseatedCd,
+        Parameter::SeatedCoefficient,
+        Parameter::UnseatedCoefficient,
+    ];
+
+    /// Its name as scenarios write it, e.g. `SeatedArea`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Parameter::Area => "Area",
+            Parameter::Cd => "Cd",
+            Parameter::Coefficient => "Coefficient",
+            Parameter::FlowRate => "FlowRate",
+            Parameter::Opening => "Opening",
+            Parameter::SeatedArea => "SeatedArea",
+            Parameter::UnseatedArea => "UnseatedArea",
+            Parameter::SeatedCd => "SeatedCd",
+            Parameter::UnseatedCd => "UnseatedCd",
+            Parameter::SeatedCoefficient => "SeatedCoefficient",
+            Parameter::UnseatedCoefficient => "UnseatedCoefficient",
+        }
+    }
+
+    /// The parameter of that name ([`Parameter::name`]).
+    pub fn from_name(name: &str) -> Option<Parameter> {
+        Parameter::ALL.into_iter().find(|p| p.name() == name)
+    }
 }
 
 /// The two laws of a hatch seal.

@@ -55,9 +55,6 @@ pub enum SimError {
         tolerance: f64,
         time: f64,
     },
-    /// A flow evaluated to NaN or infinity.
-    #[error("link '{link}': mass flow became {value} at t = {time:.6e} s")]
-    BadFlow { link: String, value: f64, time: f64 },
     /// The integrator could not take a step.
     #[error(
         "the {integrator} integrator failed at t = {time:.6e} s ({}): {reason}{}\nhint: {hint}",
@@ -126,7 +123,6 @@ impl SimError {
         match self {
             SimError::NonPhysical { time, .. }
             | SimError::NegativeMass { time, .. }
-            | SimError::BadFlow { time, .. }
             | SimError::Solver { time, .. }
             | SimError::TooManySteps { time, .. }
             | SimError::Interpolation { time, .. } => Some(*time),

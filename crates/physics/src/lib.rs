@@ -64,8 +64,9 @@ pub use element::{
 pub use error::{ModelError, SimError};
 pub use gas::{Gas, Mixture, Species, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL};
 pub use model::{
-    Action, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId, Direction, Event, Link,
-    LinkId, Network, NetworkParts, NodeId, Quantity, Source, SourceId, Thermal, Trigger,
+    Action, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId, Direction, Event,
+    EventId, Link, LinkId, Network, NetworkParts, NodeId, Quantity, Source, SourceId, Switches,
+    Thermal, Trigger,
 };
 pub use schedule::Schedule;
 pub use simulate::{

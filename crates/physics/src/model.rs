@@ -39,6 +39,10 @@ id_type!(
     /// A gas source or sink.
     SourceId
 );
+id_type!(
+    /// An event (its position in [`Network::events`]).
+    EventId
+);
 
 /// An end of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +192,52 @@ pub struct Event {
     pub repeat: bool,
 }
 
+/// What events change in a network: every link (open or closed, its opening, its element's
+/// parameters) and whether each source runs. The integrator applies actions to it; a run's
+/// [`Outcome`](crate::Outcome) hands back the one the events left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Switches {
+    /// Per link, as the actions so far left it.
+    pub links: Vec<Link>,
+    /// Per source: running.
+    pub source_active: Vec<bool>,
+}
+
+impl Switches {
+    /// The switches of `net` at the start of a run.
+    pub fn of(net: &Network) -> Switches {
+        Switches {
+            links: net.links.clone(),
+            source_active: net.sources.iter().map(|s| s.active).collect(),
+        }
+    }
+
+    /// Apply an event action. Returns true when the run must end ([`Action::EndRun`]).
+    pub fn apply(&mut self, action: &Action) -> bool {
+        match action {
+            Action::SetParameter {
+                link,
+                parameter,
+                value,
+            } => {
+                let l = &mut self.links[link.0];
+                if *parameter == Parameter::Opening {
+                    l.opening = Schedule::Constant(*value);
+                } else {
+                    l.element.set_parameter(*parameter, *value);
+                }
+            }
+            Action::Open(l) => self.links[l.0].open = true,
+            Action::Close(l) => self.links[l.0].open = false,
+            Action::StartSource(s) => self.source_active[s.0] = true,
+            Action::StopSource(s) => self.source_active[s.0] = false,
+            Action::EndRun => return true,
+            Action::Log => {}
+        }
+        false
+    }
+}
+
 /// A validated network. Build with [`Network::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
@@ -227,6 +277,17 @@ impl Network {
         } else {
             Err(errors)
         }
+    }
+
+    /// The network as `switches` leave it: its links replaced by theirs, each source running
+    /// or not as they say.
+    pub fn switched(&self, switches: &Switches) -> Network {
+        let mut net = self.clone();
+        net.links.clone_from(&switches.links);
+        for (s, &active) in net.sources.iter_mut().zip(&switches.source_active) {
+            s.active = active;
+        }
+        net
     }
 
     /// Name of a node.
@@ -315,8 +376,17 @@ impl Network {
         let mut more = Vec::new();
         for c in &self.compartments {
             dup(&c.name, "compartment", &mut more);
-            check_positive(&mut more, "compartment", &c.name, "volume", c.volume, "m3");
-            check_nonneg(
+            check_number(
+                Least::Positive,
+                &mut more,
+                "compartment",
+                &c.name,
+                "volume",
+                c.volume,
+                "m3",
+            );
+            check_number(
+                Least::Zero,
                 &mut more,
                 "compartment",
                 &c.name,
@@ -324,7 +394,8 @@ impl Network {
                 c.pressure,
                 "Pa",
             );
-            check_positive(
+            check_number(
+                Least::Positive,
                 &mut more,
                 "compartment",
                 &c.name,
@@ -334,7 +405,8 @@ impl Network {
             );
             check_composition(&mut more, "compartment", &c.name, &c.composition, ns);
             if let Thermal::Energy { conductance, .. } = &c.thermal {
-                check_nonneg(
+                check_number(
+                    Least::Zero,
                     &mut more,
                     "compartment",
                     &c.name,
@@ -352,8 +424,17 @@ impl Network {
                 composition,
             } = &b.kind
             {
-                check_nonneg(&mut more, "boundary", &b.name, "pressure", *pressure, "Pa");
-                check_positive(
+                check_number(
+                    Least::Zero,
+                    &mut more,
+                    "boundary",
+                    &b.name,
+                    "pressure",
+                    *pressure,
+                    "Pa",
+                );
+                check_number(
+                    Least::Positive,
                     &mut more,
                     "boundary",
                     &b.name,
@@ -423,7 +504,8 @@ impl Network {
                     format!("needs one finite rate per species ({ns})"),
                 ));
             }
-            check_positive(
+            check_number(
+                Least::Positive,
                 &mut more,
                 "source",
                 &s.name,
@@ -558,24 +640,15 @@ impl Network {
     }
 }
 
-fn check_positive(
-    out: &mut Vec<ModelError>,
-    kind: &'static str,
-    name: &str,
-    what: &str,
-    v: f64,
-    unit: &str,
-) {
-    if !(v > 0.0 && v.is_finite()) {
-        out.push(ModelError::new(
-            kind,
-            name,
-            format!("{what} is {v} {unit}; expected a positive number"),
-        ));
-    }
+/// The least value a number may take.
+#[derive(Clone, Copy)]
+enum Least {
+    Positive,
+    Zero,
 }
 
-fn check_nonneg(
+fn check_number(
+    least: Least,
     out: &mut Vec<ModelError>,
     kind: &'static str,
     name: &str,
@@ -583,11 +656,15 @@ fn check_nonneg(
     v: f64,
     unit: &str,
 ) {
-    if !(v >= 0.0 && v.is_finite()) {
+    let (ok, expected) = match least {
+        Least::Positive => (v > 0.0, "a positive number"),
+        Least::Zero => (v >= 0.0, "a number >= 0"),
+    };
+    if !(ok && v.is_finite()) {
         out.push(ModelError::new(
             kind,
             name,
-            format!("{what} is {v} {unit}; expected a number >= 0"),
+            format!("{what} is {v} {unit}; expected {expected}"),
         ));
     }
 }

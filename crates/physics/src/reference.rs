@@ -56,69 +56,107 @@ fn air() -> Gas {
     Gas::perfect("air", R_AIR, 1.4)
 }
 
-fn isothermal(name: &str, volume: f64, pressure: f64) -> Compartment {
+// Builders of networks, shared by the tests and benchmarks of the physics.
+
+/// A constant schedule.
+pub fn constant(v: f64) -> Schedule {
+    Schedule::Constant(v)
+}
+
+/// An isothermal compartment at [`T_REF`].
+pub fn isothermal(name: &str, volume: f64, pressure: f64, composition: Vec<f64>) -> Compartment {
     Compartment {
         name: name.into(),
         volume,
         pressure,
         temperature: T_REF,
-        composition: vec![1.0],
+        composition,
         thermal: Thermal::Isothermal {
-            temperature: Schedule::Constant(T_REF),
+            temperature: constant(T_REF),
         },
     }
 }
 
-fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
+/// An adiabatic compartment (energy balance, no wall conductance, no heat load) at
+/// [`T_REF`].
+pub fn adiabatic(name: &str, volume: f64, pressure: f64, composition: Vec<f64>) -> Compartment {
+    Compartment {
+        thermal: Thermal::Energy {
+            conductance: 0.0,
+            wall_temperature: constant(T_REF),
+            heat_load: constant(0.0),
+        },
+        ..isothermal(name, volume, pressure, composition)
+    }
+}
+
+/// An open link, fully open.
+pub fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
     Link {
         name: name.into(),
         from,
         to,
         element,
-        opening: Schedule::Constant(1.0),
+        opening: constant(1.0),
         open: true,
     }
 }
 
-fn orifice(area: Schedule, cd: f64) -> FlowElement {
+/// An orifice of constant area (m2) and discharge coefficient.
+pub fn orifice(area: f64, cd: f64) -> FlowElement {
+    scheduled_orifice(constant(area), cd)
+}
+
+fn scheduled_orifice(area: Schedule, cd: f64) -> FlowElement {
     FlowElement::Orifice {
         area,
-        cd: Schedule::Constant(cd),
+        cd: constant(cd),
         area_law: AreaLaw::Fixed,
     }
 }
 
-fn c(i: usize) -> NodeId {
+/// Compartment `i`.
+pub fn c(i: usize) -> NodeId {
     NodeId::Compartment(CompartmentId(i))
 }
 
-fn b(i: usize) -> NodeId {
+/// Boundary `i`.
+pub fn b(i: usize) -> NodeId {
     NodeId::Boundary(BoundaryId(i))
 }
 
-/// P1: 30 m3 at 101 325 Pa, 1 mm2 hole with Cd 0.6 to vacuum; isothermal or adiabatic.
-pub fn p1(adiabatic: bool) -> NetworkParts {
-    let mut vessel = isothermal("vessel", 30.0, 101_325.0);
-    if adiabatic {
-        vessel.thermal = Thermal::Energy {
-            conductance: 0.0,
-            wall_temperature: Schedule::Constant(T_REF),
-            heat_load: Schedule::Constant(0.0),
-        };
+/// A vacuum boundary named `space`.
+pub fn space() -> Boundary {
+    Boundary {
+        name: "space".into(),
+        kind: BoundaryKind::Vacuum,
     }
+}
+
+/// A reservoir at [`T_REF`].
+pub fn reservoir(name: &str, pressure: f64, composition: Vec<f64>) -> Boundary {
+    Boundary {
+        name: name.into(),
+        kind: BoundaryKind::Reservoir {
+            pressure,
+            temperature: T_REF,
+            composition,
+        },
+    }
+}
+
+/// P1: 30 m3 at 101 325 Pa, 1 mm2 hole with Cd 0.6 to vacuum; isothermal or adiabatic.
+pub fn p1(adiabatic_vessel: bool) -> NetworkParts {
+    let build = if adiabatic_vessel {
+        adiabatic
+    } else {
+        isothermal
+    };
     NetworkParts {
         gas: Some(air()),
-        compartments: vec![vessel],
-        boundaries: vec![Boundary {
-            name: "space".into(),
-            kind: BoundaryKind::Vacuum,
-        }],
-        links: vec![link(
-            "hole",
-            c(0),
-            b(0),
-            orifice(Schedule::Constant(1e-6), 0.6),
-        )],
+        compartments: vec![build("vessel", 30.0, 101_325.0, vec![1.0])],
+        boundaries: vec![space()],
+        links: vec![link("hole", c(0), b(0), orifice(1e-6, 0.6))],
         ..NetworkParts::default()
     }
 }
@@ -134,8 +172,8 @@ pub fn p2() -> NetworkParts {
     NetworkParts {
         gas: Some(air()),
         compartments: vec![
-            isothermal("big", 100.0, 101_325.0),
-            isothermal("small", 10.0, 70_000.0),
+            isothermal("big", 100.0, 101_325.0, vec![1.0]),
+            isothermal("small", 10.0, 70_000.0, vec![1.0]),
         ],
         links: vec![link(
             "valve",
@@ -154,7 +192,7 @@ pub fn p3_with(crack_area: f64, k_seal: f64) -> NetworkParts {
     let idx = |n: &str| P3_MODULES.iter().position(|m| m.0 == n).unwrap_or(0);
     let compartments = P3_MODULES
         .iter()
-        .map(|(n, v, p)| isothermal(n, *v, *p))
+        .map(|(n, v, p)| isothermal(n, *v, *p, vec![1.0]))
         .collect();
     let mut links: Vec<Link> = P3_HATCHES
         .iter()
@@ -177,19 +215,11 @@ pub fn p3_with(crack_area: f64, k_seal: f64) -> NetworkParts {
             k: Schedule::Constant(k_seal),
         },
     ));
-    links.push(link(
-        "crack",
-        c(idx("PrK")),
-        b(0),
-        orifice(Schedule::Constant(crack_area), 1.0),
-    ));
+    links.push(link("crack", c(idx("PrK")), b(0), orifice(crack_area, 1.0)));
     NetworkParts {
         gas: Some(air()),
         compartments,
-        boundaries: vec![Boundary {
-            name: "space".into(),
-            kind: BoundaryKind::Vacuum,
-        }],
+        boundaries: vec![space()],
         links,
         ..NetworkParts::default()
     }
@@ -206,11 +236,13 @@ pub fn p3b() -> NetworkParts {
     let t_s = 10.0 * DAY;
     let t_r = HOUR;
     let gap = parts.compartments.len();
-    parts.compartments.push(isothermal("gap", 0.5, 0.0));
+    parts
+        .compartments
+        .push(isothermal("gap", 0.5, 0.0, vec![1.0]));
     let prk = 1;
     for l in &mut parts.links {
         if l.name == "crack" {
-            l.element = orifice(
+            l.element = scheduled_orifice(
                 Schedule::Ramp {
                     from: P3_CRACK_AREA,
                     to: 0.0,
@@ -234,11 +266,8 @@ pub fn p3b() -> NetworkParts {
             },
         },
     ));
-    parts.links.push(link(
-        "vent",
-        c(gap),
-        b(0),
-        orifice(Schedule::Constant(1e-6), 1.0),
-    ));
+    parts
+        .links
+        .push(link("vent", c(gap), b(0), orifice(1e-6, 1.0)));
     parts
 }

@@ -6,8 +6,13 @@ use diffsol::{
     NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod, OdeSolverStopReason, Vector, VectorCommon,
 };
 
+mod dopri5;
+mod events;
+
+use events::{FlowSign, Watch};
+
 use crate::error::SimError;
-use crate::model::{Direction, Network, Quantity, Trigger};
+use crate::model::{EventId, LinkId, Network, Quantity, Switches, Trigger};
 use crate::system::System;
 
 /// Integration method.
@@ -119,17 +124,18 @@ impl<F: FnMut(&System<'_>, f64, &[f64])> Observer for F {
 }
 
 /// An event that fired.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FiredEvent {
-    pub name: String,
+    /// Which one (its name is `net.events[event.index()].name`).
+    pub event: EventId,
     /// s.
     pub time: f64,
 }
 
 /// A link whose flow changed direction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reversal {
-    pub link: String,
+    pub link: LinkId,
     /// Time of the zero crossing, s.
     pub time: f64,
     /// New direction: true when the flow now runs from -> to.
@@ -172,7 +178,10 @@ pub struct Outcome {
     pub reversals: Vec<Reversal>,
     pub stats: Stats,
     /// The event that ended the run early, if any.
-    pub ended_by: Option<String>,
+    pub ended_by: Option<EventId>,
+    /// The links and sources as the events left them at the end (build the network as it
+    /// ended with [`Network::switched`]).
+    pub final_switches: Switches,
 }
 
 /// Integrate `net` from 0 to `t_end`, calling `observer` at each of `output_times`
@@ -220,102 +229,6 @@ pub fn simulate(
     driver.finish(observer)
 }
 
-/// A sign-tracking watcher of one threshold event (the semantics are in [`simulate`]).
-#[derive(Debug, Clone)]
-struct Watch {
-    event: usize,
-    direction: Direction,
-    repeat: bool,
-    /// Re-arm band, in the quantity's units.
-    band: f64,
-    /// Quantity minus threshold at the last accepted point.
-    g_prev: f64,
-    /// The side of the threshold the quantity is on (-1 below, +1 above), or 0: at the
-    /// threshold (within the band) since the start or an action, to be decided by the
-    /// direction it leaves in.
-    side: i8,
-    /// False from the watch's own firing until its quantity has moved more than `band` from
-    /// the threshold on the side it crossed to (hysteresis).
-    armed: bool,
-    /// A crossing held back by the re-arm interval and still in effect: the side it went to
-    /// (0: none).
-    pending: i8,
-    /// Time of the last firing (-inf: never).
-    last_fired: f64,
-    first_fired: f64,
-    count: usize,
-    /// Fired in the batch of actions being applied now.
-    fired_now: bool,
-    /// A non-repeating event that fired.
-    done: bool,
-}
-
-impl Watch {
-    fn allows(&self, to: i8) -> bool {
-        match self.direction {
-            Direction::Rising => to > 0,
-            Direction::Falling => to < 0,
-            Direction::Either => true,
-        }
-    }
-
-    /// Earliest time this watch may fire again.
-    fn unlock(&self, interval: f64) -> f64 {
-        if self.repeat {
-            self.last_fired + interval
-        } else {
-            f64::NEG_INFINITY
-        }
-    }
-
-    /// Advance the side, arming and held-back crossing to a new value `g` of the quantity
-    /// minus its threshold, with no firing: a crossing the event's direction allows is held
-    /// back (it was within the re-arm interval).
-    fn advance(&mut self, g: f64) {
-        let outside = g.abs() > self.band;
-        let to: i8 = if g > 0.0 { 1 } else { -1 };
-        match self.side {
-            0 => {
-                if outside {
-                    self.side = to;
-                    self.armed = true;
-                    self.pending = if self.allows(to) { to } else { 0 };
-                }
-            }
-            s => {
-                if !self.armed && f64::from(s) * g > self.band {
-                    self.armed = true;
-                }
-                if crossed(s, g) {
-                    let eligible = self.armed && self.allows(-s);
-                    self.side = -s;
-                    self.pending = if eligible { -s } else { 0 };
-                    // A watch disarmed by its own firing stays so until the quantity has
-                    // moved away by the band on its new side.
-                    self.armed = self.armed || -f64::from(s) * g > self.band;
-                }
-            }
-        }
-    }
-}
-
-/// Whether `g` (quantity minus threshold) lies across the threshold from side `s`.
-fn crossed(s: i8, g: f64) -> bool {
-    if s < 0 {
-        g >= 0.0
-    } else {
-        g <= 0.0
-    }
-}
-
-/// Direction tracking of one link's flow.
-#[derive(Debug, Clone)]
-struct FlowSign {
-    sign: i8,
-    m_prev: f64,
-    last_zero: Option<f64>,
-}
-
 struct Driver<'s, 'n> {
     sys: &'s System<'n>,
     settings: &'s Settings,
@@ -328,7 +241,7 @@ struct Driver<'s, 'n> {
     out_rows: Vec<(f64, Vec<f64>, usize)>,
     /// The link and source switches after each batch of event actions (entry 0: at the
     /// start), so that the observer sees each output with the switches of its time.
-    switch_history: Vec<crate::system::Switches>,
+    switch_history: Vec<Switches>,
     t: f64,
     y: Vec<f64>,
     breakpoints: Vec<f64>,
@@ -338,7 +251,7 @@ struct Driver<'s, 'n> {
     events: Vec<FiredEvent>,
     reversals: Vec<Reversal>,
     stats: Stats,
-    ended_by: Option<String>,
+    ended_by: Option<EventId>,
     scratch: Vec<f64>,
     flow_buf: Vec<f64>,
     /// The event whose firing started the current segment, if any.
@@ -352,13 +265,6 @@ enum Snap {
     Integrate,
     Continue,
     End,
-}
-
-/// A threshold crossing found inside a step.
-struct Hit {
-    time: f64,
-    /// The watches that fire, with the side each crosses to.
-    watches: Vec<(usize, i8)>,
 }
 
 /// Dense output: fills the state at a time inside the current step.
@@ -473,381 +379,6 @@ impl<'s, 'n> Driver<'s, 'n> {
             -1
         } else {
             0
-        }
-    }
-
-    fn g(&self, watch: usize, t: f64, y: &[f64]) -> f64 {
-        let e = &self.sys.net.events[self.watches[watch].event];
-        match e.trigger {
-            Trigger::Crosses {
-                quantity,
-                threshold,
-                ..
-            } => self.sys.quantity(quantity, t, y) - threshold,
-            Trigger::At(_) => 0.0,
-        }
-    }
-
-    /// Process the accepted step (t_old, t_new] with dense output `interp`.
-    /// Returns the earliest threshold crossing inside it, if any, having emitted outputs and
-    /// reversals only up to that point.
-    fn process_step(
-        &mut self,
-        t_old: f64,
-        t_new: f64,
-        y_new: &[f64],
-        interp: &mut Interp<'_>,
-    ) -> Result<Option<Hit>, SimError> {
-        self.sys.check_state(t_new, y_new, &self.atol)?;
-        // Threshold crossings: the earliest firing time of any watch.
-        let mut hit: Option<Hit> = None;
-        let mut buf = std::mem::take(&mut self.scratch);
-        buf.resize(y_new.len(), 0.0);
-        let nw = self.watches.len();
-        let mut g_new = vec![0.0; nw];
-        let mut later = vec![false; nw];
-        for w in 0..nw {
-            if self.watches[w].done {
-                continue;
-            }
-            g_new[w] = self.g(w, t_new, y_new);
-            let Some((tr, to)) = self.fire_time(w, t_old, t_new, g_new[w], &mut buf, interp)?
-            else {
-                continue;
-            };
-            later[w] = true;
-            match &mut hit {
-                Some(h) if tr > h.time => {}
-                Some(h) if tr == h.time => h.watches.push((w, to)),
-                _ => {
-                    hit = Some(Hit {
-                        time: tr,
-                        watches: vec![(w, to)],
-                    })
-                }
-            }
-        }
-        let t_stop = hit.as_ref().map_or(t_new, |h| h.time);
-        // Outputs up to t_stop.
-        while self.next_output < self.outputs.len() && self.outputs[self.next_output] <= t_stop {
-            let to = self.outputs[self.next_output];
-            if to == t_new {
-                buf.copy_from_slice(y_new);
-            } else {
-                interp(to, &mut buf)?;
-            }
-            self.out_rows
-                .push((to, buf.clone(), self.switch_history.len() - 1));
-            self.next_output += 1;
-        }
-        // Flow reversals up to t_stop.
-        if t_stop == t_new {
-            buf.copy_from_slice(y_new);
-        } else {
-            interp(t_stop, &mut buf)?;
-        }
-        let mut flows = std::mem::take(&mut self.flow_buf);
-        self.sys.link_flows(t_stop, &buf, &mut flows);
-        for l in 0..flows.len() {
-            let m_new = flows[l];
-            let m_old = self.flows[l].m_prev;
-            let s = self.sign_of(m_new);
-            let confirmed_reversal = s != 0 && self.flows[l].sign != 0 && s != self.flows[l].sign;
-            if m_old * m_new < 0.0 {
-                // The zero lies in this step. Root-find it when either side is beyond the
-                // deadband (a real crossing); round-off chatter inside the deadband gets a
-                // secant estimate, used only if the flow later leaves the deadband without
-                // crossing zero again.
-                let real = confirmed_reversal
-                    || m_old.abs().max(m_new.abs()) > self.settings.reversal_deadband;
-                let tz = if real {
-                    let link = crate::model::LinkId(l);
-                    self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
-                        d.sys.quantity(Quantity::MassFlow(link), t, y)
-                    })?
-                } else {
-                    t_old + (t_stop - t_old) * m_old / (m_old - m_new)
-                };
-                self.flows[l].last_zero = Some(tz);
-            }
-            if s != 0 {
-                let fs = &mut self.flows[l];
-                if confirmed_reversal {
-                    self.reversals.push(Reversal {
-                        link: self.sys.net.links[l].name.clone(),
-                        time: fs.last_zero.unwrap_or(t_stop),
-                        now_forward: s > 0,
-                    });
-                }
-                fs.sign = s;
-                fs.last_zero = None;
-            }
-            self.flows[l].m_prev = m_new;
-        }
-        self.flow_buf = flows;
-        // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
-        if t_stop == t_new {
-            buf.copy_from_slice(y_new);
-        } else {
-            interp(t_stop, &mut buf)?;
-        }
-        for w in 0..nw {
-            if self.watches[w].done
-                || hit
-                    .as_ref()
-                    .is_some_and(|h| h.watches.iter().any(|x| x.0 == w))
-            {
-                continue;
-            }
-            let g = if t_stop == t_new {
-                g_new[w]
-            } else {
-                self.g(w, t_stop, &buf)
-            };
-            // A watch whose firing lies after t_stop keeps its side: the crossing is found
-            // again from the restart.
-            if !(later[w] && t_stop < t_new) {
-                self.watches[w].advance(g);
-            }
-            self.watches[w].g_prev = g;
-        }
-        self.scratch = buf;
-        Ok(hit)
-    }
-
-    /// When watch `w` fires inside the step (t_old, t_new], given the quantity minus its
-    /// threshold at the end, `g_new`, and the side it crosses to.
-    fn fire_time(
-        &self,
-        w: usize,
-        t_old: f64,
-        t_new: f64,
-        g_new: f64,
-        buf: &mut [f64],
-        interp: &mut Interp<'_>,
-    ) -> Result<Option<(f64, i8)>, SimError> {
-        let wa = &self.watches[w];
-        let g_old = wa.g_prev;
-        let band = wa.band;
-        // The crossing in this step, if any.
-        let crossing = match wa.side {
-            0 if g_new.abs() > band => {
-                // Leaving the threshold's band: the side is decided by the direction.
-                let to: i8 = if g_new > 0.0 { 1 } else { -1 };
-                if wa.allows(to) {
-                    let off = f64::from(to) * band;
-                    let tr = self.locate(
-                        t_old,
-                        g_old - off,
-                        t_new,
-                        g_new - off,
-                        buf,
-                        interp,
-                        |d, t, y| d.g(w, t, y) - off,
-                    )?;
-                    Some((tr, to))
-                } else {
-                    None
-                }
-            }
-            0 => None,
-            s => {
-                if crossed(s, g_new) && wa.armed && wa.allows(-s) {
-                    let tr = self.locate(t_old, g_old, t_new, g_new, buf, interp, |d, t, y| {
-                        d.g(w, t, y)
-                    })?;
-                    Some((tr, -s))
-                } else {
-                    None
-                }
-            }
-        };
-        let unlock = wa.unlock(self.settings.event_rearm_interval);
-        let held = match crossing {
-            Some((tr, _)) if tr >= unlock => return Ok(crossing),
-            // Within the re-arm interval: held back until it ends.
-            Some((_, to)) => to,
-            None if wa.pending != 0 && wa.pending == wa.side => wa.pending,
-            None => return Ok(None),
-        };
-        if unlock > t_new {
-            return Ok(None);
-        }
-        // The interval ends inside this step (or ended before it): fire then, if the
-        // quantity is still beyond the threshold.
-        let tf = unlock.max(t_old);
-        let g = if tf == t_old {
-            g_old
-        } else {
-            interp(tf, buf)?;
-            self.g(w, tf, buf)
-        };
-        Ok((f64::from(held) * g > 0.0).then_some((tf, held)))
-    }
-
-    /// Root of a scalar function of the dense output between (ta, fa) and (tb, fb), which
-    /// bracket a sign change, by the Illinois variant of regula falsi, to a time tolerance of
-    /// 1e-12 of the step (far below the solver's own error).
-    #[allow(clippy::too_many_arguments)]
-    fn locate(
-        &self,
-        mut ta: f64,
-        mut fa: f64,
-        mut tb: f64,
-        mut fb: f64,
-        buf: &mut [f64],
-        interp: &mut Interp<'_>,
-        f: impl Fn(&Self, f64, &[f64]) -> f64,
-    ) -> Result<f64, SimError> {
-        let tol = 1e-12 * (tb - ta).abs().max(f64::MIN_POSITIVE) + 4.0 * f64::EPSILON * tb.abs();
-        let mut side = 0i8;
-        for _ in 0..200 {
-            if (tb - ta).abs() <= tol {
-                break;
-            }
-            let mut tc = (ta * fb - tb * fa) / (fb - fa);
-            if !(tc > ta.min(tb) && tc < ta.max(tb)) {
-                tc = 0.5 * (ta + tb);
-            }
-            interp(tc, buf)?;
-            let fc = f(self, tc, buf);
-            if fc == 0.0 {
-                return Ok(tc);
-            }
-            if (fc > 0.0) == (fb > 0.0) {
-                tb = tc;
-                fb = fc;
-                if side == -1 {
-                    fa *= 0.5;
-                }
-                side = -1;
-            } else {
-                ta = tc;
-                fa = fc;
-                if side == 1 {
-                    fb *= 0.5;
-                }
-                side = 1;
-            }
-        }
-        // The end on the far side of the crossing, so the event sees the crossed state.
-        Ok(tb)
-    }
-
-    /// Fire the events of a crossing at `hit.time` (state already in self.y).
-    fn fire_crossing(&mut self, hit: &Hit) -> bool {
-        let mut end = false;
-        for &(w, to) in &hit.watches {
-            let g = self.g(w, hit.time, &self.y);
-            let wa = &mut self.watches[w];
-            wa.side = to;
-            wa.armed = f64::from(to) * g > wa.band;
-            wa.pending = 0;
-            wa.fired_now = true;
-            if wa.count == 0 {
-                wa.first_fired = hit.time;
-            }
-            wa.count += 1;
-            wa.last_fired = hit.time;
-            if !wa.repeat {
-                wa.done = true;
-            }
-            let ev = &self.sys.net.events[wa.event];
-            self.cause = Some(wa.event);
-            self.events.push(FiredEvent {
-                name: ev.name.clone(),
-                time: hit.time,
-            });
-            for a in &ev.actions {
-                if self.sys.apply(a) {
-                    end = true;
-                    self.ended_by.get_or_insert_with(|| ev.name.clone());
-                }
-            }
-        }
-        self.record_switches();
-        self.after_action(true);
-        end
-    }
-
-    /// Remember the switches as the actions just applied left them.
-    fn record_switches(&mut self) {
-        self.switch_history.push(self.sys.switches.borrow().clone());
-    }
-
-    /// Fire time events scheduled at the current time, then refresh the watchers.
-    fn fire_time_events(&mut self) -> bool {
-        let mut end = false;
-        let mut fired = false;
-        for (i, ev) in self.sys.net.events.iter().enumerate() {
-            if let Trigger::At(te) = ev.trigger {
-                if !self.at_fired[i] && te <= self.t * (1.0 + 1e-14) + 1e-300 {
-                    self.at_fired[i] = true;
-                    fired = true;
-                    self.events.push(FiredEvent {
-                        name: ev.name.clone(),
-                        time: te,
-                    });
-                    for a in &ev.actions {
-                        if self.sys.apply(a) {
-                            end = true;
-                            self.ended_by.get_or_insert_with(|| ev.name.clone());
-                        }
-                    }
-                }
-            }
-        }
-        if fired {
-            self.record_switches();
-        }
-        // A restart at a breakpoint or time event is not caused by a threshold event.
-        self.cause = None;
-        self.after_action(fired);
-        end
-    }
-
-    /// After an action (`acted`) or at a breakpoint: refresh flow memories (a jump in sign
-    /// at an action counts as a zero crossing at that time) and the threshold watchers.
-    fn after_action(&mut self, acted: bool) {
-        let mut flows = std::mem::take(&mut self.flow_buf);
-        self.sys.link_flows(self.t, &self.y, &mut flows);
-        for (l, &m) in flows.iter().enumerate() {
-            if self.flows[l].m_prev * m < 0.0 {
-                self.flows[l].last_zero = Some(self.t);
-            }
-            self.flows[l].m_prev = m;
-        }
-        self.flow_buf = flows;
-        for w in 0..self.watches.len() {
-            // With the switches as the actions left them (a watched link flow may jump).
-            let g = self.g(w, self.t, &self.y);
-            let wa = &mut self.watches[w];
-            wa.g_prev = g;
-            if wa.done {
-                continue;
-            }
-            let inside = g.abs() <= wa.band;
-            if wa.fired_now {
-                // Fired just now: it stays on the side it crossed to until it has moved
-                // away by the band (hysteresis).
-                wa.fired_now = false;
-                if f64::from(wa.side) * g > wa.band {
-                    wa.armed = true;
-                }
-            } else if inside && acted && wa.armed {
-                // Sitting at its threshold when the dynamics change: the direction the
-                // quantity leaves in decides the side, so a crossing that starts here fires.
-                wa.side = 0;
-                wa.pending = 0;
-            } else if !inside {
-                let to: i8 = if g > 0.0 { 1 } else { -1 };
-                if to != wa.side {
-                    // A jump across the threshold made by an action is not a crossing.
-                    wa.side = to;
-                    wa.pending = 0;
-                }
-                wa.armed = true;
-            }
         }
     }
 
@@ -1208,135 +739,6 @@ impl<'s, 'n> Driver<'s, 'n> {
         ))
     }
 
-    fn run_dopri5(&mut self) -> Result<(), SimError> {
-        use ode_solvers::{
-            continuous_output_model::ContinuousOutputModel, dop_shared::OutputType, DVector, Dopri5,
-        };
-        self.emit_outputs_at_current();
-        if self.fire_time_events() {
-            return Ok(());
-        }
-        // ode_solvers takes one scalar atol: integrate z = y / atol so that atol = 1 is the
-        // per-component tolerance.
-        let scale = self.atol.clone();
-        let step_log = std::cell::RefCell::new(Vec::new());
-        loop {
-            step_log.borrow_mut().clear();
-            let seg_end = self.next_stop();
-            match self.snap_to_breakpoint(seg_end) {
-                Snap::Continue => continue,
-                Snap::End => return Ok(()),
-                Snap::Integrate => {}
-            }
-            let z0 =
-                DVector::from_iterator(self.y.len(), self.y.iter().zip(&scale).map(|(y, s)| y / s));
-            let rhs = ScaledRhs {
-                sys: self.sys,
-                scale: &scale,
-                y: std::cell::RefCell::new(vec![0.0; scale.len()]),
-                dy: std::cell::RefCell::new(vec![0.0; scale.len()]),
-                steps: &step_log,
-            };
-            let h_max = self.settings.max_step.unwrap_or(seg_end - self.t);
-            let mut stepper = Dopri5::from_param(
-                rhs,
-                self.t,
-                seg_end,
-                0.0,
-                z0,
-                self.settings.rtol,
-                1.0,
-                0.9,
-                0.04,
-                0.2,
-                10.0,
-                h_max,
-                0.0,
-                self.settings.max_steps.saturating_sub(self.stats.steps) as u32 + 1,
-                1000,
-                OutputType::Continuous,
-            );
-            let mut model = ContinuousOutputModel::default();
-            let st = match stepper.integrate_with_continuous_output_model(&mut model) {
-                Ok(st) => st,
-                Err(e) => {
-                    // The state where it stopped: the dense output at the failure time, or
-                    // at the last step it accepted.
-                    let (x, reason) = dopri_reason(&e);
-                    let last = step_log.borrow().last().copied().unwrap_or(self.t);
-                    let z = model.evaluate(x).or_else(|| model.evaluate(last));
-                    let y: Option<Vec<f64>> =
-                        z.map(|z| z.iter().zip(&scale).map(|(z, s)| z * s).collect());
-                    let y = y.unwrap_or_else(|| self.y.clone());
-                    return Err(match e {
-                        ode_solvers::dop_shared::IntegrationError::MaxNumStepReached { .. } => {
-                            self.budget_err("Dopri5", x, &y)
-                        }
-                        _ => self.solver_err("Dopri5", x, Some(&y), reason),
-                    });
-                }
-            };
-            self.stats.restarts += 1;
-            self.stats.rhs_evals_dopri(st.num_eval as usize);
-            self.stats.rejected_steps += st.rejected_steps as usize;
-            drop(stepper);
-            let step_times = step_log.borrow().clone();
-            let n = self.y.len();
-            let seg_start = self.t;
-            let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
-                let z = model.evaluate(t).ok_or_else(|| SimError::Interpolation {
-                    integrator: "Dopri5",
-                    time: t,
-                    step_start: seg_start,
-                    step_end: seg_end,
-                    reason: "the time lies outside the steps the integrator kept".into(),
-                })?;
-                for i in 0..n {
-                    out[i] = z[i] * scale[i];
-                }
-                Ok(())
-            };
-            let mut t_old = self.t;
-            let mut ynew = vec![0.0; n];
-            let mut restarted = false;
-            for &t_new in &step_times {
-                if t_new <= t_old {
-                    continue;
-                }
-                self.stats.steps += 1;
-                if let Some(c) = self.cause {
-                    self.cause_steps[c] += 1;
-                }
-                interp(t_new, &mut ynew)?;
-                if let Some(hit) = self.process_step(t_old, t_new, &ynew, &mut interp)? {
-                    interp(hit.time, &mut ynew)?;
-                    self.t = hit.time;
-                    self.y.copy_from_slice(&ynew);
-                    let end = self.fire_crossing(&hit);
-                    if end {
-                        return Ok(());
-                    }
-                    restarted = true;
-                    break;
-                }
-                t_old = t_new;
-            }
-            if restarted {
-                continue;
-            }
-            self.t = seg_end;
-            interp(seg_end, &mut ynew)?;
-            self.y.copy_from_slice(&ynew);
-            if self.t >= self.t_end {
-                return Ok(());
-            }
-            let end = self.fire_time_events();
-            if end {
-                return Ok(());
-            }
-        }
-    }
-
     fn finish(mut self, observer: &mut dyn Observer) -> Result<Outcome, SimError> {
         self.stats.rhs_evals += self.sys.rhs_evals.get();
         self.stats.jvp_evals = self.sys.jvp_evals.get();
@@ -1368,6 +770,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         if current != last {
             *self.sys.switches.borrow_mut() = self.switch_history[last].clone();
         }
+        let final_switches = self.sys.switches.borrow().clone();
         Ok(Outcome {
             end_time: self.t,
             final_state: self.y,
@@ -1375,45 +778,8 @@ impl<'s, 'n> Driver<'s, 'n> {
             reversals: self.reversals,
             stats: self.stats,
             ended_by: self.ended_by,
+            final_switches,
         })
-    }
-}
-
-impl Stats {
-    fn rhs_evals_dopri(&mut self, _n: usize) {
-        // Counted by the system itself (every evaluation goes through System::rhs).
-    }
-}
-
-struct ScaledRhs<'a, 'n> {
-    sys: &'a System<'n>,
-    scale: &'a [f64],
-    y: std::cell::RefCell<Vec<f64>>,
-    dy: std::cell::RefCell<Vec<f64>>,
-    steps: &'a std::cell::RefCell<Vec<f64>>,
-}
-
-impl ode_solvers::System<f64, ode_solvers::DVector<f64>> for ScaledRhs<'_, '_> {
-    fn system(&self, t: f64, z: &ode_solvers::DVector<f64>, dz: &mut ode_solvers::DVector<f64>) {
-        let mut y = self.y.borrow_mut();
-        let mut dy = self.dy.borrow_mut();
-        for i in 0..y.len() {
-            y[i] = z[i] * self.scale[i];
-        }
-        self.sys.rhs(t, &y, &mut dy);
-        for i in 0..y.len() {
-            dz[i] = dy[i] / self.scale[i];
-        }
-    }
-
-    fn solout(
-        &mut self,
-        t: f64,
-        _z: &ode_solvers::DVector<f64>,
-        _dz: &ode_solvers::DVector<f64>,
-    ) -> bool {
-        self.steps.borrow_mut().push(t);
-        false
     }
 }
 
@@ -1433,24 +799,6 @@ fn bdf_reason(e: &diffsol::error::DiffsolError) -> String {
             ..
         }) => format!("the local error test failed {num_failures} times in a row"),
         other => other.to_string(),
-    }
-}
-
-/// A Dopri5 failure in an analyst's words, with the time it happened.
-fn dopri_reason(e: &ode_solvers::dop_shared::IntegrationError) -> (f64, String) {
-    use ode_solvers::dop_shared::IntegrationError as E;
-    match *e {
-        E::MaxNumStepReached { x, n_step } => (x, format!("more than {n_step} steps")),
-        E::StepSizeUnderflow { x } => (
-            x,
-            "the step size fell to round-off without meeting the error tolerance".into(),
-        ),
-        E::StiffnessDetected { x } => (
-            x,
-            "the problem became stiff: the explicit method's stability limit holds the step \
-             far below what accuracy needs"
-                .into(),
-        ),
     }
 }
 
@@ -1474,69 +822,4 @@ pub fn simulate_collect(
 fn _assert_vector_trait<V: Vector>(_v: &V) {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{BoundaryId, CompartmentId, Link, NetworkParts, NodeId};
-    use crate::{AreaLaw, Boundary, BoundaryKind, Compartment, FlowElement, Gas, Schedule};
-
-    fn vessel() -> Network {
-        let parts = NetworkParts {
-            gas: Some(Gas::perfect("air", 287.05, 1.4)),
-            compartments: vec![Compartment {
-                name: "vessel".into(),
-                volume: 30.0,
-                pressure: 101_325.0,
-                temperature: 295.0,
-                composition: vec![1.0],
-                thermal: crate::Thermal::Isothermal {
-                    temperature: Schedule::Constant(295.0),
-                },
-            }],
-            boundaries: vec![Boundary {
-                name: "space".into(),
-                kind: BoundaryKind::Vacuum,
-            }],
-            links: vec![Link {
-                name: "hole".into(),
-                from: NodeId::Compartment(CompartmentId(0)),
-                to: NodeId::Boundary(BoundaryId(0)),
-                element: FlowElement::Orifice {
-                    area: Schedule::Constant(1e-6),
-                    cd: Schedule::Constant(0.6),
-                    area_law: AreaLaw::Fixed,
-                },
-                opening: Schedule::Constant(1.0),
-                open: true,
-            }],
-            ..NetworkParts::default()
-        };
-        Network::new(parts).expect("valid vessel")
-    }
-
-    /// A dense output that cannot be evaluated inside a step used to leave the output row
-    /// with whatever the buffer held; now the step fails with the time asked for.
-    #[test]
-    fn issue7_dense_output_failure_is_an_error_at_the_time_asked_for() {
-        let net = vessel();
-        let sys = System::new(&net);
-        let settings = Settings::default();
-        let mut d = Driver::new(&sys, &settings, 100.0, &[0.0, 40.0, 100.0]);
-        d.emit_outputs_at_current();
-        let y_new = d.y.clone();
-        let mut failing = |t: f64, _out: &mut [f64]| -> Result<(), SimError> {
-            Err(SimError::Interpolation {
-                integrator: "BDF",
-                time: t,
-                step_start: 0.0,
-                step_end: 100.0,
-                reason: "no dense output here".into(),
-            })
-        };
-        match d.process_step(0.0, 100.0, &y_new, &mut failing) {
-            Err(SimError::Interpolation { time, .. }) => assert_eq!(time, 40.0),
-            Err(other) => panic!("expected an interpolation error, got {other:?}"),
-            Ok(_) => panic!("expected an interpolation error, the step went through"),
-        }
-        assert_eq!(d.out_rows.len(), 1, "only the row at t = 0 was written");
-    }
-}
+mod tests;

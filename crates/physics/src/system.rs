@@ -12,8 +12,8 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::element::{Flow, GasState, Parameter};
-use crate::model::{Action, BoundaryKind, Link, Network, NodeId, Quantity, Thermal};
+use crate::element::{Flow, GasState};
+use crate::model::{Action, BoundaryKind, Link, Network, NodeId, Quantity, Switches, Thermal};
 use crate::schedule::Schedule;
 
 /// Derived state of a node, and its directional derivative for the Jacobian product.
@@ -55,13 +55,6 @@ struct LinkEnds {
     sb: usize,
     ea: Option<usize>,
     eb: Option<usize>,
-}
-
-/// Run-time switches that events change.
-#[derive(Debug, Clone)]
-pub(crate) struct Switches {
-    pub links: Vec<Link>,
-    pub source_active: Vec<bool>,
 }
 
 /// Scratch buffers reused by every evaluation.
@@ -229,10 +222,7 @@ impl<'n> System<'n> {
             species_cv,
             boundary_vals,
             boundary_y,
-            switches: RefCell::new(Switches {
-                links: net.links.clone(),
-                source_active: net.sources.iter().map(|s| s.active).collect(),
-            }),
+            switches: RefCell::new(Switches::of(net)),
             scratch: RefCell::new(Scratch::default()),
             rhs_evals: Cell::new(0),
             jvp_evals: Cell::new(0),
@@ -344,28 +334,21 @@ impl<'n> System<'n> {
 
     /// Apply an event action. Returns true when the run must end.
     pub(crate) fn apply(&self, action: &Action) -> bool {
-        let mut sw = self.switches.borrow_mut();
-        match action {
-            Action::SetParameter {
-                link,
-                parameter,
-                value,
-            } => {
-                let l = &mut sw.links[link.0];
-                if *parameter == Parameter::Opening {
-                    l.opening = Schedule::Constant(*value);
-                } else {
-                    l.element.set_parameter(*parameter, *value);
-                }
-            }
-            Action::Open(l) => sw.links[l.0].open = true,
-            Action::Close(l) => sw.links[l.0].open = false,
-            Action::StartSource(s) => sw.source_active[s.0] = true,
-            Action::StopSource(s) => sw.source_active[s.0] = false,
-            Action::EndRun => return true,
-            Action::Log => {}
-        }
-        false
+        self.switches.borrow_mut().apply(action)
+    }
+
+    /// The links and sources as the events applied so far left them (an [`Observer`]
+    /// sees, with each output, the switches of its time).
+    ///
+    /// [`Observer`]: crate::Observer
+    pub fn switches(&self) -> std::cell::Ref<'_, Switches> {
+        self.switches.borrow()
+    }
+
+    /// Set the links and sources (to evaluate a state as the events of some time left the
+    /// network, e.g. with a run's [`Outcome::final_switches`](crate::Outcome)).
+    pub fn set_switches(&mut self, switches: Switches) {
+        *self.switches.get_mut() = switches;
     }
 
     /// Fill node values (and, with `v`, their directional derivatives) at (t, y).
@@ -515,14 +498,7 @@ impl<'n> System<'n> {
         if opening == 1.0 {
             f
         } else {
-            Flow {
-                mdot: f.mdot * opening,
-                d_pa: f.d_pa * opening,
-                d_pb: f.d_pb * opening,
-                d_ta: f.d_ta * opening,
-                d_tb: f.d_tb * opening,
-                from_b: f.from_b,
-            }
+            f.scaled(opening)
         }
     }
 

@@ -11,10 +11,10 @@
 //! A time located on the dense output inherits the error of the located quantity divided by
 //! its rate of change.
 
-use plenum_physics::reference::{self, R_AIR, T_REF};
+use plenum_physics::reference::{self, isothermal, link, orifice, space, R_AIR, T_REF};
 use plenum_physics::{
-    choke_factor, simulate, simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind,
-    Compartment, CompartmentId, Direction, Event, FlowElement, Gas, Link, LinkId, Network,
+    choke_factor, simulate, simulate_collect, Action, Boundary, BoundaryId, BoundaryKind,
+    Compartment, CompartmentId, Direction, Event, EventId, FlowElement, Gas, LinkId, Network,
     NetworkParts, NodeId, Quantity, Schedule, Settings, System, Thermal, Trigger,
     DRY_AIR_MOLE_FRACTIONS,
 };
@@ -44,38 +44,6 @@ fn air() -> Gas {
     Gas::perfect("air", R_AIR, GAMMA)
 }
 
-fn isothermal(name: &str, volume: f64, pressure: f64, composition: Vec<f64>) -> Compartment {
-    Compartment {
-        name: name.into(),
-        volume,
-        pressure,
-        temperature: T_REF,
-        composition,
-        thermal: Thermal::Isothermal {
-            temperature: Schedule::Constant(T_REF),
-        },
-    }
-}
-
-fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
-    Link {
-        name: name.into(),
-        from,
-        to,
-        element,
-        opening: Schedule::Constant(1.0),
-        open: true,
-    }
-}
-
-fn orifice(area: f64, cd: f64) -> FlowElement {
-    FlowElement::Orifice {
-        area: Schedule::Constant(area),
-        cd: Schedule::Constant(cd),
-        area_law: AreaLaw::Fixed,
-    }
-}
-
 fn linear(k: f64) -> FlowElement {
     FlowElement::Linear {
         k: Schedule::Constant(k),
@@ -95,13 +63,6 @@ fn station(pressure: f64) -> Boundary {
             temperature: T_REF,
             composition: vec![1.0],
         },
-    }
-}
-
-fn space() -> Boundary {
-    Boundary {
-        name: "space".into(),
-        kind: BoundaryKind::Vacuum,
     }
 }
 
@@ -211,7 +172,7 @@ fn half_pressure_event_fires_at_tau_ln_2() {
         simulate_collect(&net, &settings(), 2.0 * t_half, &times).expect("run succeeds");
     assert_eq!(outcome.events.len(), 1);
     let fired = &outcome.events[0];
-    assert_eq!(fired.name, "half");
+    assert_eq!(net.events[fired.event.index()].name, "half");
     eprintln!(
         "half-pressure event: error {:e} s of tau ln 2 = {t_half} s (allowed {tol:e})",
         fired.time - t_half
@@ -235,7 +196,8 @@ fn half_pressure_event_fires_at_tau_ln_2() {
     let net = p1_with(vec![half_pressure("stop at half", Action::EndRun)]);
     let (rows, outcome) =
         simulate_collect(&net, &settings(), 2.0 * t_half, &times).expect("run succeeds");
-    assert_eq!(outcome.ended_by.as_deref(), Some("stop at half"));
+    assert_eq!(outcome.ended_by, Some(EventId(0)));
+    assert_eq!(net.events[0].name, "stop at half");
     assert!((outcome.end_time - t_half).abs() <= tol);
     assert_eq!(outcome.events.len(), 1);
     assert_eq!(outcome.events[0].time, outcome.end_time);
@@ -387,7 +349,7 @@ fn hatch_seal_reversal_is_logged_when_the_tunnel_falls_through_station_pressure(
         outcome.reversals
     );
     let rev = &outcome.reversals[0];
-    assert_eq!(rev.link, "seal");
+    assert_eq!(net.links[rev.link.index()].name, "seal");
     assert!(
         rev.now_forward,
         "after the reversal the station feeds the tunnel"

@@ -2,59 +2,23 @@
 //! that exhausts its species fades out instead of driving it negative; bad solver settings
 //! are refused before anything runs. Nothing panics.
 
+use plenum_physics::reference::{self, b, c, constant, isothermal, link, reservoir, space};
 use plenum_physics::{
-    simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, Compartment,
-    CompartmentId, Event, FlowElement, Gas, Link, LinkId, Method, ModelError, Network,
-    NetworkParts, NodeId, Schedule, Settings, SimError, Source, SourceId, Thermal, Trigger,
+    simulate_collect, Action, Compartment, CompartmentId, Event, FlowElement, Gas, LinkId, Method,
+    ModelError, Network, NetworkParts, Settings, SimError, Source, SourceId, Trigger,
     DRY_AIR_MOLE_FRACTIONS,
 };
 
-fn constant(v: f64) -> Schedule {
-    Schedule::Constant(v)
-}
-
 fn compartment(name: &str, volume: f64, composition: Vec<f64>) -> Compartment {
-    Compartment {
-        name: name.into(),
-        volume,
-        pressure: 101_325.0,
-        temperature: 295.0,
-        composition,
-        thermal: Thermal::Isothermal {
-            temperature: constant(295.0),
-        },
-    }
+    isothermal(name, volume, 101_325.0, composition)
 }
 
 fn air() -> Vec<f64> {
     DRY_AIR_MOLE_FRACTIONS.to_vec()
 }
 
-fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
-    Link {
-        name: name.into(),
-        from,
-        to,
-        element,
-        opening: constant(1.0),
-        open: true,
-    }
-}
-
-fn c(i: usize) -> NodeId {
-    NodeId::Compartment(CompartmentId(i))
-}
-
-fn b(i: usize) -> NodeId {
-    NodeId::Boundary(BoundaryId(i))
-}
-
 fn orifice(cd: f64) -> FlowElement {
-    FlowElement::Orifice {
-        area: constant(1e-6),
-        cd: constant(cd),
-        area_law: AreaLaw::Fixed,
-    }
+    reference::orifice(1e-6, cd)
 }
 
 /// The errors of `parts`, which must be refused.
@@ -97,20 +61,7 @@ fn every_fault_of_a_network_is_reported_at_once_naming_its_item() {
             compartment("lab", 10.0, vec![0.5, 0.3, 0.0, 0.0, 0.0]),
             compartment("node", 20.0, air()),
         ],
-        boundaries: vec![
-            Boundary {
-                name: "space".into(),
-                kind: BoundaryKind::Vacuum,
-            },
-            Boundary {
-                name: "tank".into(),
-                kind: BoundaryKind::Reservoir {
-                    pressure: 2e5,
-                    temperature: 295.0,
-                    composition: air(),
-                },
-            },
-        ],
+        boundaries: vec![space(), reservoir("tank", 2e5, air())],
         links: vec![
             link(
                 "leaky",

@@ -709,3 +709,12 @@ fn plenum_orifice_is_not_the_incompressible_law_into_vacuum() {
         );
     }
 }
+
+#[test]
+fn parameter_names_round_trip() {
+    for p in plenum_physics::Parameter::ALL {
+        assert_eq!(plenum_physics::Parameter::from_name(p.name()), Some(p));
+        assert_eq!(p.name(), format!("{p:?}"));
+    }
+    assert_eq!(plenum_physics::Parameter::from_name("area"), None);
+}

@@ -3,66 +3,12 @@
 //! terms (gas constant and ratio of specific heats of each end); a hatch seal's parameters
 //! are set one law at a time.
 
+use plenum_physics::reference::{adiabatic, constant, isothermal, link, orifice, reservoir, space};
 use plenum_physics::{
-    simulate, simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, Compartment,
-    CompartmentId, CrackGeometry, Event, FlowElement, Gas, Link, LinkId, Network, NetworkParts,
-    NodeId, Parameter, Schedule, Settings, SimError, Source, System, Thermal, Trigger,
-    DRY_AIR_MOLE_FRACTIONS,
+    simulate, simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, CompartmentId,
+    CrackGeometry, Event, FlowElement, Gas, LinkId, Network, NetworkParts, NodeId, Parameter,
+    Settings, SimError, Source, System, Thermal, Trigger, DRY_AIR_MOLE_FRACTIONS,
 };
-
-fn constant(v: f64) -> Schedule {
-    Schedule::Constant(v)
-}
-
-fn isothermal(name: &str, volume: f64, pressure: f64, composition: Vec<f64>) -> Compartment {
-    Compartment {
-        name: name.into(),
-        volume,
-        pressure,
-        temperature: 295.0,
-        composition,
-        thermal: Thermal::Isothermal {
-            temperature: constant(295.0),
-        },
-    }
-}
-
-fn adiabatic(name: &str, volume: f64, pressure: f64, composition: Vec<f64>) -> Compartment {
-    Compartment {
-        thermal: Thermal::Energy {
-            conductance: 0.0,
-            wall_temperature: constant(295.0),
-            heat_load: constant(0.0),
-        },
-        ..isothermal(name, volume, pressure, composition)
-    }
-}
-
-fn link(name: &str, from: NodeId, to: NodeId, element: FlowElement) -> Link {
-    Link {
-        name: name.into(),
-        from,
-        to,
-        element,
-        opening: constant(1.0),
-        open: true,
-    }
-}
-
-fn orifice(area: f64, cd: f64) -> FlowElement {
-    FlowElement::Orifice {
-        area: constant(area),
-        cd: constant(cd),
-        area_law: AreaLaw::Fixed,
-    }
-}
-
-fn space() -> Boundary {
-    Boundary {
-        name: "space".into(),
-        kind: BoundaryKind::Vacuum,
-    }
-}
 
 fn air() -> Vec<f64> {
     DRY_AIR_MOLE_FRACTIONS.to_vec()
@@ -272,17 +218,7 @@ fn issue7_a_negative_mass_beyond_the_tolerance_names_compartment_and_species() {
     let net_r = Network::new(NetworkParts {
         gas: Some(Gas::air()),
         compartments: vec![isothermal("galley", 1.0, 101_325.0, air())],
-        boundaries: vec![
-            space(),
-            Boundary {
-                name: "tank".into(),
-                kind: BoundaryKind::Reservoir {
-                    pressure: 2e5,
-                    temperature: 295.0,
-                    composition: air(),
-                },
-            },
-        ],
+        boundaries: vec![space(), reservoir("tank", 2e5, air())],
         links: vec![
             link("vent", C0, B0, orifice(1e-6, 0.6)),
             link(

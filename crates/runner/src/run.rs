@@ -5,12 +5,12 @@
 //! writes nothing. [`run_scenario`](crate::output::run_scenario) adds the files.
 
 use plenum_physics::{
-    simulate, Action, BoundaryKind, Direction, Method, Network, NodeId, Observer, Outcome,
-    Schedule, SimError, Snapshot, System,
+    simulate, BoundaryKind, Direction, EventId, Method, Network, NodeId, Observer, Outcome,
+    SimError, Snapshot, System,
 };
 
 use crate::summary::*;
-use crate::validate::{RunConfig, THRESHOLD_PREFIX};
+use crate::validate::RunConfig;
 
 const DAY: f64 = 86_400.0;
 
@@ -31,7 +31,9 @@ pub struct RunResult {
 
 /// Run `net` as `config` says and summarise it; keep the trajectory only when
 /// `keep_trajectory`. Writes nothing. The summary's scenario name is `name`; its provenance
-/// holds only the plenum version (callers that read a file fill in the rest).
+/// holds only the plenum version (callers that read a file fill in the rest). The events of
+/// `net` end with one per threshold of `config`, in order (as [`load`](crate::load) builds
+/// them): that is how a fired event is known to be a threshold's crossing.
 pub fn simulate_run(
     net: &Network,
     config: &RunConfig,
@@ -41,8 +43,10 @@ pub fn simulate_run(
     let times = config.output_times();
     let nc = net.compartments.len();
     let mut watch = Watch {
-        keep: keep_trajectory,
-        states: Vec::new(),
+        rows: keep_trajectory.then(|| Rows {
+            system: System::new(net),
+            snapshots: Vec::new(),
+        }),
         min: vec![(f64::INFINITY, 0.0); nc],
         max: vec![(f64::NEG_INFINITY, 0.0); nc],
         first: None,
@@ -58,9 +62,9 @@ pub fn simulate_run(
 type Row = (f64, Vec<f64>);
 
 /// Collects what the summary needs while the integrator hands over outputs.
-struct Watch {
-    keep: bool,
-    states: Vec<(f64, Vec<f64>)>,
+struct Watch<'n> {
+    /// The trajectory, when kept.
+    rows: Option<Rows<'n>>,
     /// (value, time) per compartment.
     min: Vec<(f64, f64)>,
     max: Vec<(f64, f64)>,
@@ -70,17 +74,30 @@ struct Watch {
     last: Option<Row>,
 }
 
-impl Observer for Watch {
+/// The snapshots of the output rows, each taken with the links as they were at its time (an
+/// output at the time of an event shows the state before it): the integrator hands each
+/// output over with the switches of its time, and `system` follows them. (`system` has the
+/// default tolerance, like the start and end snapshots of the summary.)
+struct Rows<'n> {
+    system: System<'n>,
+    snapshots: Vec<Snapshot>,
+}
+
+impl Observer for Watch<'_> {
     fn observe(&mut self, system: &System<'_>, t: f64, y: &[f64]) {
         let snap = system.snapshot(t, y);
         self.record(t, &snap.pressure);
-        if self.keep {
-            self.states.push((t, y.to_vec()));
+        if let Some(rows) = &mut self.rows {
+            let now = system.switches();
+            if *now != *rows.system.switches() {
+                rows.system.set_switches(now.clone());
+            }
+            rows.snapshots.push(rows.system.snapshot(t, y));
         }
     }
 }
 
-impl Watch {
+impl Watch<'_> {
     fn record(&mut self, t: f64, p: &[f64]) {
         for (i, &pi) in p.iter().enumerate() {
             if pi < self.min[i].0 {
@@ -97,65 +114,6 @@ impl Watch {
         }
         self.prev = self.last.take();
         self.last = Some((t, p.to_vec()));
-    }
-}
-
-/// The network as the fired events left it, segment by segment: `(time, network)` with the
-/// network valid for output times after `time`. Replays the actions of `outcome.events` on
-/// copies of the links and sources, exactly as the integrator applied them.
-fn replay(net: &Network, outcome: &Outcome) -> Vec<(f64, Network)> {
-    let mut segments: Vec<(f64, Network)> = Vec::new();
-    let mut current = net.clone();
-    for fired in &outcome.events {
-        let Some(ev) = net.events.iter().find(|e| e.name == fired.name) else {
-            continue;
-        };
-        let mut changed = false;
-        for a in &ev.actions {
-            changed |= apply(&mut current, a);
-        }
-        if changed {
-            segments.push((fired.time, current.clone()));
-        }
-    }
-    segments
-}
-
-/// Apply an action to a network's links and sources; true when something changed.
-fn apply(net: &mut Network, action: &Action) -> bool {
-    match action {
-        Action::SetParameter {
-            link,
-            parameter,
-            value,
-        } => {
-            let Some(l) = net.links.get_mut(link.0) else {
-                return false;
-            };
-            if *parameter == plenum_physics::Parameter::Opening {
-                l.opening = Schedule::Constant(*value);
-                true
-            } else {
-                l.element.set_parameter(*parameter, *value)
-            }
-        }
-        Action::Open(l) | Action::Close(l) => {
-            let open = matches!(action, Action::Open(_));
-            net.links.get_mut(l.0).is_some_and(|l| {
-                let changed = l.open != open;
-                l.open = open;
-                changed
-            })
-        }
-        Action::StartSource(s) | Action::StopSource(s) => {
-            let active = matches!(action, Action::StartSource(_));
-            net.sources.get_mut(s.0).is_some_and(|s| {
-                let changed = s.active != active;
-                s.active = active;
-                changed
-            })
-        }
-        Action::EndRun | Action::Log => false,
     }
 }
 
@@ -208,11 +166,10 @@ fn finish(
     net: &Network,
     config: &RunConfig,
     name: &str,
-    watch: Watch,
+    watch: Watch<'_>,
     outcome: Outcome,
 ) -> RunResult {
-    let segments = replay(net, &outcome);
-    let final_net = segments.last().map_or(net, |s| &s.1);
+    let final_net = &net.switched(&outcome.final_switches);
     let sys0 = System::new(net);
     let y0 = sys0.initial_state();
     let start = sys0.snapshot(0.0, &y0);
@@ -322,15 +279,19 @@ fn finish(
             }
         })
         .collect();
+    // The events of the thresholds come last, in order.
+    let first_threshold = net.events.len().saturating_sub(config.thresholds.len());
+    let event_name = |e: EventId| net.events[e.index()].name.clone();
     let thresholds = config
         .thresholds
         .iter()
-        .map(|th| {
-            let ev = th.event_name();
+        .enumerate()
+        .map(|(k, th)| {
+            let ev = EventId(first_threshold + k);
             let crossings: Vec<f64> = outcome
                 .events
                 .iter()
-                .filter(|e| e.name == ev)
+                .filter(|e| e.event == ev)
                 .map(|e| e.time)
                 .collect();
             ThresholdSummary {
@@ -353,10 +314,10 @@ fn finish(
         .reversals
         .iter()
         .map(|r| {
-            let l = net.links.iter().find(|l| l.name == r.link);
-            let (a, b) = l.map_or(("?", "?"), |l| (net.node_name(l.from), net.node_name(l.to)));
+            let l = &net.links[r.link.index()];
+            let (a, b) = (net.node_name(l.from), net.node_name(l.to));
             ReversalSummary {
-                link: r.link.clone(),
+                link: l.name.clone(),
                 time_s: r.time,
                 now_flowing: if r.now_forward {
                     format!("{a} -> {b}")
@@ -370,9 +331,9 @@ fn finish(
     let events = outcome
         .events
         .iter()
-        .filter(|e| !e.name.starts_with(THRESHOLD_PREFIX))
+        .filter(|e| e.event.index() < first_threshold)
         .map(|e| EventSummary {
-            name: e.name.clone(),
+            name: event_name(e.event),
             time_s: e.time,
         })
         .collect();
@@ -399,13 +360,12 @@ fn finish(
         projected_negatives: st.projected,
     };
     let balance = (books(&sys_end, net, &outcome.final_state) - books(&sys0, net, &y0)).abs();
-    let status = match &outcome.ended_by {
+    let ended_by = outcome.ended_by.map(event_name);
+    let status = match &ended_by {
         Some(e) => format!("ended by event '{e}'"),
         None => "completed".into(),
     };
-    let trajectory = watch.keep.then(|| Trajectory {
-        rows: rows_with_flows(net, &segments, &watch.states),
-    });
+    let trajectory = watch.rows.map(|r| Trajectory { rows: r.snapshots });
     RunResult {
         summary: Summary {
             scenario: name.to_string(),
@@ -413,7 +373,7 @@ fn finish(
             status,
             duration_s: config.duration_s,
             end_time_s: outcome.end_time,
-            ended_by: outcome.ended_by.clone(),
+            ended_by,
             compartments,
             boundaries,
             links,
@@ -430,25 +390,4 @@ fn finish(
         },
         trajectory,
     }
-}
-
-/// Snapshots of the output states, each taken with the links as they were at its time
-/// (an output at the time of an event shows the state before it).
-fn rows_with_flows(
-    net: &Network,
-    segments: &[(f64, Network)],
-    states: &[(f64, Vec<f64>)],
-) -> Vec<Snapshot> {
-    let mut systems: Vec<(f64, System<'_>)> = Vec::with_capacity(segments.len() + 1);
-    systems.push((f64::NEG_INFINITY, System::new(net)));
-    for (t, n) in segments {
-        systems.push((*t, System::new(n)));
-    }
-    states
-        .iter()
-        .map(|(t, y)| {
-            let k = systems.iter().rposition(|(ts, _)| ts < t).unwrap_or(0);
-            systems[k].1.snapshot(*t, y)
-        })
-        .collect()
 }

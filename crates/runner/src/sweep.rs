@@ -1833,17 +1833,18 @@ fn execute(sweep: &Sweep, params: &[f64], keep_trajectory: bool) -> Result<Execu
                 values[k] = outcome
                     .events
                     .iter()
-                    .find(|e| e.name == name)
+                    .find(|e| net.events[e.event.index()].name == name)
                     .map(|e| e.time);
             }
             MetricKind::Reversals(l) => {
-                values[k] = Some(outcome.reversals.iter().filter(|r| &r.link == l).count() as f64);
+                let on_l = |r: &&plenum_physics::Reversal| net.links[r.link.index()].name == *l;
+                values[k] = Some(outcome.reversals.iter().filter(on_l).count() as f64);
             }
             MetricKind::FirstReversal(l) => {
                 values[k] = outcome
                     .reversals
                     .iter()
-                    .find(|r| &r.link == l)
+                    .find(|r| net.links[r.link.index()].name == *l)
                     .map(|r| r.time);
             }
             MetricKind::MassLost(c) => {
