@@ -303,19 +303,7 @@ impl<'s> Validator<'s> {
                 let id = link(self, &l);
                 let p = self.get(&parameter, Some(it)).copied();
                 let (id, p) = (id?, p?);
-                let param = match p {
-                    ParameterWire::Area => Parameter::Area,
-                    ParameterWire::Cd => Parameter::Cd,
-                    ParameterWire::Coefficient => Parameter::Coefficient,
-                    ParameterWire::FlowRate => Parameter::FlowRate,
-                    ParameterWire::Opening => Parameter::Opening,
-                    ParameterWire::SeatedArea => Parameter::SeatedArea,
-                    ParameterWire::UnseatedArea => Parameter::UnseatedArea,
-                    ParameterWire::SeatedCd => Parameter::SeatedCd,
-                    ParameterWire::UnseatedCd => Parameter::UnseatedCd,
-                    ParameterWire::SeatedCoefficient => Parameter::SeatedCoefficient,
-                    ParameterWire::UnseatedCoefficient => Parameter::UnseatedCoefficient,
-                };
+                let param = p.0;
                 let element = self.links.get(id.0).and_then(|l| l.element.clone())?;
                 let link_name = l.get().cloned().unwrap_or_default();
                 // A hatch seal has two laws; a plain parameter would set both and erase the

@@ -57,7 +57,7 @@ fn item_level_syntax_problems_do_not_hide_others() {
 
 #[test]
 fn each_rule_has_its_message() {
-    let cases: [(&str, &str, &str); 14] = [
+    let cases: [(&str, &str, &str); 16] = [
         ("Orifice(diameter: \"1 mm\", cd: 0.6)", "Orifice(area: \"1 mm2\", diameter: \"1 mm\", cd: 0.6)", "has both area and diameter"),
         ("Orifice(diameter: \"1 mm\", cd: 0.6)", "Orifice(cd: 0.6)", "has no area"),
         ("Orifice(diameter: \"1 mm\", cd: 0.6)", "PowerLaw(c: 1e-9, n: 0.6, reference_dp: \"4 Pa\")", "reference_dp is only used with leakage_area"),
@@ -72,6 +72,9 @@ fn each_rule_has_its_message() {
         ("duration: \"1 day\",", "duration: \"1 day\", events: [(name: \"e\", when: Crosses(quantity: \"cabn.pressure\", below: 1), action: Log)],", "did you mean 'cabin.pressure'?"),
         ("duration: \"1 day\",", "duration: \"1 day\", events: [(name: \"e\", when: Crosses(quantity: \"cabin.pressure\", below: 1, direction: Rising), action: Log)],", "direction is only used with threshold"),
         ("duration: \"1 day\",", "duration: \"1 day\", sources: [(name: \"o2\", into: \"space\", rates: {\"O2\": \"1 kg/day\"})],", "'space' is a boundary, not a compartment"),
+        // Parameters are read by their physics names (Parameter::name).
+        ("duration: \"1 day\",", "duration: \"1 day\", events: [(name: \"e\", when: At(\"1 h\"), action: Set(link: \"hole\", parameter: Aera, value: \"1 mm2\"))],", "unknown Parameter 'Aera'"),
+        ("duration: \"1 day\",", "duration: \"1 day\", events: [(name: \"e\", when: At(\"1 h\"), action: Set(link: \"hole\", parameter: Aera, value: \"1 mm2\"))],", "did you mean 'Area'?"),
     ];
     for (from, to, expected) in cases {
         assert!(GOOD.contains(from), "{from}");

@@ -19,6 +19,9 @@
 //! bottom of this file, and convert it in the validator file for its part.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use plenum_physics::Parameter;
 
 use ron::error::{Position, SpannedError};
 use ron::extensions::Extensions;
@@ -651,32 +654,53 @@ pub enum ActionWire {
     Log,
 }
 
-/// A link parameter an event can set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename = "Parameter")]
-pub enum ParameterWire {
-    /// Orifice or open-hatch area.
-    Area,
-    /// Discharge coefficient.
-    Cd,
-    /// Power-law C or linear K.
-    Coefficient,
-    /// Fan volumetric flow.
-    FlowRate,
-    /// The link's opening fraction.
-    Opening,
-    /// A hatch seal's seated law: its area (a plain `Area` would set both laws).
-    SeatedArea,
-    /// A hatch seal's unseated law: its area.
-    UnseatedArea,
-    /// A hatch seal's seated law: its discharge coefficient.
-    SeatedCd,
-    /// A hatch seal's unseated law: its discharge coefficient.
-    UnseatedCd,
-    /// A hatch seal's seated law: its power-law C or linear K.
-    SeatedCoefficient,
-    /// A hatch seal's unseated law: its power-law C or linear K.
-    UnseatedCoefficient,
+/// A link parameter an event can set, by its name in the physics: `Area`, `Cd`,
+/// `Coefficient`, `FlowRate`, `Opening`, `SeatedArea`, ... ([`Parameter::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterWire(pub Parameter);
+
+/// A bare identifier (an enum variant's name), as text.
+struct Ident(String);
+
+impl<'de> Deserialize<'de> for Ident {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = Ident;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Ident, E> {
+                Ok(Ident(s.to_string()))
+            }
+        }
+        deserializer.deserialize_identifier(Text)
+    }
+}
+
+/// The names of every [`Parameter`], as serde wants them for its messages.
+static PARAMETER_NAMES: LazyLock<[&str; Parameter::ALL.len()]> =
+    LazyLock::new(|| Parameter::ALL.map(Parameter::name));
+
+impl<'de> Deserialize<'de> for ParameterWire {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ByName;
+        impl<'de> Visitor<'de> for ByName {
+            type Value = ParameterWire;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a link parameter")
+            }
+            fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+                let (Ident(name), variant) = data.variant()?;
+                let Some(p) = Parameter::from_name(&name) else {
+                    return Err(de::Error::unknown_variant(&name, &*PARAMETER_NAMES));
+                };
+                de::VariantAccess::unit_variant(variant)?;
+                Ok(ParameterWire(p))
+            }
+        }
+        deserializer.deserialize_enum("Parameter", &*PARAMETER_NAMES, ByName)
+    }
 }
 
 /// What a run writes and how plots show it.
