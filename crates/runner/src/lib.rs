@@ -31,6 +31,7 @@
 
 pub mod diag;
 pub mod output;
+pub mod paths;
 pub mod plot;
 pub mod run;
 pub mod safety;
