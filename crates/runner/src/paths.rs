@@ -1,361 +1,301 @@
-//! Paths into a scenario.
+//! One grammar for the paths that name things in a scenario, shared by validation, sweeps
+//! and what comes after them (fits, variants):
+//!
+//! - a **quantity path** names something the run computes: `NAME.pressure`,
+//!   `NAME.temperature`, `NAME.mass`, `NAME.partial_pressure.SPECIES` (compartments) or
+//!   `NAME.mass_flow` (links);
+//! - a **parameter path** names a number of the scenario file: `compartments.NAME.volume`,
+//!   `links.NAME.element.area`, `links.NAME.element.area.rate` (a field of a schedule),
+//!   `links.NAME.element.area_law.k`, `boundaries.NAME.composition.O2`,
+//!   `sources.NAME.rate.CO2`, `gas.O2.molar_mass`, ... (docs/paths.md lists them all).
+//!
+//! Two layers: [`QuantityPath::parse`] and [`ParamPath::parse`] read the text alone (no
+//! network needed); `resolve` turns a parsed path into ids ([`Quantity`], [`Target`])
+//! against the names of a model ([`Names`], implemented for [`Network`] and
+//! [`NetworkParts`]). Errors are a [`PathError`]: message, expected, hint, as the
+//! diagnostics print them.
 
-use plenum_physics::{FlowElement, Network, NetworkParts, Quantity, Schedule, Thermal};
+use plenum_physics::{
+    BoundaryKind, CompartmentId, CrackGeometry, FlowElement, Gas, LinkId, Network, NetworkParts,
+    Quantity, Thermal,
+};
 
+use crate::diag::clip;
+use crate::suggest::did_you_mean;
 use crate::units::Dimension;
 
-/// Resolve `NAME.pressure`, `NAME.temperature`, `NAME.mass`, `NAME.partial_pressure.SPECIES`,
-/// `LINK.mass_flow`. Errors carry a message and a hint.
-pub fn resolve_quantity(net: &Network, text: &str) -> Result<Quantity, (String, Option<String>)> {
-    let parts: Vec<&str> = text.split('.').collect();
-    let names = || {
-        net.compartments
-            .iter()
-            .map(|c| c.name.as_str())
-            .chain(net.links.iter().map(|l| l.name.as_str()))
-    };
-    let unknown = |name: &str| {
-        let hint =
-            crate::suggest::did_you_mean(name, names()).map(|s| format!("did you mean '{s}'?"));
-        Err((
-            format!("'{name}' is neither a compartment nor a link of the base scenario"),
-            hint,
-        ))
-    };
-    match parts.as_slice() {
-        [name, "mass_flow"] => match net.link(name) {
-            Some(l) => Ok(Quantity::MassFlow(l)),
-            None => unknown(name),
-        },
-        [name, what] | [name, what, _] => {
-            let Some(c) = net.compartment(name) else {
-                return unknown(name);
-            };
-            match (*what, parts.get(2)) {
-                ("pressure", None) => Ok(Quantity::Pressure(c)),
-                ("temperature", None) => Ok(Quantity::Temperature(c)),
-                ("mass", None) => Ok(Quantity::Mass(c)),
-                ("partial_pressure", Some(sp)) => match net.gas.index_of(sp) {
-                    Some(s) => Ok(Quantity::PartialPressure(c, s)),
-                    None => Err((format!("no species '{sp}' in the gas table"), None)),
-                },
-                _ => Err((format!("'{text}' is not a quantity"), Some("use NAME.pressure, NAME.temperature, NAME.mass or NAME.partial_pressure.SPECIES".into()))),
-            }
+mod param;
+#[cfg(test)]
+mod tests;
+
+pub use param::{apply, resolve_path, ElementField, ParamPath, ScheduleField, Target};
+
+/// What cannot be resolved, in the words the diagnostics print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError {
+    pub message: String,
+    pub expected: Option<String>,
+    pub hint: Option<String>,
+    /// Why, as data (for a caller that words it its own way).
+    pub reason: Reason,
+}
+
+/// Why a path could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// A quantity without a `.FIELD`.
+    NoField,
+    /// The first name is not one of the model.
+    UnknownName,
+    /// A species not in the gas table.
+    UnknownSpecies,
+    /// A field the addressed thing does not have.
+    UnknownField,
+    /// A boundary or a source named as a quantity.
+    NotAQuantity,
+    /// A section that is not one of the scenario.
+    UnknownSection,
+    /// A parameter path that is not sweepable as written.
+    NotSweepable,
+}
+
+impl PathError {
+    fn new(reason: Reason, message: impl Into<String>) -> PathError {
+        PathError {
+            message: message.into(),
+            expected: None,
+            hint: None,
+            reason,
         }
-        _ => Err((
-            format!("'{text}' is not a quantity"),
-            Some("write it as NAME.pressure or LINK.mass_flow".into()),
-        )),
+    }
+
+    fn expected(mut self, e: impl Into<String>) -> PathError {
+        self.expected = Some(e.into());
+        self
+    }
+
+    fn hint(mut self, h: Option<String>) -> PathError {
+        self.hint = h;
+        self
     }
 }
 
-/// Resolve a parameter path against the base model. Errors carry a message and a hint.
-pub fn resolve_path(
-    parts: &NetworkParts,
-    path: &str,
-) -> Result<(Target, Dimension), (String, Option<String>)> {
-    let segs: Vec<&str> = path.split('.').collect();
-    let did = |name: &str, cands: Vec<&str>| {
-        crate::suggest::did_you_mean(name, cands).map(|s| format!("did you mean '{s}'?"))
-    };
-    match segs.as_slice() {
-        ["compartments", name, field] => {
-            let Some(i) = parts.compartments.iter().position(|c| c.name == *name) else {
-                return Err((
-                    format!("no compartment '{name}' in the base scenario"),
-                    did(
-                        name,
-                        parts.compartments.iter().map(|c| c.name.as_str()).collect(),
-                    ),
-                ));
-            };
-            match *field {
-                "volume" => Ok((Target::CompartmentVolume(i), Dimension::Volume)),
-                "pressure" => Ok((Target::CompartmentPressure(i), Dimension::Pressure)),
-                "temperature" => Ok((Target::CompartmentTemperature(i), Dimension::Temperature)),
-                "wall_conductance"
-                    if matches!(parts.compartments[i].thermal, Thermal::Energy { .. }) =>
-                {
-                    Ok((Target::WallConductance(i), Dimension::HeatTransfer))
-                }
-                _ => Err((
-                    format!("compartments have no sweepable field '{field}'"),
-                    Some(
-                        "volume, pressure, temperature or wall_conductance (energy balance only)"
-                            .into(),
-                    ),
-                )),
+/// What kind of thing a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Compartment,
+    Link,
+    Boundary,
+    Source,
+}
+
+/// The names of a model, for resolution: the physics [`Network`] and [`NetworkParts`]
+/// implement it, and so can a validator's name table.
+pub trait Names {
+    /// The kind and index of `name`.
+    fn lookup(&self, name: &str) -> Option<(NameKind, usize)>;
+    /// The names of `kinds`, in the order of the model.
+    fn names_of(&self, kinds: &[NameKind]) -> Vec<&str>;
+    /// The species of the gas table, in order.
+    fn species(&self) -> Vec<&str>;
+    /// A "did you mean" for `name` among the names of `kinds`.
+    fn suggest(&self, name: &str, kinds: &[NameKind]) -> Option<String> {
+        did_you_mean(name, self.names_of(kinds)).map(String::from)
+    }
+    /// The names of `kinds` as an "expected" line lists them.
+    fn listed(&self, kinds: &[NameKind]) -> String {
+        name_list(&self.names_of(kinds))
+    }
+}
+
+/// Names listed in an "expected" line, at most.
+pub const MAX_NAMES_LISTED: usize = 12;
+
+/// `a, b, c` (clipped, and `... (N more)` past [`MAX_NAMES_LISTED`]).
+pub fn name_list(names: &[&str]) -> String {
+    let mut out: Vec<String> = names
+        .iter()
+        .take(MAX_NAMES_LISTED)
+        .map(|n| clip(n).into_owned())
+        .collect();
+    if names.len() > MAX_NAMES_LISTED {
+        out.push(format!("... ({} more)", names.len() - MAX_NAMES_LISTED));
+    }
+    out.join(", ")
+}
+
+fn lookup_in<'a>(lists: [(NameKind, Vec<&'a str>); 4], name: &str) -> Option<(NameKind, usize)> {
+    lists
+        .into_iter()
+        .find_map(|(k, v)| v.iter().position(|n| *n == name).map(|i| (k, i)))
+}
+
+macro_rules! impl_names {
+    ($t:ty, $gas:expr) => {
+        impl Names for $t {
+            fn lookup(&self, name: &str) -> Option<(NameKind, usize)> {
+                lookup_in(
+                    [
+                        NameKind::Compartment,
+                        NameKind::Link,
+                        NameKind::Boundary,
+                        NameKind::Source,
+                    ]
+                    .map(|k| (k, self.names_of(&[k]))),
+                    name,
+                )
             }
-        }
-        ["boundaries", name, field] => {
-            let Some(i) = parts.boundaries.iter().position(|b| b.name == *name) else {
-                return Err((
-                    format!("no boundary '{name}' in the base scenario"),
-                    did(
-                        name,
-                        parts.boundaries.iter().map(|b| b.name.as_str()).collect(),
-                    ),
-                ));
-            };
-            if matches!(
-                parts.boundaries[i].kind,
-                plenum_physics::BoundaryKind::Vacuum
-            ) {
-                return Err((
-                    format!("boundary '{name}' is a vacuum, which has no parameters"),
-                    None,
-                ));
-            }
-            match *field {
-                "pressure" => Ok((Target::BoundaryPressure(i), Dimension::Pressure)),
-                "temperature" => Ok((Target::BoundaryTemperature(i), Dimension::Temperature)),
-                _ => Err((
-                    format!("boundaries have no sweepable field '{field}'"),
-                    Some("pressure or temperature".into()),
-                )),
-            }
-        }
-        ["links", name, rest @ ..] => {
-            let Some(i) = parts.links.iter().position(|l| l.name == *name) else {
-                return Err((
-                    format!("no link '{name}' in the base scenario"),
-                    did(name, parts.links.iter().map(|l| l.name.as_str()).collect()),
-                ));
-            };
-            match rest {
-                ["opening"] => Ok((Target::LinkOpening(i), Dimension::Dimensionless)),
-                ["element", sub @ .., field] => {
-                    let mut el = &parts.links[i].element;
-                    let mut walk = Vec::new();
-                    for s in sub {
-                        match (el, *s) {
-                            (FlowElement::HatchSeal { seated, .. }, "seated") => {
-                                walk.push(true);
-                                el = seated;
-                            }
-                            (FlowElement::HatchSeal { unseated, .. }, "unseated") => {
-                                walk.push(false);
-                                el = unseated;
-                            }
-                            _ => {
-                                return Err((
-                                    format!(
-                                        "'{s}' is not part of link '{name}''s {} element",
-                                        el.kind()
-                                    ),
-                                    Some("only a HatchSeal has seated/unseated parts".into()),
-                                ))
-                            }
+            fn names_of(&self, kinds: &[NameKind]) -> Vec<&str> {
+                let mut v = Vec::new();
+                for k in kinds {
+                    match k {
+                        NameKind::Compartment => {
+                            v.extend(self.compartments.iter().map(|c| c.name.as_str()))
                         }
-                    }
-                    let fields = element_fields(el);
-                    match fields.iter().find(|(f, _)| f == field) {
-                        Some((f, dim)) => Ok((
-                            Target::Element {
-                                link: i,
-                                sub: walk,
-                                field: f,
-                            },
-                            *dim,
-                        )),
-                        None => {
-                            let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
-                            let hint = if names.is_empty() {
-                                Some(format!("a {} has no number to sweep here; address its seated or unseated part", el.kind()))
-                            } else {
-                                Some(format!("{} fields: {}", el.kind(), names.join(", ")))
-                            };
-                            Err((
-                                format!(
-                                    "link '{name}''s {} element has no field '{field}'",
-                                    el.kind()
-                                ),
-                                hint,
-                            ))
+                        NameKind::Link => v.extend(self.links.iter().map(|c| c.name.as_str())),
+                        NameKind::Boundary => {
+                            v.extend(self.boundaries.iter().map(|c| c.name.as_str()))
                         }
+                        NameKind::Source => v.extend(self.sources.iter().map(|c| c.name.as_str())),
                     }
                 }
-                _ => Err((
-                    format!("'{path}' does not address a link field"),
-                    Some("links.NAME.element.FIELD or links.NAME.opening".into()),
-                )),
+                v
             }
-        }
-        ["sources", name, "scale"] => match parts.sources.iter().position(|s| s.name == *name) {
-            Some(i) => Ok((Target::SourceScale(i), Dimension::Dimensionless)),
-            None => Err((format!("no source '{name}' in the base scenario"), None)),
-        },
-        [first, ..] => Err((
-            format!("'{first}' is not a section of the scenario"),
-            did(
-                first,
-                vec!["compartments", "boundaries", "links", "sources"],
-            ),
-        )),
-        [] => Err(("empty path".into(), None)),
-    }
-}
-
-fn element_fields(el: &FlowElement) -> Vec<(&'static str, Dimension)> {
-    match el {
-        FlowElement::Orifice { .. } | FlowElement::OpenHatch { .. } => {
-            vec![("area", Dimension::Area), ("cd", Dimension::Dimensionless)]
-        }
-        FlowElement::PowerLaw { .. } => vec![
-            ("c", Dimension::Dimensionless),
-            ("n", Dimension::Dimensionless),
-        ],
-        FlowElement::ViscousCrack { geometry, .. } => {
-            let mut v = vec![("viscosity", Dimension::Viscosity)];
-            match geometry {
-                plenum_physics::CrackGeometry::Slit { .. } => v.extend([
-                    ("width", Dimension::Length),
-                    ("gap", Dimension::Length),
-                    ("depth", Dimension::Length),
-                ]),
-                plenum_physics::CrackGeometry::Tube { .. } => v.extend([
-                    ("diameter", Dimension::Length),
-                    ("length", Dimension::Length),
-                ]),
-            }
-            v
-        }
-        FlowElement::Linear { .. } => vec![("k", Dimension::Conductance)],
-        FlowElement::Fan { .. } => vec![("flow", Dimension::VolumetricFlow)],
-        FlowElement::HatchSeal { .. } => vec![],
-    }
-}
-
-/// Set a schedule to `value`: a constant becomes `value`; any other schedule is scaled so
-/// that its value at t = 0 is `value` (a ramped crack keeps its shape).
-fn set_schedule(s: &mut Schedule, value: f64) -> Result<(), String> {
-    match s {
-        Schedule::Constant(v) => {
-            *v = value;
-            Ok(())
-        }
-        other => {
-            let v0 = other.value(0.0);
-            if v0 == 0.0 {
-                return Err(
-                    "the base schedule is 0 at t = 0, so it cannot be scaled to the swept value"
-                        .into(),
-                );
-            }
-            *other = other.scaled(value / v0);
-            Ok(())
-        }
-    }
-}
-
-/// Apply one parameter value to a copy of the base model.
-pub fn apply(parts: &mut NetworkParts, target: &Target, value: f64) -> Result<(), String> {
-    match target {
-        Target::CompartmentVolume(i) => parts.compartments[*i].volume = value,
-        Target::CompartmentPressure(i) => parts.compartments[*i].pressure = value,
-        Target::CompartmentTemperature(i) => {
-            let c = &mut parts.compartments[*i];
-            c.temperature = value;
-            if let Thermal::Isothermal { temperature } = &mut c.thermal {
-                set_schedule(temperature, value)?;
-            }
-        }
-        Target::WallConductance(i) => {
-            if let Thermal::Energy { conductance, .. } = &mut parts.compartments[*i].thermal {
-                *conductance = value;
-            }
-        }
-        Target::BoundaryPressure(i) | Target::BoundaryTemperature(i) => {
-            if let plenum_physics::BoundaryKind::Reservoir {
-                pressure,
-                temperature,
-                ..
-            } = &mut parts.boundaries[*i].kind
-            {
-                if matches!(target, Target::BoundaryPressure(_)) {
-                    *pressure = value;
-                } else {
-                    *temperature = value;
+            fn species(&self) -> Vec<&str> {
+                let gas: Option<&Gas> = $gas(self);
+                match gas {
+                    Some(g) => g.species.iter().map(|s| s.name.as_str()).collect(),
+                    None => AIR.to_vec(),
                 }
             }
         }
-        Target::LinkOpening(i) => set_schedule(&mut parts.links[*i].opening, value)?,
-        Target::SourceScale(i) => set_schedule(&mut parts.sources[*i].schedule, value)?,
-        Target::Element { link, sub, field } => {
-            let mut el = &mut parts.links[*link].element;
-            for seated in sub {
-                el = match el {
-                    FlowElement::HatchSeal {
-                        seated: s,
-                        unseated: u,
-                    } => {
-                        if *seated {
-                            s.as_mut()
-                        } else {
-                            u.as_mut()
+    };
+}
+
+/// The species of the default gas table ([`Gas::air`]).
+const AIR: [&str; 5] = ["N2", "O2", "Ar", "CO2", "H2O"];
+
+fn network_gas(n: &Network) -> Option<&Gas> {
+    Some(&n.gas)
+}
+
+fn parts_gas(p: &NetworkParts) -> Option<&Gas> {
+    p.gas.as_ref()
+}
+
+impl_names!(Network, network_gas);
+impl_names!(NetworkParts, parts_gas);
+
+/// The fields of a quantity path, as the validator lists them.
+const QUANTITY_FIELDS: [&str; 5] = [
+    "pressure",
+    "temperature",
+    "mass",
+    "partial_pressure.SPECIES",
+    "mass_flow",
+];
+
+/// A quantity path as written: `NODE.FIELD` (the field may hold a dot:
+/// `partial_pressure.O2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuantityPath {
+    pub text: String,
+    pub node: String,
+    pub field: String,
+}
+
+impl QuantityPath {
+    /// Read `NODE.FIELD`; the only syntax error is a missing field.
+    pub fn parse(text: &str) -> Result<QuantityPath, PathError> {
+        match text.split_once('.') {
+            Some((node, field)) => Ok(QuantityPath {
+                text: text.to_string(),
+                node: node.to_string(),
+                field: field.to_string(),
+            }),
+            None => Err(PathError::new(Reason::NoField, format!("quantity '{text}' has no field"))
+                .expected("NAME.FIELD: compartment.pressure, compartment.temperature, compartment.mass, compartment.partial_pressure.O2 or link.mass_flow")),
+        }
+    }
+
+    /// The quantity and its dimension in the model `names`.
+    pub fn resolve(&self, names: &impl Names) -> Result<(Quantity, Dimension), PathError> {
+        let (text, node, field) = (&self.text, self.node.as_str(), self.field.as_str());
+        let cl = [NameKind::Compartment, NameKind::Link];
+        let Some((kind, index)) = names.lookup(node) else {
+            return Err(PathError::new(
+                Reason::UnknownName,
+                format!("quantity '{}': unknown name '{}'", clip(text), clip(node)),
+            )
+            .expected(format!("a compartment or link: {}", names.listed(&cl)))
+            .hint(
+                names
+                    .suggest(node, &cl)
+                    .map(|s| format!("did you mean '{s}.{field}'?")),
+            ));
+        };
+        let bad_field = |allowed: &[&str], what: &str| {
+            let suggestion = did_you_mean(
+                field,
+                allowed.iter().map(|f| f.split('.').next().unwrap_or(f)),
+            );
+            PathError::new(
+                Reason::UnknownField,
+                format!("quantity '{text}': a {what} has no field '{field}'"),
+            )
+            .expected(format!("one of: {}", allowed.join(", ")))
+            .hint(suggestion.map(|s| format!("did you mean '{node}.{s}'?")))
+        };
+        match kind {
+            NameKind::Compartment => {
+                let c = CompartmentId(index);
+                match field {
+                    "pressure" => Ok((Quantity::Pressure(c), Dimension::Pressure)),
+                    "temperature" => Ok((Quantity::Temperature(c), Dimension::Temperature)),
+                    "mass" => Ok((Quantity::Mass(c), Dimension::Mass)),
+                    f if f.starts_with("partial_pressure.") => {
+                        let sp = &f["partial_pressure.".len()..];
+                        let species = names.species();
+                        match species.iter().position(|s| *s == sp) {
+                            Some(s) => Ok((Quantity::PartialPressure(c, s), Dimension::Pressure)),
+                            None => Err(PathError::new(
+                                Reason::UnknownSpecies,
+                                format!("quantity '{text}': unknown species '{sp}'"),
+                            )
+                            .expected(format!("species of the gas table: {}", species.join(", ")))
+                            .hint(
+                                did_you_mean(sp, species.iter().copied()).map(|s| {
+                                    format!("did you mean '{node}.partial_pressure.{s}'?")
+                                }),
+                            )),
                         }
                     }
-                    _ => return Err("path walks into a non-seal element".into()),
-                };
+                    _ => Err(bad_field(&QUANTITY_FIELDS[..4], "compartment")),
+                }
             }
-            set_field(el, field, value)?;
+            NameKind::Link if field == "mass_flow" => {
+                Ok((Quantity::MassFlow(LinkId(index)), Dimension::MassFlow))
+            }
+            NameKind::Link => Err(bad_field(&QUANTITY_FIELDS[4..], "link")),
+            NameKind::Boundary => Err(PathError::new(
+                Reason::NotAQuantity,
+                format!("quantity '{text}': '{node}' is a boundary, whose state is fixed"),
+            )
+            .expected("a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow")
+            .hint(Some(
+                "to follow what a boundary receives, watch the mass_flow of the link into it"
+                    .into(),
+            ))),
+            NameKind::Source => Err(PathError::new(
+                Reason::NotAQuantity,
+                format!("quantity '{text}': '{node}' is a source"),
+            )
+            .expected("a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow")),
         }
-    }
-    Ok(())
-}
-
-fn set_field(el: &mut FlowElement, field: &str, value: f64) -> Result<(), String> {
-    use plenum_physics::CrackGeometry as G;
-    match (el, field) {
-        (FlowElement::Orifice { area, .. } | FlowElement::OpenHatch { area, .. }, "area") => {
-            set_schedule(area, value)
-        }
-        (FlowElement::Orifice { cd, .. } | FlowElement::OpenHatch { cd, .. }, "cd") => {
-            set_schedule(cd, value)
-        }
-        (FlowElement::PowerLaw { c, .. }, "c") => set_schedule(c, value),
-        (FlowElement::PowerLaw { n, .. }, "n") => {
-            *n = value;
-            Ok(())
-        }
-        (FlowElement::Linear { k }, "k") => set_schedule(k, value),
-        (FlowElement::Fan { flow, .. }, "flow") => set_schedule(flow, value),
-        (FlowElement::ViscousCrack { viscosity, .. }, "viscosity") => {
-            *viscosity = value;
-            Ok(())
-        }
-        (FlowElement::ViscousCrack { geometry, .. }, f) => {
-            let slot = match (geometry, f) {
-                (G::Slit { width, .. }, "width") => width,
-                (G::Slit { gap, .. }, "gap") => gap,
-                (G::Slit { depth, .. }, "depth") => depth,
-                (G::Tube { diameter, .. }, "diameter") => diameter,
-                (G::Tube { length, .. }, "length") => length,
-                _ => return Err(format!("no field '{f}'")),
-            };
-            *slot = value;
-            Ok(())
-        }
-        (_, f) => Err(format!("no field '{f}'")),
     }
 }
 
-/// What a path addresses in the model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    CompartmentVolume(usize),
-    CompartmentPressure(usize),
-    CompartmentTemperature(usize),
-    WallConductance(usize),
-    BoundaryPressure(usize),
-    BoundaryTemperature(usize),
-    /// A field of a link's element; `sub` walks into HatchSeal's `seated`/`unseated`.
-    Element {
-        link: usize,
-        sub: Vec<bool>,
-        field: &'static str,
-    },
-    LinkOpening(usize),
-    /// Multiplier of a source's rates.
-    SourceScale(usize),
+/// Parse and resolve a quantity path in one step.
+pub fn quantity(text: &str, names: &impl Names) -> Result<(Quantity, Dimension), PathError> {
+    QuantityPath::parse(text)?.resolve(names)
 }

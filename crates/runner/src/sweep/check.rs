@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use plenum_physics::{Network, NetworkParts};
 
 use super::check_items::default_plots;
+use super::check_items::resolve_quantity;
 use super::*;
 use crate::diag::{clip, read_source, Diagnostic, Diagnostics, Sink, SourceIndex};
-use crate::paths::{apply, resolve_path, resolve_quantity, Target};
+use crate::paths::{apply, resolve_path, Target};
 use crate::sample::permutation;
 use crate::scenario::{byte_offset, ron_options, Span, Spanned, Q};
 use crate::units::{parse_quantity, Dimension};
@@ -222,16 +223,8 @@ impl Checker<'_> {
             }
             let (target, dim) = match resolve_path(&base.parts, path) {
                 Ok(t) => t,
-                Err((msg, hint)) => {
-                    self.err(
-                        p.path.span,
-                        &item,
-                        msg,
-                        Some(
-                            "a path like links.NAME.element.area, compartments.NAME.volume".into(),
-                        ),
-                        hint,
-                    );
+                Err(e) => {
+                    self.err(p.path.span, &item, e.message, e.expected, e.hint);
                     continue;
                 }
             };

@@ -4,7 +4,7 @@ use plenum_physics::{Direction, Network, NetworkParts, Quantity};
 
 use super::*;
 use crate::diag::clip;
-use crate::paths::{resolve_quantity, Target};
+use crate::paths::{self, Reason, Target};
 use crate::sample::Distribution;
 use crate::scenario::{Span, Spanned, Q};
 use crate::units::{parse_quantity, unit_factor, Dimension};
@@ -460,5 +460,35 @@ pub(super) fn quantity_dimension(q: Quantity) -> Dimension {
         Quantity::Temperature(_) => Dimension::Temperature,
         Quantity::Mass(_) => Dimension::Mass,
         Quantity::MassFlow(_) => Dimension::MassFlow,
+    }
+}
+
+/// Resolve a quantity path ([`paths::QuantityPath`]) against the base network, in the
+/// words sweeps have always used: errors are a message and a hint.
+pub fn resolve_quantity(net: &Network, text: &str) -> Result<Quantity, (String, Option<String>)> {
+    let not_a_quantity =
+        |hint: &str| Err((format!("'{text}' is not a quantity"), Some(hint.into())));
+    match paths::quantity(text, net) {
+        Ok((q, _)) => Ok(q),
+        Err(e) => match e.reason {
+            Reason::UnknownName | Reason::NotAQuantity => {
+                let name = text.split('.').next().unwrap_or(text);
+                let kinds = [paths::NameKind::Compartment, paths::NameKind::Link];
+                let hint = paths::Names::suggest(net, name, &kinds)
+                    .map(|s| format!("did you mean '{s}'?"));
+                Err((
+                    format!("'{name}' is neither a compartment nor a link of the base scenario"),
+                    hint,
+                ))
+            }
+            Reason::UnknownSpecies => {
+                let sp = text.splitn(3, '.').nth(2).unwrap_or_default();
+                Err((format!("no species '{sp}' in the gas table"), None))
+            }
+            Reason::UnknownField if text.split('.').count() <= 3 => not_a_quantity(
+                "use NAME.pressure, NAME.temperature, NAME.mass or NAME.partial_pressure.SPECIES",
+            ),
+            _ => not_a_quantity("write it as NAME.pressure or LINK.mass_flow"),
+        },
     }
 }

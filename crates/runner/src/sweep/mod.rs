@@ -35,9 +35,10 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use crate::paths::{apply, resolve_path, resolve_quantity, Target};
+pub use crate::paths::{apply, resolve_path, Target};
 pub use check::load_sweep;
 use check::Checker;
+pub use check_items::resolve_quantity;
 pub use execute::*;
 pub use files::*;
 pub use plots::*;
