@@ -124,7 +124,7 @@ pub fn name_list(names: &[&str]) -> String {
     out.join(", ")
 }
 
-fn lookup_in<'a>(lists: [(NameKind, Vec<&'a str>); 4], name: &str) -> Option<(NameKind, usize)> {
+fn lookup_in(lists: [(NameKind, Vec<&str>); 4], name: &str) -> Option<(NameKind, usize)> {
     lists
         .into_iter()
         .find_map(|(k, v)| v.iter().position(|n| *n == name).map(|i| (k, i)))

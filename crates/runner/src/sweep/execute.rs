@@ -295,8 +295,6 @@ pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError +
     }
 }
 
-/// The runs file name for a shard.
-
 // ------------------------------------------------------------------------------------------
 // Running and merging
 

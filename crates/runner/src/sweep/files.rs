@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::safety::{self};
+use crate::safety;
 
+/// The runs file name for a shard.
 pub fn runs_file_name(shard: Option<(usize, usize)>) -> String {
     match shard {
         Some((k, n)) => format!("runs.shard-{k}-of-{n}.csv"),
@@ -330,10 +331,6 @@ pub fn merge(
     safety::write_owned_file(output, out.as_bytes(), "merge")?;
     Ok(n)
 }
-
-/// Draw a sweep's plots into `dir` (`plenum sweep-plot`), which must be a Plenum sweep
-/// directory holding nothing else; the plots are declared in its manifest before they are
-/// drawn and recorded with their hashes after.
 
 /// Columns of a finished runs file: parameter values and metric values (NaN where empty)
 /// of the successful runs.

@@ -25,6 +25,9 @@ pub(super) fn plot_files(sweep: &Sweep) -> Vec<String> {
     v
 }
 
+/// Draw a sweep's plots into `dir` (`plenum sweep-plot`), which must be a Plenum sweep
+/// directory holding nothing else; the plots are declared in its manifest before they are
+/// drawn and recorded with their hashes after.
 pub fn plot_dir(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     if safety::inspect_dir(dir)?.is_none() {
         return Err(SweepError::Io {
