@@ -414,6 +414,12 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
             .map_err(io_err(&runs_path))?;
         f
     };
+    // What the plots are drawn from: the rows of an earlier, resumed process (read from
+    // the complete part of its file), then the rows computed here.
+    let mut results = Results::new(sweep);
+    if opts.shard.is_none() && done_before > 0 {
+        read_columns(&runs_path, &mut results)?;
+    }
     let keep: Vec<usize> = trajectory_runs(sweep);
     let todo_start = range.start + done_before;
     let todo_end = match opts.stop_after {
@@ -472,6 +478,9 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
             completed += 1;
             next += 1;
             chunk.push_str(&csv_line(&row_fields(&row)));
+            if opts.shard.is_none() {
+                results.push(&row);
+            }
             if let Some(t) = row.trajectory {
                 trajectories.insert(row.index, t);
             }
@@ -503,7 +512,8 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     let finished = todo_end == range.end;
     let mut plots = Vec::new();
     if finished && opts.shard.is_none() {
-        plots = draw_plots(sweep, &opts.out_dir)?;
+        results.trajectories = trajectories;
+        plots = draw_plots(sweep, &results, &opts.out_dir)?;
     }
     file.sync_all().map_err(io_err(&runs_path))?;
     if finished {

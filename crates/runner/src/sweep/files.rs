@@ -1,7 +1,6 @@
 //! The files of a sweep: names, the fingerprint line, CSV rows, merging shards.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::*;
@@ -32,11 +31,23 @@ pub fn shard_range(total: usize, shard: Option<(usize, usize)>) -> std::ops::Ran
 }
 
 pub(super) fn csv_line(fields: &[String]) -> String {
+    csv_lines([fields])
+}
+
+/// CSV records, each ended by `\n`.
+pub(super) fn csv_lines<R, F>(records: impl IntoIterator<Item = R>) -> String
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(true)
         .from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = w.write_record(fields);
+    for r in records {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(r);
+    }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
 }
@@ -195,12 +206,12 @@ pub(super) fn write_trajectories(
     path: &Path,
     t: &BTreeMap<usize, Vec<(f64, f64)>>,
 ) -> Result<(), SweepError> {
-    let mut s = String::from("run,time_s,value\n");
-    for (run, pts) in t {
-        for (time, v) in pts {
-            let _ = writeln!(s, "{run},{},{}", fmt_num(*time), fmt_num(*v));
-        }
-    }
+    let header = ["run".to_string(), "time_s".into(), "value".into()];
+    let rows = t.iter().flat_map(|(run, pts)| {
+        pts.iter()
+            .map(move |(time, v)| [run.to_string(), fmt_num(*time), fmt_num(*v)])
+    });
+    let s = csv_lines(std::iter::once(header).chain(rows));
     Ok(safety::write_file_atomic(path, s.as_bytes())?)
 }
 
@@ -223,8 +234,8 @@ pub fn merge(
     sweep: Option<&Sweep>,
 ) -> Result<usize, SweepError> {
     let mut fingerprint: Option<Fingerprint> = sweep.map(Fingerprint::of);
-    let mut header: Option<String> = None;
-    let mut rows: BTreeMap<usize, String> = BTreeMap::new();
+    let mut header: Option<csv::StringRecord> = None;
+    let mut rows: BTreeMap<usize, csv::StringRecord> = BTreeMap::new();
     for path in inputs {
         let text = std::fs::read_to_string(path).map_err(io_err(path))?;
         if !text.is_empty() && !text.ends_with('\n') {
@@ -233,8 +244,9 @@ pub fn merge(
                 path.display()
             )));
         }
-        let mut lines = text.lines();
-        let found = file_fingerprint(path, lines.next())?;
+        // The fingerprint line is a comment, not CSV; the rest is CSV.
+        let (first, rest) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+        let found = file_fingerprint(path, Some(first))?;
         match &fingerprint {
             None => fingerprint = Some(found),
             Some(fp) => {
@@ -256,14 +268,18 @@ pub fn merge(
                 }
             }
         }
-        let h = match lines.next() {
-            Some(h) => h.to_string(),
-            None => {
+        let bad = |e: csv::Error| SweepError::Resume(format!("{}: {e}", path.display()));
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(rest.as_bytes());
+        let h = match rdr.headers().map_err(bad)? {
+            h if rest.is_empty() || h.is_empty() => {
                 return Err(SweepError::Resume(format!(
                     "{}: no header line, expected a runs CSV",
                     path.display()
                 )))
             }
+            h => h.clone(),
         };
         match &header {
             None => header = Some(h),
@@ -276,18 +292,15 @@ pub fn merge(
             }
             Some(_) => {}
         }
-        for line in lines {
-            let idx: usize = line
-                .split(',')
-                .next()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| {
-                    SweepError::Resume(format!(
-                        "{}: a row does not start with a run index",
-                        path.display()
-                    ))
-                })?;
-            if rows.insert(idx, line.to_string()).is_some() {
+        for rec in rdr.records() {
+            let rec = rec.map_err(bad)?;
+            let idx: usize = rec.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| {
+                SweepError::Resume(format!(
+                    "{}: a row does not start with a run index",
+                    path.display()
+                ))
+            })?;
+            if rows.insert(idx, rec).is_some() {
                 return Err(SweepError::Resume(format!(
                     "{}: run {idx} appears in more than one shard",
                     path.display()
@@ -297,7 +310,7 @@ pub fn merge(
     }
     let n = rows.len();
     if let (Some(sw), Some(h)) = (sweep, &header) {
-        if csv_line(&sw.header()).trim_end() != h {
+        if sw.header() != h.iter().collect::<Vec<_>>() {
             return Err(SweepError::Resume(format!(
                 "{}: its header is not that of sweep {}",
                 inputs[0].display(),
@@ -322,31 +335,87 @@ pub fn merge(
     }
     let mut out = fingerprint.map(|f| f.line()).unwrap_or_default();
     out.push('\n');
-    out.push_str(&header.unwrap_or_default());
-    out.push('\n');
-    for line in rows.values() {
-        out.push_str(line);
-        out.push('\n');
-    }
+    out.push_str(&csv_lines(header.iter().chain(rows.values())));
     safety::write_owned_file(output, out.as_bytes(), "merge")?;
     Ok(n)
 }
 
-/// Columns of a finished runs file: parameter values and metric values (NaN where empty)
-/// of the successful runs.
-/// Parameter columns and metric columns.
-pub(super) type Columns = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+/// The numbers a sweep's plots are drawn from: the parameter and metric values (NaN where
+/// empty) of the successful runs, in run order, and the kept trajectories by run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    pub params: Vec<Vec<f64>>,
+    pub metrics: Vec<Vec<f64>>,
+    pub trajectories: BTreeMap<usize, Vec<(f64, f64)>>,
+}
 
-pub(super) fn read_columns(path: &Path, sweep: &Sweep) -> Result<Columns, SweepError> {
+impl Results {
+    /// No runs yet.
+    pub fn new(sweep: &Sweep) -> Results {
+        Results {
+            params: vec![Vec::new(); sweep.params.len()],
+            metrics: vec![Vec::new(); sweep.metrics.len()],
+            trajectories: BTreeMap::new(),
+        }
+    }
+
+    /// Add one run (a failed run adds only its trajectory, if it kept one).
+    pub fn push(&mut self, row: &RunRow) {
+        if row.error.is_none() {
+            for (col, v) in self.params.iter_mut().zip(&row.params) {
+                col.push(*v);
+            }
+            for (col, v) in self.metrics.iter_mut().zip(&row.metrics) {
+                col.push(v.unwrap_or(f64::NAN));
+            }
+        }
+        if let Some(t) = &row.trajectory {
+            self.trajectories.insert(row.index, t.clone());
+        }
+    }
+
+    /// The results of a finished sweep directory: `runs.csv` and the trajectory files
+    /// (`trajectories.csv`, or the shards' files after a merge).
+    pub fn read(sweep: &Sweep, dir: &Path) -> Result<Results, SweepError> {
+        let mut r = Results::new(sweep);
+        read_columns(&dir.join("runs.csv"), &mut r)?;
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io_err(dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("trajectories") && n.ends_with(".csv"))
+            })
+            .collect();
+        names.sort();
+        for p in &names {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_path(p)
+                .map_err(|e| SweepError::Resume(format!("{}: {e}", p.display())))?;
+            for rec in rdr.records().flatten() {
+                let (Some(run), Some(t), Some(v)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+                    continue;
+                };
+                if let (Ok(run), Ok(t), Ok(v)) = (run.parse(), t.parse::<f64>(), v.parse::<f64>()) {
+                    r.trajectories.entry(run).or_default().push((t, v));
+                }
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// Add the successful rows of a runs file to `r`.
+pub(super) fn read_columns(path: &Path, r: &mut Results) -> Result<(), SweepError> {
     // The fingerprint line is a `#` comment.
     let mut rdr = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .from_path(path)
         .map_err(|e| SweepError::Resume(e.to_string()))?;
-    let np = sweep.params.len();
-    let nm = sweep.metrics.len();
-    let mut p = vec![Vec::new(); np];
-    let mut m = vec![Vec::new(); nm];
+    let np = r.params.len();
+    let nm = r.metrics.len();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| SweepError::Resume(e.to_string()))?;
         if rec.get(1 + np + nm) != Some("ok") {
@@ -357,12 +426,12 @@ pub(super) fn read_columns(path: &Path, sweep: &Sweep) -> Result<Columns, SweepE
                 .and_then(|s| s.parse::<f64>().ok())
                 .unwrap_or(f64::NAN)
         };
-        for j in 0..np {
-            p[j].push(num(1 + j));
+        for (j, col) in r.params.iter_mut().enumerate() {
+            col.push(num(1 + j));
         }
-        for k in 0..nm {
-            m[k].push(num(1 + np + k));
+        for (k, col) in r.metrics.iter_mut().enumerate() {
+            col.push(num(1 + np + k));
         }
     }
-    Ok((p, m))
+    Ok(())
 }

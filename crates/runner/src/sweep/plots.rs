@@ -40,7 +40,7 @@ pub fn plot_dir(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     let fp = line.trim_start_matches(FINGERPRINT_PREFIX).trim();
     let manifest = safety::MANIFEST;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, true)?;
-    let drawn = draw_plots(sweep, dir)?;
+    let drawn = draw_plots(sweep, &Results::read(sweep, dir)?, dir)?;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, false)?;
     Ok(drawn)
 }
@@ -61,9 +61,15 @@ pub(super) fn metric_display(sweep: &Sweep, k: usize) -> (String, Option<Dimensi
     }
 }
 
-/// Draw a sweep's plots from the finished `runs.csv` (and trajectory files) in `dir`.
-pub fn draw_plots(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
-    let (pcols, mut mcols) = read_columns(&dir.join("runs.csv"), sweep)?;
+/// Draw a sweep's plots into `dir` from its results (in memory during a sweep, read back
+/// from a finished directory by [`plot_dir`]).
+pub fn draw_plots(
+    sweep: &Sweep,
+    results: &Results,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, SweepError> {
+    let pcols = &results.params;
+    let mut mcols = results.metrics.clone();
     for (k, col) in mcols.iter_mut().enumerate() {
         if let (unit, Some(dim)) = metric_display(sweep, k) {
             for v in col.iter_mut() {
@@ -85,24 +91,8 @@ pub fn draw_plots(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError>
     for p in &sweep.plots {
         match p {
             SweepPlotWire::Band => {
-                // trajectories.csv, or the shards' files after a merge.
-                let mut text = String::new();
-                let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-                    .map_err(io_err(dir))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with("trajectories") && n.ends_with(".csv"))
-                    })
-                    .collect();
-                names.sort();
-                for p in &names {
-                    let t = std::fs::read_to_string(p).map_err(io_err(p))?;
-                    text.extend(t.lines().skip(1).map(|l| format!("{l}\n")));
-                }
                 if let Some((_, qname, _)) = &sweep.trajectories {
-                    if let Some(chart) = band_chart(&text, qname, &sweep.base) {
+                    if let Some(chart) = band_chart(&results.trajectories, qname, &sweep.base) {
                         out.extend(
                             plot::write_band_chart(&chart, &dir.join("band")).map_err(perr)?,
                         );
@@ -149,7 +139,7 @@ pub fn draw_plots(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError>
                 if let (Some(jx), Some(jy), Some(k)) =
                     (param_idx(x), param_idx(y), metric_idx(metric))
                 {
-                    let chart = heatmap(sweep, &pcols, &mcols, jx, jy, k, &plabel, &mlabel);
+                    let chart = heatmap(sweep, pcols, &mcols, jx, jy, k, &plabel, &mlabel);
                     out.extend(
                         plot::write_heatmap(&chart, &dir.join(format!("heatmap-{metric}")))
                             .map_err(perr)?,
@@ -252,17 +242,11 @@ pub(super) fn heatmap(
     }
 }
 
-pub(super) fn band_chart(text: &str, qname: &str, base: &Loaded) -> Option<plot::BandChart> {
-    let mut by_run: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
-    for line in text.lines() {
-        let mut it = line.split(',');
-        let (Some(r), Some(t), Some(v)) = (it.next(), it.next(), it.next()) else {
-            continue;
-        };
-        if let (Ok(r), Ok(t), Ok(v)) = (r.parse(), t.parse::<f64>(), v.parse::<f64>()) {
-            by_run.entry(r).or_default().push((t, v));
-        }
-    }
+pub(super) fn band_chart(
+    by_run: &BTreeMap<usize, Vec<(f64, f64)>>,
+    qname: &str,
+    base: &Loaded,
+) -> Option<plot::BandChart> {
     let first = by_run.values().next()?.clone();
     let times: Vec<f64> = first.iter().map(|p| p.0).collect();
     let dim_unit = if qname.ends_with("pressure") || qname.contains("partial_pressure") {
