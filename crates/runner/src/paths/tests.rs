@@ -100,42 +100,31 @@ fn parameter_paths_address_every_kind_of_field() {
         r("compartments.cabin.volume"),
         Ok((Target::CompartmentVolume(0), Dimension::Volume))
     );
-    assert_eq!(
-        r("compartments.lock.pressure").expect("resolves").0,
-        Target::CompartmentPressure(1)
-    );
-    assert_eq!(
-        r("compartments.lock.temperature").expect("resolves").0,
-        Target::CompartmentTemperature(1)
-    );
-    assert_eq!(
-        r("compartments.lock.composition.CO2").expect("resolves").0,
-        Target::CompartmentFraction(1, 3)
-    );
-    assert_eq!(
-        r("boundaries.ground.pressure").expect("resolves").0,
-        Target::BoundaryPressure(1)
-    );
-    assert_eq!(
-        r("boundaries.ground.temperature").expect("resolves").0,
-        Target::BoundaryTemperature(1)
-    );
-    assert_eq!(
-        r("boundaries.ground.composition.O2").expect("resolves").0,
-        Target::BoundaryFraction(1, 1)
-    );
-    assert_eq!(
-        r("links.seal.opening").expect("resolves").0,
-        Target::LinkOpening(1, None)
-    );
-    assert_eq!(
-        r("gas.O2.molar_mass").expect("resolves").0,
-        Target::GasMolarMass(1)
-    );
-    assert_eq!(
-        r("gas.N2.cp_molar").expect("resolves").0,
-        Target::GasCpMolar(0)
-    );
+    for (path, target) in [
+        ("compartments.lock.pressure", Target::CompartmentPressure(1)),
+        (
+            "compartments.lock.temperature",
+            Target::CompartmentTemperature(1),
+        ),
+        (
+            "compartments.lock.composition.CO2",
+            Target::CompartmentFraction(1, 3),
+        ),
+        ("boundaries.ground.pressure", Target::BoundaryPressure(1)),
+        (
+            "boundaries.ground.temperature",
+            Target::BoundaryTemperature(1),
+        ),
+        (
+            "boundaries.ground.composition.O2",
+            Target::BoundaryFraction(1, 1),
+        ),
+        ("links.seal.opening", Target::LinkOpening(1, None)),
+        ("gas.O2.molar_mass", Target::GasMolarMass(1)),
+        ("gas.N2.cp_molar", Target::GasCpMolar(0)),
+    ] {
+        assert_eq!(r(path).expect("resolves").0, target, "{path}");
+    }
     let el = |link, field, schedule| Target::Element {
         link,
         sub: vec![],

@@ -392,14 +392,18 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     if opts.shard.is_none() {
         planned.extend(plot_files(sweep));
     }
-    safety::record_files(
-        &opts.out_dir,
-        &manifest,
-        kind,
-        Some(fp_fields),
-        &planned,
-        true,
-    )?;
+    // Declared before they are written (`true`), recorded with their hashes after.
+    let record = |declare: bool| {
+        safety::record_files(
+            &opts.out_dir,
+            &manifest,
+            kind,
+            Some(fp_fields),
+            &planned,
+            declare,
+        )
+    };
+    record(true)?;
     let mut file = if resuming && complete_len > 0 {
         let f = std::fs::OpenOptions::new()
             .append(true)
@@ -519,14 +523,7 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     if finished {
         // Every file now has its final bytes: record their sizes and hashes. (The files of
         // a sweep stopped early stay declared without hashes: its runs file will grow.)
-        safety::record_files(
-            &opts.out_dir,
-            &manifest,
-            kind,
-            Some(fp_fields),
-            &planned,
-            false,
-        )?;
+        record(false)?;
     }
     Ok(SweepReport {
         runs_file: runs_path,
