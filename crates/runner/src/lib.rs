@@ -32,6 +32,7 @@
 pub mod config;
 pub mod diag;
 pub mod output;
+pub mod paths;
 pub mod plot;
 pub mod run;
 /// The manifest and refusal rules, now [`output::safety`]; kept at this path for callers.
