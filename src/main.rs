@@ -306,14 +306,8 @@ fn check(file: &Path) -> Result<(), Failure> {
         eprintln!("{w}");
     }
     let n = &l.network;
-    let user_events = n
-        .events
-        .iter()
-        .filter(|e| {
-            !e.name
-                .starts_with(plenum_runner::validate::THRESHOLD_PREFIX)
-        })
-        .count();
+    // The model's events are the scenario's, then one watcher per output threshold.
+    let user_events = n.events.len() - l.config.thresholds.len();
     let plural = |k: usize, what: &str| match (k, what) {
         (1, _) => format!("1 {what}"),
         (_, "boundary") => format!("{k} boundaries"),
@@ -328,8 +322,8 @@ fn check(file: &Path) -> Result<(), Failure> {
         plural(n.links.len(), "link"),
         plural(n.sources.len(), "source"),
         plural(user_events, "event"),
-        plenum_runner::validate::fmt_time(l.config.duration_s),
-        plenum_runner::validate::fmt_time(l.config.output_interval_s),
+        plenum_runner::config::fmt_time(l.config.duration_s),
+        plenum_runner::config::fmt_time(l.config.output_interval_s),
         l.config.output_times().len()
     );
     Ok(())

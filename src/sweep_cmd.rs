@@ -94,7 +94,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Path::new("out").join(&sw.name));
     // A file, a link or a directory holding files plenum did not write is refused before
     // anything runs.
-    plenum_runner::safety::inspect_dir(&out_dir).map_err(|e| {
+    plenum_runner::output::safety::inspect_dir(&out_dir).map_err(|e| {
         (
             e.exit_code(),
             anyhow::Error::new(e).context(format!("sweep '{}'", sw.name)),

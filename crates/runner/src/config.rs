@@ -3,7 +3,7 @@
 //! ([`crate::scenario`]) builds it; the run, the summary, the outputs, the plots and the
 //! sweeps read it.
 
-use plenum_physics::{Direction, Settings};
+use plenum_physics::{Direction, EventId, Settings};
 
 use crate::units::{self, Dimension};
 
@@ -77,6 +77,9 @@ pub struct Threshold {
     pub value: f64,
     /// The value as written, e.g. `600 mmHg`.
     pub value_text: String,
+    /// The `Log` event of the model that watches it, so the integrator locates the
+    /// crossings exactly.
+    pub event: EventId,
 }
 
 impl Threshold {

@@ -35,28 +35,20 @@ pub mod output;
 pub mod paths;
 pub mod plot;
 pub mod run;
-/// The manifest and refusal rules, now [`output::safety`]; kept at this path for callers.
-pub use output::safety;
 pub mod sample;
 pub mod scenario;
 pub mod suggest;
 pub mod summary;
 pub mod sweep;
 pub mod units;
-/// The old name of [`scenario`]'s validation and [`config`], while the runner moves.
-pub mod validate {
-    pub use crate::config::*;
-    pub(crate) use crate::scenario::{describe_ron_error, fmt_number, wire_diagnostic};
-    pub use crate::scenario::{load, load_str, Loaded, AIR_VISCOSITY, MAX_DENSE_STATES};
-}
 
 pub use config::{DisplayUnits, PlotKind, RunConfig, Threshold};
 pub use diag::{Diagnostic, Diagnostics};
+pub use output::safety::{Cancel, SafetyError};
 pub use output::{
     check_out_dir, replot, run_scenario, simulate_scenario, write_run, DisplayOverrides,
     OutputError, RunError, RunReport,
 };
 pub use run::{simulate_run, RunResult, Trajectory};
-pub use safety::{Cancel, SafetyError};
 pub use scenario::{load, load_str, Loaded};
 pub use summary::Summary;

@@ -9,8 +9,8 @@ use plenum_physics::{
     SimError, Snapshot, System,
 };
 
+use crate::config::RunConfig;
 use crate::summary::*;
-use crate::validate::RunConfig;
 
 const DAY: f64 = 86_400.0;
 
@@ -279,15 +279,12 @@ fn finish(
             }
         })
         .collect();
-    // The events of the thresholds come last, in order.
-    let first_threshold = net.events.len().saturating_sub(config.thresholds.len());
     let event_name = |e: EventId| net.events[e.index()].name.clone();
     let thresholds = config
         .thresholds
         .iter()
-        .enumerate()
-        .map(|(k, th)| {
-            let ev = EventId(first_threshold + k);
+        .map(|th| {
+            let ev = th.event;
             let crossings: Vec<f64> = outcome
                 .events
                 .iter()
@@ -331,7 +328,8 @@ fn finish(
     let events = outcome
         .events
         .iter()
-        .filter(|e| e.event.index() < first_threshold)
+        // The thresholds' watchers are reported with their thresholds.
+        .filter(|e| !config.thresholds.iter().any(|t| t.event == e.event))
         .map(|e| EventSummary {
             name: event_name(e.event),
             time_s: e.time,

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{fmt_time, DisplayUnits, PlotKind};
 use crate::units::{self, Dimension};
-use crate::validate::{fmt_time, DisplayUnits, PlotKind};
 
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,11 +18,12 @@ pub mod timeseries;
 
 use std::path::{Path, PathBuf};
 
+use crate::config::{default_time_unit, DisplayUnits, PlotKind};
 use crate::plot::{self, LineChart, PlotError, Series};
 use crate::run::{simulate_run, RunResult, Trajectory};
+use crate::scenario::Loaded;
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{self, Dimension};
-use crate::validate::{default_time_unit, DisplayUnits, Loaded, PlotKind};
 use atomic::write_new;
 use safety::{io, Cancel, SafetyError, Staging};
 pub use timeseries::{columns, read_table, write_timeseries, Table};

@@ -508,7 +508,7 @@ impl<'s> Validator<'s> {
             None => Some(SolverWire::default()),
         };
         let (display, plots, interval, thresholds) = match &outputs {
-            Some(o) => self.outputs(o),
+            Some(o) => self.outputs(o, events.len()),
             None => (None, None, None, Vec::new()),
         };
         let settings = solver.and_then(|s| self.solver(&s));

@@ -18,9 +18,9 @@ use std::path::Path;
 
 use plenum_physics::{
     Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId, CrackGeometry,
-    Direction, Event, FlowElement, Gas, Link, LinkId, Method, Network, NetworkParts, NodeId,
-    Parameter, Quantity, Schedule, SealSide, Settings, Source, SourceId, Species, System, Thermal,
-    Trigger, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
+    Direction, Event, EventId, FlowElement, Gas, Link, LinkId, Method, Network, NetworkParts,
+    NodeId, Parameter, Quantity, Schedule, SealSide, Settings, Source, SourceId, Species, System,
+    Thermal, Trigger, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
 };
 use sha2::{Digest, Sha256};
 

@@ -4,9 +4,12 @@ use super::*;
 
 impl<'s> Validator<'s> {
     #[allow(clippy::type_complexity)]
+    /// The outputs; the events that watch the thresholds will follow the `first_event`
+    /// events before them.
     pub(super) fn outputs(
         &mut self,
         o: &OutputsWire,
+        first_event: usize,
     ) -> (
         Option<DisplayUnits>,
         Option<Vec<PlotKind>>,
@@ -192,6 +195,7 @@ impl<'s> Validator<'s> {
                 direction: dir,
                 value: x,
                 value_text: text,
+                event: EventId(first_event + thresholds.len()),
             };
             let ev = Event {
                 name: th.event_name(),

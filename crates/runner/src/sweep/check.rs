@@ -11,8 +11,8 @@ use crate::diag::{clip, read_source, Diagnostic, Diagnostics, Sink, SourceIndex}
 use crate::paths::{apply, resolve_path, Target};
 use crate::sample::permutation;
 use crate::scenario::{byte_offset, ron_options, Span, Spanned, Q};
+use crate::scenario::{describe_ron_error, fmt_number, load, wire_diagnostic, Loaded};
 use crate::units::{parse_quantity, Dimension};
-use crate::validate::{describe_ron_error, fmt_number, load, wire_diagnostic, Loaded};
 
 /// Read and check a sweep file and its base scenario; every problem at once.
 pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
@@ -44,7 +44,7 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
     let sweep = c.check(&wire, base, &file, force);
     match sweep {
         Some(mut s) if c.sink.list.is_empty() => {
-            s.sha256 = crate::safety::sha256_hex(src.as_bytes());
+            s.sha256 = crate::output::safety::sha256_hex(src.as_bytes());
             Ok(s)
         }
         _ => Err(Diagnostics {

@@ -11,7 +11,7 @@ use plenum_physics::{
 
 use super::*;
 use crate::paths::apply;
-use crate::safety::{self, Cancel, SafetyError};
+use crate::output::safety::{self, Cancel, SafetyError};
 
 // ------------------------------------------------------------------------------------------
 // One run

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::safety;
+use crate::output::safety;
 
 /// The runs file name for a shard.
 pub fn runs_file_name(shard: Option<(usize, usize)>) -> String {

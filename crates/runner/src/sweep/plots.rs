@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::output::safety;
 use crate::plot;
-use crate::safety::{self};
+use crate::scenario::Loaded;
 use crate::units::Dimension;
-use crate::validate::Loaded;
 
 /// The plot files a finished unsharded sweep draws (base names with .png and .svg).
 pub(super) fn plot_files(sweep: &Sweep) -> Vec<String> {

@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use crate::paths::Target;
 use crate::sample::{open_unit, run_stream, Distribution};
+use crate::scenario::Loaded;
 use crate::scenario::{ron_options, Spanned, Wire, Q};
 use crate::units::Dimension;
-use crate::validate::Loaded;
 
 /// Largest sweep run without `--force`.
 pub const MAX_RUNS: usize = 100_000;
