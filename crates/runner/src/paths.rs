@@ -89,6 +89,18 @@ pub enum NameKind {
     Source,
 }
 
+impl NameKind {
+    /// As messages say it: `compartment`, `link`, `boundary`, `source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NameKind::Compartment => "compartment",
+            NameKind::Link => "link",
+            NameKind::Boundary => "boundary",
+            NameKind::Source => "source",
+        }
+    }
+}
+
 /// The names of a model, for resolution: the physics [`Network`] and [`NetworkParts`]
 /// implement it, and so can a validator's name table.
 pub trait Names {
@@ -163,17 +175,15 @@ macro_rules! impl_names {
             }
             fn species(&self) -> Vec<&str> {
                 let gas: Option<&Gas> = $gas(self);
-                match gas {
-                    Some(g) => g.species.iter().map(|s| s.name.as_str()).collect(),
-                    None => AIR.to_vec(),
-                }
+                let gas = gas.unwrap_or(&AIR);
+                gas.species.iter().map(|s| s.name.as_str()).collect()
             }
         }
     };
 }
 
-/// The species of the default gas table ([`Gas::air`]).
-const AIR: [&str; 5] = ["N2", "O2", "Ar", "CO2", "H2O"];
+/// The default gas table, for a model that gives none.
+static AIR: std::sync::LazyLock<Gas> = std::sync::LazyLock::new(Gas::air);
 
 fn network_gas(n: &Network) -> Option<&Gas> {
     Some(&n.gas)

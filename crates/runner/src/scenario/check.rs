@@ -6,24 +6,8 @@ use super::*;
 
 // -------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Compartment,
-    Boundary,
-    Link,
-    Source,
-}
-
-impl Kind {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Kind::Compartment => "compartment",
-            Kind::Boundary => "boundary",
-            Kind::Link => "link",
-            Kind::Source => "source",
-        }
-    }
-}
+/// Compartments, boundaries, links and sources share one namespace.
+pub(super) use crate::paths::NameKind as Kind;
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Decl {
@@ -102,9 +86,9 @@ pub(super) struct Validator<'s> {
     pub(super) energy: bool,
     pub(super) warnings: Vec<String>,
     /// "Did you mean" answers by (name, kinds mask).
-    pub(super) suggestions: HashMap<(String, u8), Option<String>>,
+    pub(super) suggestions: RefCell<HashMap<(String, u8), Option<String>>>,
     /// Names listed in "expected" lines, by kinds mask.
-    pub(super) listed: HashMap<u8, String>,
+    pub(super) listed: RefCell<HashMap<u8, String>>,
 }
 
 pub(super) fn item(kind: &str, name: &str) -> String {
@@ -121,23 +105,6 @@ pub(super) fn floor_boundary(s: &str, mut i: usize) -> usize {
 
 /// Distinct unknown names a "did you mean" is computed for, at most (more than are shown).
 pub(super) const MAX_SUGGESTIONS: usize = 64;
-
-/// Names listed in an "expected" line, at most; the rest are counted.
-pub(super) const MAX_NAMES_LISTED: usize = 12;
-
-/// `names` for an "expected" line: the first [`MAX_NAMES_LISTED`], each clipped, and how
-/// many more there are.
-pub(super) fn name_list(names: &[&str]) -> String {
-    let mut out: Vec<String> = names
-        .iter()
-        .take(MAX_NAMES_LISTED)
-        .map(|n| clip(n).into_owned())
-        .collect();
-    if names.len() > MAX_NAMES_LISTED {
-        out.push(format!("... ({} more)", names.len() - MAX_NAMES_LISTED));
-    }
-    out.join(", ")
-}
 
 /// `n` and the noun in the number `n` asks for.
 pub(super) fn count(n: usize, one: &str, many: &str) -> String {
@@ -192,8 +159,8 @@ impl<'s> Validator<'s> {
             compartment_temps: Vec::new(),
             energy: false,
             warnings: Vec::new(),
-            suggestions: HashMap::new(),
-            listed: HashMap::new(),
+            suggestions: RefCell::default(),
+            listed: RefCell::default(),
         }
     }
 
@@ -349,28 +316,30 @@ impl<'s> Validator<'s> {
     /// name and kinds however often the name is referred to, and for the first
     /// [`MAX_SUGGESTIONS`] distinct names only: each costs a pass over every name of the
     /// scenario, so a file of 20 000 misspelt references to 20 000 names took 460 s.
-    pub(super) fn suggest(&mut self, name: &str, kinds: &[Kind]) -> Option<String> {
+    pub(super) fn suggest(&self, name: &str, kinds: &[Kind]) -> Option<String> {
         let mask = kinds.iter().fold(0u8, |m, k| m | (1 << *k as u8));
-        if let Some(s) = self.suggestions.get(&(name.to_string(), mask)) {
+        let mut cache = self.suggestions.borrow_mut();
+        if let Some(s) = cache.get(&(name.to_string(), mask)) {
             return s.clone();
         }
-        if self.suggestions.len() >= MAX_SUGGESTIONS {
+        if cache.len() >= MAX_SUGGESTIONS {
             return None;
         }
         let candidates = self.names_of(kinds);
         let s = did_you_mean(name, candidates.iter().copied()).map(String::from);
-        self.suggestions.insert((name.to_string(), mask), s.clone());
+        cache.insert((name.to_string(), mask), s.clone());
         s
     }
 
     /// The names of `kinds` as an "expected" line lists them, built once per kinds.
-    pub(super) fn listed(&mut self, kinds: &[Kind]) -> String {
+    pub(super) fn listed(&self, kinds: &[Kind]) -> String {
         let mask = kinds.iter().fold(0u8, |m, k| m | (1 << *k as u8));
-        if let Some(text) = self.listed.get(&mask) {
+        let mut cache = self.listed.borrow_mut();
+        if let Some(text) = cache.get(&mask) {
             return text.clone();
         }
         let text = name_list(&self.names_of(kinds));
-        self.listed.insert(mask, text.clone());
+        cache.insert(mask, text.clone());
         text
     }
 
@@ -565,5 +534,24 @@ impl<'s> Validator<'s> {
             config,
             warnings: std::mem::take(&mut self.warnings),
         })
+    }
+}
+
+/// The validator's name table answers the path grammar's questions, with its caches.
+impl Names for Validator<'_> {
+    fn lookup(&self, name: &str) -> Option<(NameKind, usize)> {
+        self.names.get(name).map(|d| (d.kind, d.index))
+    }
+    fn names_of(&self, kinds: &[NameKind]) -> Vec<&str> {
+        Validator::names_of(self, kinds)
+    }
+    fn species(&self) -> Vec<&str> {
+        self.gas.species.iter().map(|s| s.name.as_str()).collect()
+    }
+    fn suggest(&self, name: &str, kinds: &[NameKind]) -> Option<String> {
+        Validator::suggest(self, name, kinds)
+    }
+    fn listed(&self, kinds: &[NameKind]) -> String {
+        Validator::listed(self, kinds)
     }
 }

@@ -10,115 +10,15 @@ impl<'s> Validator<'s> {
         it: &str,
     ) -> Option<(Quantity, Dimension)> {
         let text = self.get(v, Some(it))?.clone();
-        const FIELDS: [&str; 5] = [
-            "pressure",
-            "temperature",
-            "mass",
-            "partial_pressure.SPECIES",
-            "mass_flow",
-        ];
-        let Some((node, field)) = text.split_once('.') else {
-            self.sink
-                .error(v.span, Some(it), format!("quantity '{text}' has no field"))
-                .expected("NAME.FIELD: compartment.pressure, compartment.temperature, compartment.mass, compartment.partial_pressure.O2 or link.mass_flow");
-            return None;
-        };
-        let kinds = [Kind::Compartment, Kind::Link, Kind::Boundary, Kind::Source];
-        let Some(d) = self.names.get(node).copied() else {
-            let suggestion = self.suggest(node, &[Kind::Compartment, Kind::Link]);
-            let expected = format!(
-                "a compartment or link: {}",
-                self.listed(&[Kind::Compartment, Kind::Link])
-            );
-            self.sink
-                .error(
-                    v.span,
-                    Some(it),
-                    format!("quantity '{}': unknown name '{}'", clip(&text), clip(node)),
-                )
-                .expected(expected)
-                .maybe_hint(suggestion.map(|s| format!("did you mean '{s}.{field}'?")));
-            let _ = kinds;
-            return None;
-        };
-        let bad_field = |me: &mut Self, allowed: &[&str], what: &str| {
-            let suggestion = did_you_mean(
-                field,
-                allowed.iter().map(|f| f.split('.').next().unwrap_or(f)),
-            );
-            me.sink
-                .error(
-                    v.span,
-                    Some(it),
-                    format!("quantity '{text}': a {what} has no field '{field}'"),
-                )
-                .expected(format!("one of: {}", allowed.join(", ")))
-                .maybe_hint(suggestion.map(|s| format!("did you mean '{node}.{s}'?")));
-        };
-        match d.kind {
-            Kind::Compartment => {
-                let c = CompartmentId(d.index);
-                match field {
-                    "pressure" => Some((Quantity::Pressure(c), Dimension::Pressure)),
-                    "temperature" => Some((Quantity::Temperature(c), Dimension::Temperature)),
-                    "mass" => Some((Quantity::Mass(c), Dimension::Mass)),
-                    f if f.starts_with("partial_pressure.") => {
-                        let sp = &f["partial_pressure.".len()..];
-                        match self.gas.index_of(sp) {
-                            Some(s) => Some((Quantity::PartialPressure(c, s), Dimension::Pressure)),
-                            None => {
-                                let names: Vec<&str> =
-                                    self.gas.species.iter().map(|s| s.name.as_str()).collect();
-                                let suggestion =
-                                    did_you_mean(sp, names.iter().copied()).map(String::from);
-                                self.sink
-                                    .error(
-                                        v.span,
-                                        Some(it),
-                                        format!("quantity '{text}': unknown species '{sp}'"),
-                                    )
-                                    .expected(format!(
-                                        "species of the gas table: {}",
-                                        names.join(", ")
-                                    ))
-                                    .maybe_hint(suggestion.map(|s| {
-                                        format!("did you mean '{node}.partial_pressure.{s}'?")
-                                    }));
-                                None
-                            }
-                        }
-                    }
-                    _ => {
-                        bad_field(self, &FIELDS[..4], "compartment");
-                        None
-                    }
-                }
-            }
-            Kind::Link => {
-                if field == "mass_flow" {
-                    Some((Quantity::MassFlow(LinkId(d.index)), Dimension::MassFlow))
-                } else {
-                    bad_field(self, &FIELDS[4..], "link");
-                    None
-                }
-            }
-            Kind::Boundary => {
-                self.sink
-                    .error(v.span, Some(it), format!("quantity '{text}': '{node}' is a boundary, whose state is fixed"))
-                    .expected("a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow")
-                    .hint("to follow what a boundary receives, watch the mass_flow of the link into it");
-                None
-            }
-            Kind::Source => {
-                self.sink
-                    .error(
-                        v.span,
-                        Some(it),
-                        format!("quantity '{text}': '{node}' is a source"),
-                    )
-                    .expected(
-                        "a compartment quantity (NAME.pressure, ...) or a link's NAME.mass_flow",
-                    );
+        match crate::paths::quantity(&text, &*self) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                let b = self.sink.error(v.span, Some(it), e.message);
+                let b = match e.expected {
+                    Some(x) => b.expected(x),
+                    None => b,
+                };
+                b.maybe_hint(e.hint);
                 None
             }
         }

@@ -12,6 +12,7 @@
 //! [`Network`]) plus the [`RunConfig`] (duration, output times, solver settings, display
 //! units, thresholds) that every later stage reads, and the provenance of the file.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::f64::consts::{LN_2, PI};
 use std::path::Path;
@@ -25,6 +26,7 @@ use plenum_physics::{
 use sha2::{Digest, Sha256};
 
 use crate::diag::{clip, Diagnostic, Diagnostics, Sink};
+use crate::paths::{name_list, NameKind, Names};
 use crate::suggest::did_you_mean;
 use crate::units::{self, Dimension, UnitError};
 

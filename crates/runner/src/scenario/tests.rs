@@ -1,4 +1,5 @@
 use super::*;
+use crate::paths::MAX_NAMES_LISTED;
 
 fn errors(src: &str) -> String {
     match load_str(src.to_string(), "t.ron") {

@@ -10,8 +10,8 @@ use plenum_physics::{
 };
 
 use super::*;
-use crate::paths::apply;
 use crate::output::safety::{self, Cancel, SafetyError};
+use crate::paths::apply;
 
 // ------------------------------------------------------------------------------------------
 // One run
