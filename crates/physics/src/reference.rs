@@ -145,6 +145,18 @@ pub fn reservoir(name: &str, pressure: f64, composition: Vec<f64>) -> Boundary {
     }
 }
 
+/// A source that runs at constant `rates` (kg/s per species, negative removes) at 295 K.
+pub fn steady_source(name: &str, into: usize, rates: Vec<f64>) -> Source {
+    Source {
+        name: name.into(),
+        into: CompartmentId(into),
+        rates,
+        schedule: constant(1.0),
+        temperature: 295.0,
+        active: true,
+    }
+}
+
 /// P1: 30 m3 at 101 325 Pa, 1 mm2 hole with Cd 0.6 to vacuum; isothermal or adiabatic.
 pub fn p1(adiabatic_vessel: bool) -> NetworkParts {
     let build = if adiabatic_vessel {

@@ -210,16 +210,23 @@ fn half_pressure_event_fires_at_tau_ln_2() {
     assert!((p_end - P_ATM / 2.0).abs() <= RTOL * P_ATM, "{p_end}");
 }
 
-#[test]
-fn closing_the_hole_at_a_time_freezes_the_pressure_from_then_on() {
+/// P1 with its hole closed by a time event at `fraction` of the time constant:
+/// (tau, the time of the close, the network).
+fn p1_patched_at(fraction: f64) -> (f64, f64, Network) {
     let tau = reference::p1_tau();
-    let t_close = 0.3 * tau;
+    let t_close = fraction * tau;
     let net = p1_with(vec![Event {
         name: "patch".into(),
         trigger: Trigger::At(t_close),
         actions: vec![Action::Close(LinkId(0))],
         repeat: false,
     }]);
+    (tau, t_close, net)
+}
+
+#[test]
+fn closing_the_hole_at_a_time_freezes_the_pressure_from_then_on() {
+    let (tau, t_close, net) = p1_patched_at(0.3);
     let times: Vec<f64> = [0.1, 0.2, 0.3, 0.31, 0.5, 1.0, 2.0]
         .iter()
         .map(|f| f * tau)
@@ -266,14 +273,7 @@ fn closing_the_hole_at_a_time_freezes_the_pressure_from_then_on() {
 fn observed_link_flows_follow_the_link_state_at_each_output() {
     // An observer reading flows from the system it is handed must see the hole open before
     // the close and shut after it, even though outputs are handed over at the end of the run.
-    let tau = reference::p1_tau();
-    let t_close = 0.3 * tau;
-    let net = p1_with(vec![Event {
-        name: "patch".into(),
-        trigger: Trigger::At(t_close),
-        actions: vec![Action::Close(LinkId(0))],
-        repeat: false,
-    }]);
+    let (tau, t_close, net) = p1_patched_at(0.3);
     let times = [0.0, 0.1 * tau, 0.2 * tau, 0.5 * tau, tau];
     let mut seen = Vec::new();
     let mut observer = |sys: &System<'_>, t: f64, y: &[f64]| {

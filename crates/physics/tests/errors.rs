@@ -2,7 +2,9 @@
 //! that exhausts its species fades out instead of driving it negative; bad solver settings
 //! are refused before anything runs. Nothing panics.
 
-use plenum_physics::reference::{self, b, c, constant, isothermal, link, reservoir, space};
+use plenum_physics::reference::{
+    self, b, c, constant, isothermal, link, reservoir, space, steady_source,
+};
 use plenum_physics::{
     simulate_collect, Action, Compartment, CompartmentId, Event, FlowElement, Gas, LinkId, Method,
     ModelError, Network, NetworkParts, Settings, SimError, Source, SourceId, Trigger,
@@ -163,14 +165,7 @@ fn galley() -> (Network, f64) {
     let parts = NetworkParts {
         gas: Some(gas),
         compartments: vec![compartment("galley", 1.0, air())],
-        sources: vec![Source {
-            name: "scrubber".into(),
-            into: CompartmentId(0),
-            rates,
-            schedule: constant(1.0),
-            temperature: 295.0,
-            active: true,
-        }],
+        sources: vec![steady_source("scrubber", 0, rates)],
         ..NetworkParts::default()
     };
     let t_empty = mass * y[co2] / rate;

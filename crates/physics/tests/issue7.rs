@@ -3,11 +3,13 @@
 //! terms (gas constant and ratio of specific heats of each end); a hatch seal's parameters
 //! are set one law at a time.
 
-use plenum_physics::reference::{adiabatic, constant, isothermal, link, orifice, reservoir, space};
+use plenum_physics::reference::{
+    adiabatic, constant, isothermal, link, orifice, reservoir, space, steady_source,
+};
 use plenum_physics::{
     simulate, simulate_collect, Action, AreaLaw, Boundary, BoundaryId, BoundaryKind, CompartmentId,
     CrackGeometry, Event, FlowElement, Gas, LinkId, Network, NetworkParts, NodeId, Parameter,
-    Settings, SimError, Source, System, Thermal, Trigger, DRY_AIR_MOLE_FRACTIONS,
+    Settings, SimError, System, Thermal, Trigger, DRY_AIR_MOLE_FRACTIONS,
 };
 
 fn air() -> Vec<f64> {
@@ -148,14 +150,7 @@ fn issue7_a_co2_sink_fades_out_as_the_co2_runs_out() {
     let net = Network::new(NetworkParts {
         gas: Some(gas),
         compartments: vec![isothermal("cabin", 10.0, 101_325.0, air())],
-        sources: vec![Source {
-            name: "scrubber".into(),
-            into: CompartmentId(0),
-            rates,
-            schedule: constant(1.0),
-            temperature: 295.0,
-            active: true,
-        }],
+        sources: vec![steady_source("scrubber", 0, rates)],
         ..NetworkParts::default()
     })
     .expect("valid cabin");

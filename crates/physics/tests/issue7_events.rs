@@ -42,18 +42,22 @@ fn choked(cd_a: f64, p_up: f64) -> f64 {
     cd_a * p_up * (GAMMA / (R_AIR * T)).sqrt() * phi
 }
 
+/// Two 1 m3 rooms of air at the given pressures, and space; no links yet.
+fn two_rooms(a: (&str, f64), b: (&str, f64)) -> NetworkParts {
+    NetworkParts {
+        gas: Some(Gas::perfect("air", R_AIR, GAMMA)),
+        compartments: vec![compartment(a.0, 1.0, a.1), compartment(b.0, 1.0, b.1)],
+        boundaries: vec![space()],
+        ..NetworkParts::default()
+    }
+}
+
 /// Two identical 1 m3 rooms joined by a linear duct (flow exactly 0: same state on both
 /// sides), and a vent to space on one of them that an event opens at 100 s. The duct's
 /// flow sits exactly on its 0 kg/s threshold when the vent opens, then leaves it.
 fn rooms(vent_on: usize, direction: Direction) -> (Network, f64) {
     let k = 1e-6;
     let parts = NetworkParts {
-        gas: Some(Gas::perfect("air", R_AIR, GAMMA)),
-        compartments: vec![
-            compartment("a", 1.0, 101_325.0),
-            compartment("b", 1.0, 101_325.0),
-        ],
-        boundaries: vec![space()],
         links: vec![
             link(
                 "duct",
@@ -79,7 +83,7 @@ fn rooms(vent_on: usize, direction: Direction) -> (Network, f64) {
                 Action::Log,
             ),
         ],
-        ..NetworkParts::default()
+        ..two_rooms(("a", 101_325.0), ("b", 101_325.0))
     };
     (Network::new(parts).expect("valid rooms"), k)
 }
@@ -222,30 +226,19 @@ fn issue7_event_storm_names_the_event() {
 /// conductance doubles every 10 minutes: the equalisation time constant V / (2 k R T)
 /// shrinks from hours to milliseconds within the first segment (no breakpoint).
 fn stiffening() -> Network {
+    let duct = FlowElement::Linear {
+        k: Schedule::Exponential {
+            initial: 1e-9,
+            rate: std::f64::consts::LN_2 / 600.0,
+            start: 0.0,
+        },
+    };
     let parts = NetworkParts {
-        gas: Some(Gas::perfect("air", R_AIR, GAMMA)),
-        compartments: vec![
-            compartment("fore", 1.0, 101_325.0),
-            compartment("aft", 1.0, 91_192.5),
-        ],
-        boundaries: vec![space()],
         links: vec![
-            link(
-                "duct",
-                c(0),
-                c(1),
-                FlowElement::Linear {
-                    k: Schedule::Exponential {
-                        initial: 1e-9,
-                        rate: std::f64::consts::LN_2 / 600.0,
-                        start: 0.0,
-                    },
-                },
-                true,
-            ),
+            link("duct", c(0), c(1), duct, true),
             link("crack", c(0), b(0), orifice(1e-7, 0.6), true),
         ],
-        ..NetworkParts::default()
+        ..two_rooms(("fore", 101_325.0), ("aft", 91_192.5))
     };
     Network::new(parts).expect("valid rooms")
 }

@@ -201,9 +201,8 @@ impl<'s> Validator<'s> {
                 value,
             } => {
                 let id = link(self, &l);
-                let p = self.get(&parameter, Some(it)).copied();
-                let (id, p) = (id?, p?);
-                let param = p.0;
+                let param = self.get(&parameter, Some(it)).map(|p| p.0);
+                let (id, param) = (id?, param?);
                 let element = self.links.get(id.0).and_then(|l| l.element.clone())?;
                 let link_name = l.get().cloned().unwrap_or_default();
                 // A hatch seal has two laws; a plain parameter would set both and erase the
@@ -218,10 +217,15 @@ impl<'s> Validator<'s> {
                             parameter.span,
                             Some(it),
                             format!(
-                                "link '{link_name}' is a HatchSeal: {p:?} would set both its seated and its unseated law and erase its direction dependence"
+                                "link '{link_name}' is a HatchSeal: {} would set both its seated and its unseated law and erase its direction dependence",
+                                param.name()
                             ),
                         )
-                        .expected(format!("{seated:?} or {unseated:?}, naming the law to change"));
+                        .expected(format!(
+                            "{} or {}, naming the law to change",
+                            seated.name(),
+                            unseated.name()
+                        ));
                     return None;
                 }
                 // The law a sided parameter addresses (the element itself otherwise).
@@ -247,8 +251,9 @@ impl<'s> Validator<'s> {
                             parameter.span,
                             Some(it),
                             format!(
-                                "link '{link_name}' is a {} element, which has no parameter {p:?}",
-                                element.kind()
+                                "link '{link_name}' is a {} element, which has no parameter {}",
+                                element.kind(),
+                                param.name()
                             ),
                         )
                         .expected(format!(

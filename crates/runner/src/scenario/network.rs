@@ -259,28 +259,24 @@ impl<'s> Validator<'s> {
                             &it,
                             "wall_conductance",
                         );
-                        let tw = match &wall_temperature {
-                            Some(s) => self.schedule(
-                                s,
-                                Some(Dimension::Temperature),
-                                "K",
-                                Range::Positive,
-                                &it,
-                                "wall_temperature",
-                            ),
-                            None => Some(Schedule::Constant(t0)),
-                        };
-                        let q = match &heat_load {
-                            Some(s) => self.schedule(
-                                s,
-                                Some(Dimension::Power),
-                                "W",
-                                Range::Any,
-                                &it,
-                                "heat_load",
-                            ),
-                            None => Some(Schedule::Constant(0.0)),
-                        };
+                        let tw = self.schedule_or(
+                            wall_temperature.as_ref(),
+                            Dimension::Temperature,
+                            "K",
+                            Range::Positive,
+                            &it,
+                            "wall_temperature",
+                            t0,
+                        );
+                        let q = self.schedule_or(
+                            heat_load.as_ref(),
+                            Dimension::Power,
+                            "W",
+                            Range::Any,
+                            &it,
+                            "heat_load",
+                            0.0,
+                        );
                         Thermal::Energy {
                             conductance: h?,
                             wall_temperature: tw?,

@@ -273,6 +273,24 @@ impl<'s> Validator<'s> {
         }
     }
 
+    /// A schedule that may be left out, when it means `default` at every time.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn schedule_or(
+        &mut self,
+        v: Option<&Spanned<ScheduleWire>>,
+        dim: Dimension,
+        plain_unit: &str,
+        range: Range,
+        item: &str,
+        field: &str,
+        default: f64,
+    ) -> Option<Schedule> {
+        match v {
+            Some(v) => self.schedule(v, Some(dim), plain_unit, range, item, field),
+            None => Some(Schedule::Constant(default)),
+        }
+    }
+
     /// A dimensionless factor that may change in time (a link's opening, a source's
     /// schedule): 1 when the field is left out.
     pub(super) fn factor(
@@ -282,10 +300,7 @@ impl<'s> Validator<'s> {
         item: &str,
         field: &str,
     ) -> Option<Schedule> {
-        match v {
-            Some(v) => self.schedule(v, Some(Dimension::Dimensionless), "", range, item, field),
-            None => Some(Schedule::Constant(1.0)),
-        }
+        self.schedule_or(v, Dimension::Dimensionless, "", range, item, field, 1.0)
     }
 
     /// A schedule of values of dimension `dim` (or plain numbers in `plain_unit` when
