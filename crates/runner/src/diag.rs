@@ -21,7 +21,38 @@
 
 use std::fmt;
 
-use crate::scenario::Span;
+/// Where a value sits in the source text it was parsed from: the address of its first byte
+/// and its length. Resolved against that same text with [`Span::range_in`]; a span from
+/// other text, or [`Span::UNKNOWN`] (values built in code), resolves to `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    addr: usize,
+    len: usize,
+}
+
+impl Span {
+    /// No location (a value built in code, e.g. by a sweep).
+    pub const UNKNOWN: Span = Span { addr: 0, len: 0 };
+
+    /// The span of `text`, a slice of the source it will be resolved against.
+    pub(crate) fn of(text: &str) -> Span {
+        Span {
+            addr: text.as_ptr() as usize,
+            len: text.len(),
+        }
+    }
+
+    /// The byte range of this span in `src`, when it points into `src`.
+    pub fn range_in(&self, src: &str) -> Option<std::ops::Range<usize>> {
+        if self.addr == 0 {
+            return None;
+        }
+        let start = self.addr.checked_sub(src.as_ptr() as usize)?;
+        let end = start.checked_add(self.len)?;
+        (end <= src.len() && src.is_char_boundary(start) && src.is_char_boundary(end))
+            .then_some(start..end)
+    }
+}
 
 /// Characters of a source line shown around an error (the excerpt under the message).
 pub const EXCERPT_WIDTH: usize = 120;

@@ -23,6 +23,8 @@ use std::sync::LazyLock;
 
 use plenum_physics::Parameter;
 
+pub use crate::diag::Span;
+
 use ron::error::{Position, SpannedError};
 use ron::extensions::Extensions;
 use ron::value::RawValue;
@@ -40,38 +42,6 @@ pub fn ron_options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
         .with_recursion_limit(MAX_NESTING)
-}
-
-/// Where a value sits in the source text it was parsed from: the address of its first byte
-/// and its length. Resolved against that same text with [`Span::range_in`]; a span from
-/// other text, or [`Span::UNKNOWN`] (values built in code), resolves to `None`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Span {
-    addr: usize,
-    len: usize,
-}
-
-impl Span {
-    /// No location (a value built in code, e.g. by a sweep).
-    pub const UNKNOWN: Span = Span { addr: 0, len: 0 };
-
-    fn of(text: &str) -> Span {
-        Span {
-            addr: text.as_ptr() as usize,
-            len: text.len(),
-        }
-    }
-
-    /// The byte range of this span in `src`, when it points into `src`.
-    pub fn range_in(&self, src: &str) -> Option<std::ops::Range<usize>> {
-        if self.addr == 0 {
-            return None;
-        }
-        let start = self.addr.checked_sub(src.as_ptr() as usize)?;
-        let end = start.checked_add(self.len)?;
-        (end <= src.len() && src.is_char_boundary(start) && src.is_char_boundary(end))
-            .then_some(start..end)
-    }
 }
 
 /// A value that failed to parse: the RON error and where it occurred.
@@ -132,10 +102,7 @@ impl<'de, T: Wire> Deserialize<'de> for Spanned<T> {
             let at = if matches!(e.code, ron::Error::InvalidValueForType { .. }) {
                 span
             } else {
-                Span {
-                    addr: text.as_ptr() as usize + start,
-                    len: end - start,
-                }
+                Span::of(&text[start..end])
             };
             Box::new(WireError { error: e.code, at })
         });
