@@ -66,7 +66,7 @@ pub fn simulate_scenario(loaded: &Loaded) -> Result<RunResult, plenum_physics::S
 
 /// Write the results of a run into `out_dir`, atomically, replacing an earlier run's. When
 /// `cancel` is set before the new directory is swapped in, the temporary is removed, the old
-/// results stay, and the error is [`SafetyError::Interrupted`].
+/// results stay, and the error is [`SafetyError::Interrupted`](error::SafetyError::Interrupted).
 pub fn write_run(
     loaded: &Loaded,
     result: RunResult,
