@@ -44,10 +44,11 @@ pub mod units;
 
 pub use config::{DisplayUnits, PlotKind, RunConfig, Threshold};
 pub use diag::{Diagnostic, Diagnostics};
-pub use output::safety::{Cancel, SafetyError};
+pub use output::error::{OutputError, SafetyError};
+pub use output::safety::Cancel;
 pub use output::{
-    check_out_dir, replot, run_scenario, simulate_scenario, write_run, DisplayOverrides,
-    OutputError, RunError, RunReport,
+    check_out_dir, replot, run_scenario, simulate_scenario, write_run, DisplayOverrides, RunError,
+    RunReport,
 };
 pub use run::{simulate_run, RunResult, Trajectory};
 pub use scenario::{load, load_str, Loaded};

@@ -8,9 +8,15 @@
 //! is dropped.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::safety::{io, pause, split, temp_name, SafetyError, TMP_TAG};
+use super::error::{io, SafetyError};
+use super::names::{temp_name, TMP_TAG};
+
+/// The environment variable of the test hook: a comma-separated list of points (`rename`)
+/// at which Plenum sleeps `PLENUM_TEST_PAUSE_MS` (default 100) milliseconds, so that a test
+/// can hit the instants around a rename with a kill.
+pub const PAUSE_ENV: &str = "PLENUM_TEST_PAUSE_AT";
 
 /// Create `path` (replacing a file there) and write `bytes` to it, synced to disk. For files
 /// inside a directory that is swapped in as a whole, where the swap is the atomic step.
@@ -46,4 +52,38 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), SafetyError> {
     tmp.persist(path)
         .map_err(|e| io("moving into place", path)(e.error))?;
     Ok(())
+}
+
+/// The directory and the file name of `path`, where a temporary beside it goes.
+pub(super) fn split(path: &Path) -> Result<(PathBuf, String), SafetyError> {
+    // `--out .` or `--out ..` name a directory through its parent.
+    let resolved = if path.file_name().is_none_or(|n| n == "." || n == "..") {
+        std::fs::canonicalize(path).map_err(io("resolving", path))?
+    } else {
+        path.to_path_buf()
+    };
+    let name = resolved
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| SafetyError::NoName(path.to_path_buf()))?
+        .to_string();
+    let parent = match resolved.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((parent, name))
+}
+
+/// The test hook of [`PAUSE_ENV`]: sleep here when `point` is listed.
+pub(super) fn pause(point: &str) {
+    let Some(points) = std::env::var_os(PAUSE_ENV) else {
+        return;
+    };
+    if points.to_string_lossy().split(',').any(|p| p == point) {
+        let ms = std::env::var("PLENUM_TEST_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }

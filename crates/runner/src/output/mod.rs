@@ -13,37 +13,23 @@
 //! disk in one place, [`atomic`].
 
 pub mod atomic;
+pub mod error;
+pub mod names;
 pub mod safety;
 pub mod timeseries;
 
 use std::path::{Path, PathBuf};
 
 use crate::config::{default_time_unit, DisplayUnits, PlotKind};
-use crate::plot::{self, LineChart, PlotError, Series};
+use crate::plot::{self, LineChart, Series};
 use crate::run::{simulate_run, RunResult, Trajectory};
 use crate::scenario::Loaded;
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{self, Dimension};
 use atomic::write_new;
-use safety::{io, Cancel, SafetyError, Staging};
+use error::{io, OutputError};
+use safety::{Cancel, Staging};
 pub use timeseries::{columns, read_table, write_timeseries, Table};
-
-/// Why writing or reading the files of a run failed.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    #[error(transparent)]
-    Safety(#[from] SafetyError),
-    #[error("{} is not a time series written by plenum: {reason}", path.display())]
-    BadTable { path: PathBuf, reason: String },
-    #[error("{} cannot be read: {reason}", path.display())]
-    BadSummary { path: PathBuf, reason: String },
-    #[error("plot {name}: {source}")]
-    Plot {
-        name: String,
-        #[source]
-        source: PlotError,
-    },
-}
 
 /// Why `run_scenario` failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,17 +49,6 @@ pub struct RunReport {
     pub files: Vec<PathBuf>,
 }
 
-impl OutputError {
-    /// The exit code: 2 for a refusal to touch files Plenum did not write, 130 for an
-    /// interruption, 1 for anything else (results could not be written).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OutputError::Safety(e) => e.exit_code(),
-            _ => 1,
-        }
-    }
-}
-
 /// Run a loaded scenario and write its results into `out_dir` (replacing an earlier run's).
 pub fn run_scenario(loaded: &Loaded, out_dir: &Path) -> Result<RunReport, RunError> {
     let result = simulate_scenario(loaded)?;
@@ -91,7 +66,7 @@ pub fn simulate_scenario(loaded: &Loaded) -> Result<RunResult, plenum_physics::S
 
 /// Write the results of a run into `out_dir`, atomically, replacing an earlier run's. When
 /// `cancel` is set before the new directory is swapped in, the temporary is removed, the old
-/// results stay, and the error is [`SafetyError::Interrupted`].
+/// results stay, and the error is [`SafetyError::Interrupted`](error::SafetyError::Interrupted).
 pub fn write_run(
     loaded: &Loaded,
     result: RunResult,

@@ -31,29 +31,17 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use super::atomic::write_file_atomic;
-use super::atomic::write_new;
-
-/// The manifest of a results directory.
-pub const MANIFEST: &str = ".plenum-manifest.json";
-/// Format tag written into every manifest.
-pub const FORMAT: &str = "plenum-manifest/1";
-const MANIFEST_STEM: &str = ".plenum-manifest.";
-pub(super) const TMP_TAG: &str = ".plenum-tmp-";
-const OLD_TAG: &str = ".plenum-old-";
-/// Marker file inside a temporary directory that is still being filled.
-const MARKER: &str = ".plenum-tmp";
-
-/// The environment variable of the test hook: a comma-separated list of points (`rename`)
-/// at which Plenum sleeps `PLENUM_TEST_PAUSE_MS` (default 100) milliseconds, so that a test
-/// can hit the instants around a rename with a kill.
-pub const PAUSE_ENV: &str = "PLENUM_TEST_PAUSE_AT";
+use super::atomic::{pause, split, write_file_atomic, write_new};
+use super::error::{io, SafetyError};
+use super::names::{
+    is_manifest_name, temp_name, temp_owner, FORMAT, MANIFEST, MARKER, OLD_TAG, TMP_TAG,
+};
 
 // -------------------------------------------------------------------------------------------
 // Cancellation
@@ -107,62 +95,6 @@ fn check(cancel: Option<&Cancel>) -> Result<(), SafetyError> {
 // -------------------------------------------------------------------------------------------
 // Errors
 
-/// Why Plenum refused or failed to write its output.
-#[derive(Debug, thiserror::Error)]
-pub enum SafetyError {
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}: is a symbolic link; plenum does not replace links, nothing was changed\n  hint: give the real directory with --out, or another path", .0.display())]
-    Symlink(PathBuf),
-    #[error("{}: is a file, expected a directory for the results; nothing was changed\n  hint: choose a directory with --out", .0.display())]
-    NotADirectory(PathBuf),
-    #[error("{}: is a directory, expected a file; nothing was changed\n  hint: give a file name with --out", .0.display())]
-    NotAFile(PathBuf),
-    #[error("the output directory {} holds {what}, which plenum did not write; nothing was changed or removed\n  hint: choose another --out, or move {them} out of {}", dir.display(), dir.display())]
-    Foreign {
-        dir: PathBuf,
-        /// The foreign entries, quoted, e.g. `'NOTES.md' (and 2 more)`.
-        what: String,
-        /// "it" or "them".
-        them: &'static str,
-    },
-    #[error("{}: changed since plenum wrote it ({why}); nothing was changed or removed\n  hint: choose another --out, or move the file out of the directory", path.display())]
-    Changed { path: PathBuf, why: String },
-    #[error("{}: {reason}; expected a manifest written by plenum ({FORMAT}); nothing was changed\n  hint: choose another --out", path.display())]
-    BadManifest { path: PathBuf, reason: String },
-    #[error("{}: exists and plenum did not write it (it is not recorded in a {MANIFEST} beside it); nothing was overwritten\n  hint: choose another --out, or move the file", .0.display())]
-    NotOurs(PathBuf),
-    #[error("{}: cannot write here (no directory name); expected a directory path such as out/run", .0.display())]
-    NoName(PathBuf),
-    #[error("interrupted")]
-    Interrupted,
-}
-
-impl SafetyError {
-    /// The exit code: 1 for an I/O failure, 130 for an interruption, 2 for a refusal.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SafetyError::Io { .. } => 1,
-            SafetyError::Interrupted => 130,
-            _ => 2,
-        }
-    }
-}
-
-pub(super) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SafetyError {
-    let path = path.to_path_buf();
-    move |source| SafetyError::Io {
-        action,
-        path,
-        source,
-    }
-}
-
 // -------------------------------------------------------------------------------------------
 // Manifests
 
@@ -206,19 +138,6 @@ impl Manifest {
 
     fn record(&self, name: &str) -> Option<&FileRecord> {
         self.files.iter().find(|f| f.name == name)
-    }
-}
-
-/// True for the name of a manifest (the main one or a shard's).
-pub fn is_manifest_name(name: &str) -> bool {
-    name == MANIFEST || (name.starts_with(MANIFEST_STEM) && name.ends_with(".json"))
-}
-
-/// The manifest name for a writer tag (`None`: the main manifest).
-pub fn manifest_name(tag: Option<&str>) -> String {
-    match tag {
-        None => MANIFEST.into(),
-        Some(t) => format!("{MANIFEST_STEM}{t}.json"),
     }
 }
 
@@ -277,35 +196,6 @@ fn write_manifest(dir: &Path, name: &str, m: &Manifest) -> Result<(), SafetyErro
 
 // -------------------------------------------------------------------------------------------
 // Temporaries
-
-/// `.BASE.plenum-tmp-PID-NONCE` or `.BASE.plenum-old-PID-NONCE`: (base, is_old, pid).
-fn temp_owner(name: &str) -> Option<(&str, bool, u32)> {
-    let rest = name.strip_prefix('.')?;
-    let (base, tail, old) = if let Some(i) = rest.rfind(TMP_TAG) {
-        (&rest[..i], &rest[i + TMP_TAG.len()..], false)
-    } else {
-        let i = rest.rfind(OLD_TAG)?;
-        (&rest[..i], &rest[i + OLD_TAG.len()..], true)
-    };
-    let (pid, nonce) = tail.split_once('-')?;
-    if base.is_empty()
-        || nonce.is_empty()
-        || !nonce.bytes().all(|b| b.is_ascii_hexdigit())
-        || !pid.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    Some((base, old, pid.parse().ok()?))
-}
-
-pub(super) fn temp_name(base: &str, tag: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs().rotate_left(32));
-    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(".{base}{tag}{}-{:x}", std::process::id(), nanos ^ (k << 48))
-}
 
 /// Whether a process with this id exists (a process of another user counts).
 fn process_alive(pid: u32) -> bool {
@@ -401,19 +291,6 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SafetyError> {
     Ok(removed)
 }
 
-pub(super) fn pause(point: &str) {
-    let Some(points) = std::env::var_os(PAUSE_ENV) else {
-        return;
-    };
-    if points.to_string_lossy().split(',').any(|p| p == point) {
-        let ms = std::env::var("PLENUM_TEST_PAUSE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100);
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-}
-
 // -------------------------------------------------------------------------------------------
 // Checking a directory
 
@@ -430,25 +307,6 @@ impl Owned {
     pub fn record(&self, name: &str) -> Option<&FileRecord> {
         self.manifests.values().find_map(|m| m.record(name))
     }
-}
-
-pub(super) fn split(path: &Path) -> Result<(PathBuf, String), SafetyError> {
-    // `--out .` or `--out ..` name a directory through its parent.
-    let resolved = if path.file_name().is_none_or(|n| n == "." || n == "..") {
-        std::fs::canonicalize(path).map_err(io("resolving", path))?
-    } else {
-        path.to_path_buf()
-    };
-    let name = resolved
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| SafetyError::NoName(path.to_path_buf()))?
-        .to_string();
-    let parent = match resolved.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((parent, name))
 }
 
 /// Check that the results directory `out` may be replaced, after cleaning up beside it: stale
@@ -817,18 +675,6 @@ pub fn remove_recorded(owned: &Owned, manifest: &str) -> Result<(), SafetyError>
 mod tests {
     use super::*;
 
-    #[test]
-    fn temporary_names_parse_back() {
-        let n = temp_name("out", TMP_TAG);
-        let (base, old, pid) = temp_owner(&n).expect("parses");
-        assert_eq!((base, old, pid), ("out", false, std::process::id()));
-        let n = temp_name("runs.csv", OLD_TAG);
-        assert_eq!(temp_owner(&n).map(|t| (t.0, t.1)), Some(("runs.csv", true)));
-        assert!(temp_owner("notes.md").is_none());
-        assert!(temp_owner(".x.plenum-tmp-12-").is_none());
-        assert!(temp_owner(".x.plenum-tmp-ab-12").is_none());
-    }
-
     #[cfg(unix)]
     #[test]
     fn issue7_a_dead_temporary_that_is_not_provably_plenums_is_foreign_and_kept(
@@ -852,12 +698,5 @@ mod tests {
         assert!(inspect_dir(&dir)?.is_some());
         assert!(!odd.exists());
         Ok(())
-    }
-
-    #[test]
-    fn manifest_names() {
-        assert!(is_manifest_name(MANIFEST));
-        assert!(is_manifest_name(&manifest_name(Some("shard-1-of-2"))));
-        assert!(!is_manifest_name("manifest.json"));
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use plenum_physics::{Network, Snapshot};
 
 use super::atomic::write_new;
-use super::OutputError;
+use super::error::OutputError;
 use crate::run::Trajectory;
 
 /// Column names of the time series of `net`, in order.
@@ -138,7 +138,7 @@ pub fn read_table(path: &Path) -> Result<Table, OutputError> {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(super::safety::io("reading", path))?;
+    let file = std::fs::File::open(path).map_err(super::error::io("reading", path))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -204,7 +204,7 @@ mod tests {
             ],
         };
         let dir =
-            tempfile::tempdir().map_err(crate::output::safety::io("creating", Path::new("tmp")))?;
+            tempfile::tempdir().map_err(crate::output::error::io("creating", Path::new("tmp")))?;
         let path = dir.path().join("timeseries.csv");
         write_timeseries(&path, &table)?;
         let text = std::fs::read_to_string(&path).unwrap_or_default();

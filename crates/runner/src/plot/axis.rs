@@ -1,6 +1,6 @@
 //! Axis ranges, tick positions and tick labels (linear and logarithmic).
 
-use super::PlotError;
+use super::error::PlotError;
 
 /// A finished axis range: finite, of non-zero width, positive if logarithmic.
 #[derive(Debug, Clone, Copy, PartialEq)]

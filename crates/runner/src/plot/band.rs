@@ -4,10 +4,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::{compact, Axis};
+use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
+use super::prim::Prim;
 use super::style::{draw_title, BLUE};
-use super::xy::{check_len, draw_xy, finite_runs, Prim, Xy, NO_DATA};
-use super::{BandChart, PlotError, Render};
+use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::{BandChart, Render};
 
 /// "5–95 %" from percentiles 5 and 95.
 fn band_label(lo: f64, hi: f64) -> String {

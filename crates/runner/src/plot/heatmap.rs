@@ -7,11 +7,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Axis, Ticks};
+use super::error::PlotError;
+use super::prim::Prim;
 use super::style::{
     draw_title, font, text_width, AXIS_COLOR, AXIS_DESC_SIZE, NO_DATA_COLOR, TICK_SIZE, Y_LABELS,
 };
-use super::xy::{check_len, draw_xy, AxisCoord, Prim, Xy, NO_DATA};
-use super::{Heatmap, PlotError, Render};
+use super::xy::{check_len, draw_xy, AxisCoord, Xy, NO_DATA};
+use super::{Heatmap, Render};
 
 /// Viridis, sampled at 9 points and interpolated linearly; `t` in [0, 1].
 fn viridis(t: f64) -> RGBColor {

@@ -4,10 +4,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::{compact, Axis};
+use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
+use super::prim::Prim;
 use super::style::{draw_title, BLUE, RED};
-use super::xy::{draw_xy, Prim, Xy, NO_DATA};
-use super::{Histogram, PlotError, Render};
+use super::xy::{draw_xy, Xy, NO_DATA};
+use super::{Histogram, Render};
 
 impl Render for Histogram {
     fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {

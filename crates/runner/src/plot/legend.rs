@@ -8,9 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBAColor;
 
+use super::error::PlotError;
+use super::prim::{PlotRect, Prim};
 use super::style::{fit_text, font, text_width, LEGEND_SIZE};
-use super::xy::{PlotRect, Prim, Xy};
-use super::PlotError;
 
 /// How a legend entry is drawn.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ impl Occupancy {
 /// top centre, bottom centre) where the legend covers no data, if any.
 pub(super) fn free_corner<DB, X, Y>(
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    xy: &Xy,
+    prims: &[Prim],
     legend: &LegendLayout,
     (px, py): PlotRect,
 ) -> Option<(i32, i32)>
@@ -200,7 +200,7 @@ where
     }
     let mut occ = Occupancy::new(px.clone(), py.clone());
     let at = |p: &(f64, f64)| chart.backend_coord(p);
-    for prim in &xy.prims {
+    for prim in prims {
         match prim {
             Prim::Line { pts, .. } => {
                 for pair in pts.windows(2) {

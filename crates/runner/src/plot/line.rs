@@ -4,10 +4,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::Axis;
+use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
+use super::prim::Prim;
 use super::style::{draw_title, PALETTE};
-use super::xy::{check_len, draw_xy, finite_runs, Prim, Xy, NO_DATA};
-use super::{LineChart, PlotError, Render};
+use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::{LineChart, Render};
 
 impl Render for LineChart {
     fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {

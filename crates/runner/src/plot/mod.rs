@@ -13,15 +13,18 @@
 //! once per process.
 //!
 //! Layout: one file per chart kind ([`line`], [`band`], [`heatmap`], [`histogram`],
-//! [`tornado`]) drawing on the shared x-y chart ([`xy`]), with axes and ticks in [`axis`],
-//! the legend and its placement in [`legend`], and fonts, colours and text in [`style`].
+//! [`tornado`]) drawing on the shared x-y chart ([`xy`]) out of primitives ([`prim`]), with
+//! axes and ticks in [`axis`], the legend and its placement in [`legend`], fonts, colours and
+//! text in [`style`], and the error of them all in [`error`].
 
 mod axis;
 mod band;
+pub(crate) mod error;
 mod heatmap;
 mod histogram;
 mod legend;
 mod line;
+mod prim;
 mod style;
 mod tornado;
 mod xy;
@@ -35,7 +38,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::output::atomic::write_file_atomic;
-use crate::output::safety::SafetyError;
+use crate::output::error::SafetyError;
+pub use error::PlotError;
 use style::ensure_font;
 
 /// Size of the PNG images in pixels (width, height); the SVG has the same nominal size.
@@ -133,48 +137,6 @@ pub struct Tornado {
     pub x_label: String,
     /// (name, value) pairs; non-finite values are left out.
     pub bars: Vec<(String, f64)>,
-}
-
-/// Why a chart could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    /// Two arrays that must pair up have different lengths.
-    #[error("{what} has {found} values, expected {expected} (one per x value)")]
-    LengthMismatch {
-        /// Which array, e.g. `series 'prk': y`.
-        what: String,
-        /// The length it must have.
-        expected: usize,
-        /// The length it has.
-        found: usize,
-    },
-    /// The chart description cannot be drawn (unsorted cell centres, zero bins, ...).
-    #[error("{0}")]
-    InvalidInput(String),
-    /// The bundled font could not be registered with plotters.
-    #[error("the bundled plot font (DejaVu Sans) could not be loaded")]
-    Font,
-    /// plotters reported an error while drawing.
-    #[error("drawing the chart failed: {0}")]
-    Draw(String),
-    /// The PNG encoder failed.
-    #[error("encoding the PNG failed: {0}")]
-    Encode(String),
-    /// Writing a file failed.
-    #[error("writing {}: {source}", path.display())]
-    Io {
-        /// The file that could not be written.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
-    fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        PlotError::Draw(e.to_string())
-    }
 }
 
 /// Write a line chart to `<path_without_ext>.png` and `.svg`; returns both paths.

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
-use super::PlotError;
+use super::error::PlotError;
 
 /// DejaVu Sans, see `assets/DejaVuSans-LICENSE.txt`.
 pub(super) static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");

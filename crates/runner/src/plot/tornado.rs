@@ -5,9 +5,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 use super::axis::Axis;
+use super::error::PlotError;
+use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, BLUE, RED, TEXT_COLOR, TICK_SIZE};
-use super::xy::{draw_xy, Prim, Xy, NO_DATA};
-use super::{PlotError, Render, Tornado};
+use super::xy::{draw_xy, Xy, NO_DATA};
+use super::{Render, Tornado};
 
 impl Render for Tornado {
     fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {

@@ -1,5 +1,5 @@
-//! The shared x-y chart every chart kind draws on: primitives in data coordinates, the axes
-//! as plotters sees them, the mesh, labels and legend.
+//! The shared x-y chart every chart kind draws on: the axes as plotters sees them, the mesh,
+//! category labels, message and legend, around the primitives of [`super::prim`].
 
 use std::ops::Range;
 
@@ -8,50 +8,15 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::RGBAColor;
 
 use super::axis::{Axis, Ticks};
+use super::error::PlotError;
 use super::legend::{draw_legend, free_corner, layout_legend, LegendEntry};
+use super::prim::{draw_prim, PlotRect, Prim};
 use super::style::{
     fit_text, font, text_width, AXIS_COLOR, AXIS_DESC_SIZE, GRID_BOLD, GRID_LIGHT, TICK_SIZE,
     X_LABELS, Y_LABELS,
 };
-use super::PlotError;
-
-/// Something to draw in data coordinates.
-#[derive(Clone)]
-pub(super) enum Prim {
-    /// A polyline of finite points.
-    Line {
-        pts: Vec<(f64, f64)>,
-        color: RGBColor,
-        width: u32,
-        dashed: bool,
-    },
-    /// A filled band between lower and upper curves: (x, lo, hi), all finite.
-    Band {
-        pts: Vec<(f64, f64, f64)>,
-        color: RGBAColor,
-    },
-    /// A filled rectangle between two corners.
-    Rect {
-        from: (f64, f64),
-        to: (f64, f64),
-        fill: RGBAColor,
-        border: Option<RGBColor>,
-    },
-    /// A dot, for isolated points that a line cannot show.
-    Marker { at: (f64, f64), color: RGBColor },
-    /// Text anchored at a data point, shifted by `offset` pixels.
-    Label {
-        at: (f64, f64),
-        offset: (i32, i32),
-        text: String,
-        size: f64,
-        color: RGBColor,
-        anchor: HPos,
-    },
-}
 
 /// Everything an x-y chart needs, independent of the coordinate types.
 pub(super) struct Xy {
@@ -89,9 +54,6 @@ impl Xy {
         }
     }
 }
-
-/// Pixel rectangle of the plotting area once drawn: (x range, y range).
-pub(super) type PlotRect = (Range<i32>, Range<i32>);
 
 /// One axis as plotters sees it: linear or logarithmic, with our own tick positions.
 #[derive(Clone)]
@@ -212,7 +174,7 @@ pub(super) fn draw_xy<DB: DrawingBackend>(
         let probe = build_chart(area, &xc, &yc, y_area)?;
         let (px, py) = probe.plotting_area().get_pixel_range();
         let inside = layout_legend(root, &xy.legend, (px.end - px.start) / 2, py.end - py.start)?;
-        match free_corner(&probe, xy, &inside, (px, py)) {
+        match free_corner(&probe, &xy.prims, &inside, (px, py)) {
             Some(pos) => legend = Some((inside, pos)),
             None => {
                 let outside = layout_legend(root, &xy.legend, area_w / 4, area_h - 70)?;
@@ -287,76 +249,6 @@ pub(super) fn draw_xy<DB: DrawingBackend>(
         draw_legend(root, &layout, pos)?;
     }
     Ok((px, py))
-}
-
-pub(super) fn draw_prim<DB, X, Y>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    prim: &Prim,
-) -> Result<(), PlotError>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    match prim {
-        Prim::Line {
-            pts,
-            color,
-            width,
-            dashed,
-        } => {
-            let style = color.stroke_width(*width);
-            if *dashed {
-                chart.draw_series(DashedLineSeries::new(pts.iter().copied(), 10, 6, style))?;
-            } else {
-                chart.draw_series(LineSeries::new(pts.iter().copied(), style))?;
-            }
-        }
-        Prim::Band { pts, color } => {
-            let outline: Vec<(f64, f64)> = pts
-                .iter()
-                .map(|&(x, lo, _)| (x, lo))
-                .chain(pts.iter().rev().map(|&(x, _, hi)| (x, hi)))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(outline, color.filled())))?;
-        }
-        Prim::Rect {
-            from,
-            to,
-            fill,
-            border,
-        } => {
-            chart.draw_series(std::iter::once(Rectangle::new([*from, *to], fill.filled())))?;
-            if let Some(border) = border {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [*from, *to],
-                    border.stroke_width(1),
-                )))?;
-            }
-        }
-        Prim::Marker { at, color } => {
-            chart.draw_series(std::iter::once(Circle::new(*at, 4, color.filled())))?;
-        }
-        Prim::Label {
-            at,
-            offset,
-            text,
-            size,
-            color,
-            anchor,
-        } => {
-            let (x, y) = chart.backend_coord(at);
-            root.draw(&Text::new(
-                text.clone(),
-                (x + offset.0, y + offset.1),
-                font(*size)
-                    .color(color)
-                    .pos(Pos::new(*anchor, VPos::Center)),
-            ))?;
-        }
-    }
-    Ok(())
 }
 
 /// Runs of consecutive points where both coordinates are usable (finite, and y > 0 on a

@@ -10,7 +10,9 @@ use plenum_physics::{
 };
 
 use super::*;
-use crate::output::safety::{self, Cancel, SafetyError};
+use crate::output::error::SafetyError;
+use crate::output::names::manifest_name;
+use crate::output::safety::{self, Cancel};
 use crate::paths::apply;
 
 // ------------------------------------------------------------------------------------------
@@ -367,7 +369,7 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     let runs_name = runs_file_name(opts.shard);
     let runs_path = opts.out_dir.join(&runs_name);
     let tag = opts.shard.map(|(k, n)| format!("shard-{k}-of-{n}"));
-    let manifest = safety::manifest_name(tag.as_deref());
+    let manifest = manifest_name(tag.as_deref());
     let kind = if opts.shard.is_some() {
         "sweep-shard"
     } else {

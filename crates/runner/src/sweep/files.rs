@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::output::atomic::write_file_atomic;
 use crate::output::safety;
 
 /// The runs file name for a shard.
@@ -212,7 +213,7 @@ pub(super) fn write_trajectories(
             .map(move |(time, v)| [run.to_string(), fmt_num(*time), fmt_num(*v)])
     });
     let s = csv_lines(std::iter::once(header).chain(rows));
-    Ok(safety::write_file_atomic(path, s.as_bytes())?)
+    Ok(write_file_atomic(path, s.as_bytes())?)
 }
 
 /// The header of a sweep's runs file: the fingerprint line and the column names.

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::output::names::MANIFEST;
 use crate::output::safety;
 use crate::plot;
 use crate::scenario::Loaded;
@@ -38,7 +39,7 @@ pub fn plot_dir(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     let names = plot_files(sweep);
     let line = Fingerprint::of(sweep).line();
     let fp = line.trim_start_matches(FINGERPRINT_PREFIX).trim();
-    let manifest = safety::MANIFEST;
+    let manifest = MANIFEST;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, true)?;
     let drawn = draw_plots(sweep, &Results::read(sweep, dir)?, dir)?;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, false)?;
