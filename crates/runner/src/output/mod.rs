@@ -13,6 +13,7 @@
 //! disk in one place, [`atomic`].
 
 pub mod atomic;
+pub mod charts;
 pub mod error;
 pub mod names;
 pub mod safety;
@@ -21,7 +22,7 @@ pub mod timeseries;
 use std::path::{Path, PathBuf};
 
 use crate::config::{default_time_unit, DisplayUnits, PlotKind};
-use crate::plot::{self, LineChart, Series};
+use crate::plot::{LineChart, Series};
 use crate::run::{simulate_run, RunResult, Trajectory};
 use crate::scenario::Loaded;
 use crate::summary::{auto_flow_unit, Summary};
@@ -282,7 +283,7 @@ pub fn write_plots(
                 (drawn, "flows".to_string())
             }
         };
-        let written = plot::write_line_chart(&drawn, &dir.join(&name))
+        let written = charts::write_line_chart(&drawn, &dir.join(&name))
             .map_err(|source| OutputError::Plot { name, source })?;
         files.extend(written);
     }

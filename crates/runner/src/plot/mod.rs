@@ -32,13 +32,9 @@ mod xy;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::output::atomic::write_file_atomic;
-use crate::output::error::SafetyError;
 pub use error::PlotError;
 use style::ensure_font;
 
@@ -139,73 +135,21 @@ pub struct Tornado {
     pub bars: Vec<(String, f64)>,
 }
 
-/// Write a line chart to `<path_without_ext>.png` and `.svg`; returns both paths.
-pub fn write_line_chart(
-    chart: &LineChart,
-    path_without_ext: &Path,
-) -> Result<Vec<PathBuf>, PlotError> {
-    write_both(chart, path_without_ext)
+/// A chart drawn in both formats, in memory: writing it is the outputs' job
+/// ([`crate::output::charts`]).
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub png: Vec<u8>,
+    pub svg: String,
 }
-
-/// Write a percentile band chart to `<path_without_ext>.png` and `.svg`; returns both paths.
-pub fn write_band_chart(
-    chart: &BandChart,
-    path_without_ext: &Path,
-) -> Result<Vec<PathBuf>, PlotError> {
-    write_both(chart, path_without_ext)
-}
-
-/// Write a heatmap with its colour bar to `<path_without_ext>.png` and `.svg`; returns both
-/// paths.
-pub fn write_heatmap(chart: &Heatmap, path_without_ext: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    write_both(chart, path_without_ext)
-}
-
-/// Write a histogram to `<path_without_ext>.png` and `.svg`; returns both paths.
-pub fn write_histogram(
-    chart: &Histogram,
-    path_without_ext: &Path,
-) -> Result<Vec<PathBuf>, PlotError> {
-    write_both(chart, path_without_ext)
-}
-
-/// Write a tornado chart to `<path_without_ext>.png` and `.svg`; returns both paths.
-pub fn write_tornado(chart: &Tornado, path_without_ext: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    write_both(chart, path_without_ext)
-}
-
-/// Write one image through [`write_file_atomic`] (a temporary beside it, renamed into
-/// place), so a failed plot leaves no half-written file.
-fn write_out(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    write_file_atomic(path, bytes).map_err(|e| match e {
-        SafetyError::Io { source, .. } => PlotError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        other => PlotError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// Rendering to both formats
 
 /// A chart that can draw itself on any plotters backend.
-trait Render {
+pub trait Render {
     fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
 }
 
-fn with_suffix(base: &Path, ext: &str) -> PathBuf {
-    // Append rather than `with_extension`, which would eat a dot in "sweep_p1.5".
-    let mut s = base.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
-
-fn write_both<C: Render>(chart: &C, base: &Path) -> Result<Vec<PathBuf>, PlotError> {
+/// Draw `chart` as a PNG of [`PNG_SIZE`] and an SVG of the same size.
+pub fn render<C: Render>(chart: &C) -> Result<Image, PlotError> {
     ensure_font()?;
     let (w, h) = PNG_SIZE;
     let mut pixels = vec![0u8; w as usize * h as usize * 3];
@@ -221,17 +165,7 @@ fn write_both<C: Render>(chart: &C, base: &Path) -> Result<Vec<PathBuf>, PlotErr
         chart.render(&root)?;
         root.present()?;
     }
-    let png_path = with_suffix(base, "png");
-    let svg_path = with_suffix(base, "svg");
-    if let Some(parent) = png_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| PlotError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    write_out(&png_path, &png)?;
-    write_out(&svg_path, svg.as_bytes())?;
-    Ok(vec![png_path, svg_path])
+    Ok(Image { png, svg })
 }
 
 fn encode_png(pixels: &[u8], w: u32, h: u32) -> Result<Vec<u8>, PlotError> {

@@ -4,6 +4,7 @@ use super::axis::{compact, TickFormat};
 use super::style::PALETTE;
 
 use super::*;
+use crate::output::charts::*;
 
 const PNG_MAGIC: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -391,29 +392,6 @@ fn tick_formats() {
     assert_eq!(compact(2.5e-7), "2.5e-7");
     assert_eq!(compact(0.012_34), "0.0123");
     assert_eq!(compact(95.0), "95");
-}
-
-#[test]
-fn atomic_write_replaces_whole_file() -> Result<(), PlotError> {
-    let dir = tempfile::tempdir().map_err(|source| PlotError::Io {
-        path: PathBuf::from("tempdir"),
-        source,
-    })?;
-    let p = dir.path().join("a.txt");
-    write_out(&p, b"first")?;
-    write_out(&p, b"second")?;
-    assert_eq!(std::fs::read(&p).unwrap_or_default(), b"second");
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("a.txt")],
-        "no temporary left"
-    );
-    let missing = dir.path().join("no/such/dir/a.txt");
-    assert!(write_out(&missing, b"x").is_err());
-    Ok(())
 }
 
 #[test]

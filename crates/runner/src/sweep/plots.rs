@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::output::charts;
 use crate::output::names::MANIFEST;
 use crate::output::safety;
 use crate::plot;
@@ -95,7 +96,7 @@ pub fn draw_plots(
                 if let Some((_, qname, _)) = &sweep.trajectories {
                     if let Some(chart) = band_chart(&results.trajectories, qname, &sweep.base) {
                         out.extend(
-                            plot::write_band_chart(&chart, &dir.join("band")).map_err(perr)?,
+                            charts::write_band_chart(&chart, &dir.join("band")).map_err(perr)?,
                         );
                     }
                 }
@@ -111,7 +112,7 @@ pub fn draw_plots(
                         bins: 30,
                     };
                     out.extend(
-                        plot::write_histogram(&chart, &dir.join(format!("histogram-{name}")))
+                        charts::write_histogram(&chart, &dir.join(format!("histogram-{name}")))
                             .map_err(perr)?,
                     );
                 }
@@ -131,7 +132,7 @@ pub fn draw_plots(
                         bars,
                     };
                     out.extend(
-                        plot::write_tornado(&chart, &dir.join(format!("tornado-{name}")))
+                        charts::write_tornado(&chart, &dir.join(format!("tornado-{name}")))
                             .map_err(perr)?,
                     );
                 }
@@ -142,7 +143,7 @@ pub fn draw_plots(
                 {
                     let chart = heatmap(sweep, pcols, &mcols, jx, jy, k, &plabel, &mlabel);
                     out.extend(
-                        plot::write_heatmap(&chart, &dir.join(format!("heatmap-{metric}")))
+                        charts::write_heatmap(&chart, &dir.join(format!("heatmap-{metric}")))
                             .map_err(perr)?,
                     );
                 }
