@@ -1,5 +1,5 @@
 //! The one place where Plenum writes a file's bytes: a new file inside a directory being
-//! staged ([`write_new`]), or a file replaced atomically in place ([`write_file_atomic`]).
+//! staged (`write_new`), or a file replaced atomically in place ([`write_file_atomic`]).
 //!
 //! An atomic write goes through a temporary beside the target, named
 //! `.NAME.plenum-tmp-PID-NONCE` so that [`super::safety::clean_stale`] can prove a killed

@@ -5,17 +5,16 @@
 //! convert SI values to display units first (see [`crate::units::to_display`]) and put the
 //! unit in the axis label, e.g. `"pressure (mmHg)"`.
 //!
-//! Every writer renders both images in memory first, then writes `<path>.png` and
-//! `<path>.svg`, each through a temporary file renamed into place
-//! ([`crate::output::atomic::write_file_atomic`]), so a failed plot leaves no half-written file. Non-finite values are skipped (a NaN breaks a line
-//! into two pieces), and empty or constant data still give a readable chart. Text is set in
+//! A chart is drawn in memory, as a PNG and an SVG ([`render`]); the outputs write both
+//! through one atomic writer (`crate::output::charts`), so a failed plot leaves no
+//! half-written file. Non-finite values are skipped (a NaN breaks a line into two pieces), and empty or constant data still give a readable chart. Text is set in
 //! DejaVu Sans, bundled with the crate (`assets/DejaVuSans.ttf`) and registered with plotters
 //! once per process.
 //!
-//! Layout: one file per chart kind ([`line`], [`band`], [`heatmap`], [`histogram`],
-//! [`tornado`]) drawing on the shared x-y chart ([`xy`]) out of primitives ([`prim`]), with
-//! axes and ticks in [`axis`], the legend and its placement in [`legend`], fonts, colours and
-//! text in [`style`], and the error of them all in [`error`].
+//! Layout: one file per chart kind (`line.rs`, `band.rs`, `heatmap.rs`, `histogram.rs`,
+//! `tornado.rs`) drawing on the shared x-y chart (`xy.rs`) out of primitives (`prim.rs`), with
+//! axes and ticks in `axis.rs`, the legend and its placement in `legend.rs`, fonts, colours and
+//! text in `style.rs`, and the error of them all in `error.rs`.
 
 mod axis;
 mod band;

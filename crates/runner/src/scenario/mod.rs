@@ -3,10 +3,10 @@
 //! Two stages. [`wire`] holds the wire types: the file exactly as written, each value with
 //! its place in the text. Validation then converts units, resolves names to typed ids,
 //! checks ranges, and reports every problem in one pass, each with its line and column. It
-//! is split by what it validates: [`values`] (quantities, units, times, schedules),
-//! [`network`] (gas, compartments, boundaries, links, sources), [`elements`] (flow elements
-//! and area laws), [`events`], [`outputs`] and [`solver`]; [`check`] holds the validator's
-//! name table and the walk over the file, [`syntax`] the RON errors.
+//! is split by what it validates: `values.rs` (quantities, units, times, schedules),
+//! `network.rs` (gas, compartments, boundaries, links, sources), `elements.rs` (flow elements
+//! and area laws), `events.rs`, `outputs.rs` and `solver.rs`; `check.rs` holds the validator's
+//! name table and the walk over the file, `syntax.rs` the RON errors.
 //!
 //! The result is a [`Loaded`] scenario: the physics model ([`NetworkParts`] and the checked
 //! [`Network`]) plus the [`RunConfig`] (duration, output times, solver settings, display

@@ -355,7 +355,7 @@ pub(super) fn resume_state(
 
 /// Run a sweep (or one shard of it).
 ///
-/// The output directory follows the rule of [`crate::safety`]: it must not exist, be empty,
+/// The output directory follows the rule of [`crate::output::safety`]: it must not exist, be empty,
 /// or hold only files a Plenum manifest records. Each writer (the whole sweep, or one shard)
 /// keeps its own manifest, which declares the files before they are written, so a sweep
 /// killed at any point leaves a directory Plenum can prove is its own and `--resume` can

@@ -60,7 +60,7 @@ pub enum ModeWire {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamWire {
-    /// `links.NAME.element.FIELD`, `compartments.NAME.volume`, ... (see [`resolve_path`]).
+    /// `links.NAME.element.FIELD`, `compartments.NAME.volume`, ... (see [`crate::paths::resolve_path`]).
     pub path: Spanned<String>,
     pub values: Spanned<ValuesWire>,
 }
@@ -281,7 +281,7 @@ pub struct Sweep {
     pub trajectories: Option<(Quantity, String, usize)>,
     pub plots: Vec<SweepPlotWire>,
     pub base: Loaded,
-    /// SHA-256 of the sweep file's text (part of the [`Fingerprint`] of its outputs).
+    /// SHA-256 of the sweep file's text (part of the [`crate::sweep::Fingerprint`] of its outputs).
     pub sha256: String,
     /// Permutations of the Latin hypercube, one per parameter.
     pub(super) lhs: Vec<Vec<usize>>,
