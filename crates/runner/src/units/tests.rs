@@ -116,6 +116,12 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("1 week", Time, 604_800.0),
     ("1 wk", Time, 604_800.0),
     ("2 weeks", Time, 1_209_600.0),
+    ("1 month", Time, 2_629_800.0),
+    ("2 months", Time, 5_259_600.0),
+    ("1 year", Time, 31_557_600.0),
+    ("1 yr", Time, 31_557_600.0),
+    ("2 yrs", Time, 63_115_200.0),
+    ("2 years", Time, 63_115_200.0),
     // Mass, kg
     ("1 kg", Mass, 1.0),
     ("1 kilogram", Mass, 1.0),
@@ -571,4 +577,18 @@ fn odd_input_never_panics() {
         parse_quantity("∞", Pressure),
         Err(UnitError::NotFinite { .. })
     ));
+}
+
+/// A year is the Julian year (365.25 day), a month a twelfth of it; rates and flows take them
+/// as their time part.
+#[test]
+fn issue11_month_and_year_are_time_units() {
+    assert_parses(&[
+        ("1 year", Dimension::Time, 365.25 * 86_400.0),
+        ("12 month", Dimension::Time, 365.25 * 86_400.0),
+        ("1 month", Dimension::Time, 30.4375 * 86_400.0),
+        ("0.1 1/year", Dimension::Frequency, 0.1 / (365.25 * 86_400.0)),
+        ("10 %/month", Dimension::Frequency, 0.1 / (30.4375 * 86_400.0)),
+        ("365.25 kg/year", Dimension::MassFlow, 1.0 / 86_400.0),
+    ]);
 }
