@@ -119,7 +119,8 @@ fn word_before(src: &str, end: usize) -> Option<&str> {
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
     let w = &head[start..];
-    w.starts_with(|c: char| c.is_ascii_alphabetic()).then_some(w)
+    w.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(w)
 }
 
 /// A ron error said for what is at byte `at` of `src`: values written in order inside a

@@ -587,8 +587,16 @@ fn issue11_month_and_year_are_time_units() {
         ("1 year", Dimension::Time, 365.25 * 86_400.0),
         ("12 month", Dimension::Time, 365.25 * 86_400.0),
         ("1 month", Dimension::Time, 30.4375 * 86_400.0),
-        ("0.1 1/year", Dimension::Frequency, 0.1 / (365.25 * 86_400.0)),
-        ("10 %/month", Dimension::Frequency, 0.1 / (30.4375 * 86_400.0)),
+        (
+            "0.1 1/year",
+            Dimension::Frequency,
+            0.1 / (365.25 * 86_400.0),
+        ),
+        (
+            "10 %/month",
+            Dimension::Frequency,
+            0.1 / (30.4375 * 86_400.0),
+        ),
         ("365.25 kg/year", Dimension::MassFlow, 1.0 / 86_400.0),
     ]);
 }
