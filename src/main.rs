@@ -12,7 +12,7 @@ mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
 use plenum_runner::units::{self, Dimension};
-use plenum_runner::{Diagnostics, DisplayOverrides, Loaded};
+use plenum_runner::{Diagnostics, DisplayOverrides, FileKind, Loaded};
 
 const ABOUT: &str = "Multi-compartment spacecraft atmosphere simulator: leaks, hatches, valves and fans as a stiff gas network";
 
@@ -73,10 +73,12 @@ Example:
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Check a scenario file without running it: every problem is listed with its line.
-    #[command(after_help = "Example:\n  plenum check scenarios/iss-prk-leak.ron")]
+    /// Check a scenario or sweep file without running it: every problem is listed with its line.
+    #[command(
+        after_help = "Examples:\n  plenum check scenarios/iss-prk-leak.ron\n  plenum check scenarios/prk-leak-sweep.ron"
+    )]
     Check {
-        /// The scenario file (RON).
+        /// The scenario or sweep file (RON).
         file: PathBuf,
     },
     /// Redraw the plots of a finished run from its timeseries.csv and summary.json.
@@ -224,12 +226,33 @@ fn diagnostics(d: &Diagnostics) -> anyhow::Error {
     anyhow::anyhow!("{}", last.strip_prefix("error: ").unwrap_or(last))
 }
 
+/// The kind of a file from its top-level struct name; `None` when it cannot be read or
+/// names neither (the loaders then say what is wrong).
+fn kind_of(file: &Path) -> Option<FileKind> {
+    plenum_runner::file_kind(&std::fs::read_to_string(file).ok()?)
+}
+
+/// Refuse a file of the other kind (exit code 2), naming the command that runs it.
+pub(crate) fn refuse_kind(file: &Path, wanted: FileKind) -> Result<(), Failure> {
+    let shown = file.display();
+    match kind_of(file) {
+        Some(FileKind::Sweep) if wanted == FileKind::Scenario => Err(bad_input(anyhow::anyhow!(
+            "{shown} is a sweep: run it with `plenum sweep {shown}`"
+        ))),
+        Some(FileKind::Scenario) if wanted == FileKind::Sweep => Err(bad_input(anyhow::anyhow!(
+            "{shown} is a scenario: run it with `plenum run {shown}`"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Load a scenario, printing its problems (exit code 2) when it has any.
 fn load(file: &Path) -> Result<Loaded, Failure> {
     plenum_runner::load(file).map_err(|d| bad_input(diagnostics(&d)))
 }
 
 fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+    refuse_kind(file, FileKind::Scenario)?;
     let cancel = signals::install();
     let loaded = load(file)?;
     for w in &loaded.warnings {
@@ -301,6 +324,9 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
 }
 
 fn check(file: &Path) -> Result<(), Failure> {
+    if kind_of(file) == Some(FileKind::Sweep) {
+        return sweep_cmd::check(file).map_err(into_failure);
+    }
     let l = load(file)?;
     for w in &l.warnings {
         eprintln!("{w}");
@@ -323,7 +349,7 @@ fn check(file: &Path) -> Result<(), Failure> {
         plural(n.sources.len(), "source"),
         plural(user_events, "event"),
         plenum_runner::config::fmt_time(l.config.duration_s),
-        plenum_runner::config::fmt_time(l.config.output_interval_s),
+        plenum_runner::config::fmt_interval(l.config.output_interval_s),
         l.config.output_times().len()
     );
     Ok(())

@@ -78,8 +78,28 @@ fn load(file: &Path, force: bool) -> Result<Sweep, Failure> {
     sweep::load_sweep(file, force).map_err(|d| (2, crate::diagnostics(&d)))
 }
 
+/// `plenum check` on a sweep file: checked as `plenum sweep` would, nothing run.
+pub fn check(file: &Path) -> Result<(), Failure> {
+    let sw = load(file, false)?;
+    println!(
+        "{}: ok: sweep '{}': {} runs, {}, {}",
+        file.display(),
+        sw.name,
+        sw.len(),
+        plural(sw.params.len(), "parameter"),
+        plural(sw.metrics.len(), "metric"),
+    );
+    Ok(())
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `plenum sweep`.
 pub fn run(args: SweepArgs) -> Result<(), Failure> {
+    crate::refuse_kind(&args.file, plenum_runner::FileKind::Sweep)
+        .map_err(|f| (f.code, f.error))?;
     let cancel = crate::signals::install();
     let sw = load(&args.file, args.force)?;
     if args.threads == Some(0) {

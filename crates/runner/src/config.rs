@@ -102,6 +102,18 @@ pub fn default_time_unit(duration: f64) -> &'static str {
     }
 }
 
+/// An interval in the largest of day, h, min, s that makes it a whole number (`1 day`, not
+/// `24 h`; `90 min`); otherwise as [`fmt_time`] writes it.
+pub fn fmt_interval(t: f64) -> String {
+    for (unit, scale) in [("day", 86_400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)] {
+        let n = t / scale;
+        if n >= 1.0 && (n - n.round()).abs() <= 1e-9 * n {
+            return format!("{} {unit}", n.round());
+        }
+    }
+    fmt_time(t)
+}
+
 /// A time in a readable unit, e.g. `20 day`, `90 min`.
 pub fn fmt_time(t: f64) -> String {
     let unit = default_time_unit(t.abs());

@@ -51,5 +51,5 @@ pub use output::{
     RunReport,
 };
 pub use run::{simulate_run, RunResult, Trajectory};
-pub use scenario::{load, load_str, Loaded};
+pub use scenario::{file_kind, load, load_str, FileKind, Loaded};
 pub use summary::Summary;

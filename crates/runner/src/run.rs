@@ -225,6 +225,16 @@ fn finish(
                 mass_rate_end_kg_per_day: in_end[i] * DAY,
                 initial_temperature: start.temperature[i],
                 final_temperature: end.temperature[i],
+                final_partial_pressures: net
+                    .gas
+                    .species
+                    .iter()
+                    .enumerate()
+                    .map(|(k, sp)| SpeciesPressure {
+                        species: sp.name.clone(),
+                        pressure: end.partial_pressure[i * end.species + k],
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -71,6 +71,18 @@ pub struct CompartmentSummary {
     pub initial_temperature: f64,
     #[serde(rename = "final_temperature_K")]
     pub final_temperature: f64,
+    /// The partial pressure of every species of the gas table at the end, in its order
+    /// (absent from summaries written before it was added).
+    #[serde(default, rename = "final_partial_pressures_Pa")]
+    pub final_partial_pressures: Vec<SpeciesPressure>,
+}
+
+/// The partial pressure of one species.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeciesPressure {
+    pub species: String,
+    #[serde(rename = "pressure_Pa")]
+    pub pressure: f64,
 }
 
 /// One boundary: what it receives (a leak to space is a positive rate into `space`).
@@ -209,11 +221,95 @@ pub fn auto_flow_unit(peak_kg_per_day: f64) -> &'static str {
     }
 }
 
+/// Round-off tolerance, relative to the scale of a run: a thousand ulps (2.2e-13). Masses and
+/// flows are sums over compartments, links and the run's steps of numbers of the run's scale,
+/// so f64 round-off leaves residues of a few hundred ulps of that scale where the exact value
+/// is 0 (the seal between two compartments at the same pressure "flows" 5e-15 kg/day); no
+/// tolerance the solver accepts resolves anything that small, so the terminal prints it as 0.
+/// `summary.json` keeps the numbers as computed.
+const ROUND_OFF: f64 = 1e3 * f64::EPSILON;
+
+/// `x`, or 0 when it is round-off next to `scale`.
+fn cleaned(x: f64, scale: f64) -> f64 {
+    if x.abs() <= ROUND_OFF * scale {
+        0.0
+    } else {
+        x
+    }
+}
+
 impl Summary {
+    /// The mass scale of the run (kg): the gas the compartments held at the start plus what
+    /// the sources moved.
+    fn mass_scale(&self) -> f64 {
+        let held: f64 = self
+            .compartments
+            .iter()
+            .map(|c| c.initial_mass_kg.abs())
+            .sum();
+        held + self
+            .sources
+            .iter()
+            .map(|s| s.delivered_kg.abs())
+            .sum::<f64>()
+    }
+
+    /// The flow scale of the run (kg/day): the largest flow the summary records.
+    fn flow_scale(&self) -> f64 {
+        let links = self
+            .links
+            .iter()
+            .flat_map(|l| [l.flow_start_kg_per_day, l.flow_end_kg_per_day]);
+        let boundaries = self
+            .boundaries
+            .iter()
+            .flat_map(|b| [b.leak_rate_start_kg_per_day, b.leak_rate_end_kg_per_day]);
+        let compartments = self
+            .compartments
+            .iter()
+            .flat_map(|c| [c.mass_rate_start_kg_per_day, c.mass_rate_end_kg_per_day]);
+        links
+            .chain(boundaries)
+            .chain(compartments)
+            .fold(0.0, |m, x| m.max(x.abs()))
+    }
+
+    /// One line per compartment of its partial pressures at the end, in the display unit
+    /// (none for a gas of one species: its partial pressure is the pressure above).
+    fn partial_pressure_lines(&self, width: usize) -> String {
+        let unit = &self.display.pressure;
+        let mut s = String::new();
+        for c in self
+            .compartments
+            .iter()
+            .filter(|c| c.final_partial_pressures.len() > 1)
+        {
+            let scale = c.final_pressure.abs();
+            let list: Vec<String> = c
+                .final_partial_pressures
+                .iter()
+                .map(|sp| {
+                    let p = cleaned(sp.pressure, scale);
+                    let v = units::to_display(p, unit, Dimension::Pressure).unwrap_or(p);
+                    format!("{} {}", sp.species, units::format_significant(v, 4))
+                })
+                .collect();
+            s.push_str(&format!(
+                "  {:width$}  partial pressures at end ({unit}): {}\n",
+                c.name,
+                list.join(", ")
+            ));
+        }
+        s
+    }
+
     /// A few lines for the terminal.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         let d = &self.display;
+        let (mass, flow) = (self.mass_scale(), self.flow_scale());
+        let kg = |x: f64| show(cleaned(x, mass), "kg", Dimension::Mass);
+        let per_day = |x: f64| show_flow(cleaned(x, flow), d.flow.as_deref());
         let p = |x: f64| show(x, &d.pressure, Dimension::Pressure);
         let t = |x: f64| show(x, &d.time, Dimension::Time);
         s.push_str(&format!(
@@ -258,13 +354,14 @@ impl Summary {
                 t(c.min_pressure_time_s)
             ));
         }
+        s.push_str(&self.partial_pressure_lines(width));
         for b in &self.boundaries {
             s.push_str(&format!(
                 "  into {}: {} at start, {} at end, {} in total\n",
                 b.name,
-                show_flow(b.leak_rate_start_kg_per_day, d.flow.as_deref()),
-                show_flow(b.leak_rate_end_kg_per_day, d.flow.as_deref()),
-                show(b.received_kg, "kg", Dimension::Mass)
+                per_day(b.leak_rate_start_kg_per_day),
+                per_day(b.leak_rate_end_kg_per_day),
+                kg(b.received_kg)
             ));
         }
         for src in &self.sources {
@@ -272,12 +369,12 @@ impl Summary {
                 "  source {} into {}: {} delivered\n",
                 src.name,
                 src.into,
-                show(src.delivered_kg, "kg", Dimension::Mass)
+                kg(src.delivered_kg)
             ));
         }
         s.push_str(&format!(
             "  mass lost from the compartments: {}\n",
-            show(self.total_mass_lost_kg, "kg", Dimension::Mass)
+            kg(self.total_mass_lost_kg)
         ));
         for th in &self.thresholds {
             match th.first_crossing_s {

@@ -478,7 +478,7 @@ fn link(
                         return Err(err(
                             Reason::UnknownField,
                             format!(
-                                "'{}' is not part of link '{name}''s {} element",
+                                "'{}' is not part of the {} element of link '{name}'",
                                 tail[0],
                                 el.kind()
                             ),
@@ -497,7 +497,7 @@ fn link(
                     Err(err(
                         Reason::UnknownField,
                         format!(
-                            "link '{name}''s {} element has no field '{field}'",
+                            "the {} element of link '{name}' has no field '{field}'",
                             el.kind()
                         ),
                         Some(hint),

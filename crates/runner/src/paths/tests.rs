@@ -213,7 +213,7 @@ fn parameter_path_errors_say_what_is_there() {
     let x = e("links.seal.element.area");
     assert_eq!(
         x.message,
-        "link 'seal''s PowerLaw element has no field 'area'"
+        "the PowerLaw element of link 'seal' has no field 'area'"
     );
     assert_eq!(x.hint.as_deref(), Some("PowerLaw fields: c, n"));
     let x = e("links.seal.element.c.rate");

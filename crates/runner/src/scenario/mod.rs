@@ -40,7 +40,7 @@ use check::*;
 use elements::*;
 
 pub(crate) use check::fmt_number;
-pub(crate) use syntax::{describe_ron_error, wire_diagnostic};
+pub(crate) use syntax::{describe_at, wire_diagnostic};
 
 mod check;
 mod elements;

@@ -45,7 +45,7 @@ impl<'s> Validator<'s> {
         } else {
             code
         };
-        let (message, expected, hint) = describe_ron_error(code);
+        let (message, expected, hint) = describe_at(code, self.src, offset);
         self.sink.list.push(Diagnostic {
             location,
             item: item.map(String::from),
@@ -80,10 +80,12 @@ pub(super) fn error_word(code: &ron::Error) -> Option<&str> {
 
 /// A problem for a value whose own text did not parse, located in `sink`'s source.
 pub(crate) fn wire_diagnostic(sink: &Sink, e: &WireError, item: Option<&str>) -> Diagnostic {
-    let (message, expected, hint) = describe_ron_error(&e.error);
-    let location =
-        e.at.range_in(sink.src())
-            .map(|r| sink.locate_range(r.start, r.end));
+    let range = e.at.range_in(sink.src());
+    let (message, expected, hint) = match &range {
+        Some(r) => describe_at(&e.error, sink.src(), r.start),
+        None => describe_ron_error(&e.error),
+    };
+    let location = range.map(|r| sink.locate_range(r.start, r.end));
     Diagnostic {
         location,
         item: item.map(String::from),
@@ -91,6 +93,83 @@ pub(crate) fn wire_diagnostic(sink: &Sink, e: &WireError, item: Option<&str>) ->
         expected,
         hint,
     }
+}
+
+/// The named fields of the structs a file most often writes positionally, for the message
+/// that says how to write them.
+const NAMED_FIELDS: [(&str, &str); 12] = [
+    ("Linear", "from: ..., to: ..., count: ..."),
+    ("Log", "from: ..., to: ..., count: ..."),
+    ("Step", "from: ..., to: ..., step: ..."),
+    ("Uniform", "min: ..., max: ..."),
+    ("LogUniform", "min: ..., max: ..."),
+    ("Normal", "mean: ..., sd: ..."),
+    ("LogNormal", "median: ..., sigma: ..."),
+    ("Triangular", "min: ..., mode: ..., max: ..."),
+    ("Ramp", "from: ..., to: ..., start: ..., end: ..."),
+    ("Exponential", "initial: ..., rate: ..."),
+    ("Steps", "initial: ..., steps: [...]"),
+    ("Orifice", "area: ..., cd: ..."),
+];
+
+/// The identifier that ends just before byte `end` of `src`, if any.
+fn word_before(src: &str, end: usize) -> Option<&str> {
+    let head = &src[..end];
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let w = &head[start..];
+    w.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(w)
+}
+
+/// A ron error said for what is at byte `at` of `src`: values written in order inside a
+/// struct that takes named fields (`Log(1e-11, 1e-8, 25)`), or fields given to a name that
+/// takes none (`Pressure(compartments: ...)`); any other error as [`describe_ron_error`]
+/// says it.
+pub(crate) fn describe_at(
+    e: &ron::Error,
+    src: &str,
+    at: usize,
+) -> (String, Option<String>, Option<String>) {
+    let at = floor_boundary(src, at.min(src.len()));
+    match e {
+        ron::Error::ExpectedIdentifier | ron::Error::SuggestRawIdentifier(_) => {
+            let open = src[..at].trim_end();
+            if let Some(name) = open
+                .strip_suffix('(')
+                .and_then(|o| word_before(o, o.trim_end().len()))
+            {
+                let fields = NAMED_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or("NAME: VALUE, ...", |(_, f)| f);
+                return (
+                    format!("{name}(...) takes named fields, not values in order"),
+                    Some(format!("{name}({fields})")),
+                    None,
+                );
+            }
+        }
+        ron::Error::TrailingCharacters | ron::Error::ExpectedComma
+            if src[at..].starts_with('(') =>
+        {
+            if let Some(name) = word_before(src, at) {
+                let plots = ["Pressure", "Flows", "Temperature"].contains(&name);
+                return (
+                    format!("'{name}' takes no fields here"),
+                    Some(if plots {
+                        "a plot: Pressure, Flows, Temperature or PartialPressure(\"O2\"), each of every compartment".to_string()
+                    } else {
+                        format!("just {name}, without parentheses")
+                    }),
+                    None,
+                );
+            }
+        }
+        _ => {}
+    }
+    describe_ron_error(e)
 }
 
 /// Describe a ron error: (what is wrong, what was expected, hint).

@@ -468,7 +468,8 @@ impl<'s> Validator<'s> {
                             Some(item),
                             format!("{field}: Exponential needs exactly one of rate, doubling_time, halving_time ({given} given)"),
                         )
-                        .expected("rate: \"0.1 1/day\", or doubling_time: \"5 day\", or halving_time: \"5 day\"");
+                        .expected("rate: \"0.1 1/day\", or doubling_time: \"5 day\", or halving_time: \"5 day\"")
+                        .hint("Exponential is continuous growth: x(t) = initial e^(rate (t - start)); doubling_time T is the rate ln 2 / T");
                     return None;
                 }
                 let r = if let Some(r) = rate {

@@ -127,6 +127,35 @@ pub(crate) fn trim_ron(text: &str) -> &str {
     rest.trim_end()
 }
 
+/// What a Plenum file holds, read from the name of its top-level struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Scenario,
+    Sweep,
+}
+
+/// The kind of a Plenum file from its top-level struct name (`Scenario(...)`, `Sweep(...)`),
+/// past comments, blanks and `#![enable(...)]` attributes; `None` for an unnamed `(...)` or
+/// anything else.
+pub fn file_kind(text: &str) -> Option<FileKind> {
+    let mut rest = trim_ron(text);
+    while let Some(attr) = rest.strip_prefix("#!") {
+        rest = trim_ron(&attr[attr.find(']')? + 1..]);
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let after = trim_ron(&rest[end..]);
+    if !after.starts_with('(') {
+        return None;
+    }
+    match &rest[..end] {
+        "Scenario" => Some(FileKind::Scenario),
+        "Sweep" => Some(FileKind::Sweep),
+        _ => None,
+    }
+}
+
 /// The text after a (possibly nested) block comment whose opening `/*` was just consumed.
 /// One pass over the bytes (searching for both markers from each position would be
 /// quadratic in a file of many nested openings).

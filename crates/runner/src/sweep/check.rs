@@ -11,7 +11,7 @@ use crate::diag::{clip, read_source, Diagnostic, Diagnostics, Sink, SourceIndex}
 use crate::paths::{apply, resolve_path, Target};
 use crate::sample::permutation;
 use crate::scenario::{byte_offset, ron_options, Span, Spanned, Q};
-use crate::scenario::{describe_ron_error, fmt_number, load, wire_diagnostic, Loaded};
+use crate::scenario::{describe_at, fmt_number, load, wire_diagnostic, Loaded};
 use crate::units::{parse_quantity, Dimension};
 
 /// Read and check a sweep file and its base scenario; every problem at once.
@@ -22,7 +22,7 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
         Ok(w) => w,
         Err(e) => {
             let off = byte_offset(&src, e.span.start);
-            let (message, expected, hint) = describe_ron_error(&e.code);
+            let (message, expected, hint) = describe_at(&e.code, &src, off);
             let mut d = Diagnostics::new(&file);
             d.list.push(Diagnostic {
                 location: Some(SourceIndex::new(&src).locate(off, off + 1)),

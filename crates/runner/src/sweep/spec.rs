@@ -347,7 +347,7 @@ impl Sweep {
     pub fn header(&self) -> Vec<String> {
         let mut h = vec!["run".to_string()];
         for p in &self.params {
-            h.push(format!("{}_{}", p.path, si_unit_tag(p.dim)));
+            h.push(format!("{}_{}", p.path, p.unit_tag()));
         }
         for m in &self.metrics {
             h.push(format!("{}_{}", m.name, m.unit));
@@ -362,6 +362,23 @@ pub(super) fn pick(values: &Values, u: f64) -> f64 {
     match values {
         Values::Discrete(v) => v[((u * v.len() as f64) as usize).min(v.len() - 1)],
         Values::Random(d) => d.quantile(u),
+    }
+}
+
+impl Param {
+    /// The unit in the column name of `runs.csv`. A PowerLaw's `c` is in m3/(s Pa^n) (n its
+    /// exponent), which no dimension names: `m3_per_s_Pa_n`.
+    pub fn unit_tag(&self) -> &'static str {
+        use crate::paths::{ElementField, ScheduleField};
+        match self.target {
+            Target::Element {
+                field: ElementField::C,
+                schedule:
+                    None | Some(ScheduleField::Initial | ScheduleField::From | ScheduleField::To),
+                ..
+            } => "m3_per_s_Pa_n",
+            _ => si_unit_tag(self.dim),
+        }
     }
 }
 

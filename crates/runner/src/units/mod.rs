@@ -426,6 +426,10 @@ const PSI: f64 = 6_894.757_293_168_361;
 const MMHG: f64 = 133.322_387_415;
 const ATM: f64 = 101_325.0;
 const DAY: f64 = 86_400.0;
+/// The Julian year, 365.25 days, as astronomy and the SI brochure's note define `a`.
+const YEAR: f64 = 365.25 * DAY;
+/// A twelfth of the Julian year: 30.4375 days.
+const MONTH: f64 = YEAR / 12.0;
 
 static PRESSURE: [UnitDef; 10] = [
     unit("Pa", &["pascal", "pascals"], 1.0, true),
@@ -491,13 +495,15 @@ static TEMPERATURE: [UnitDef; 3] = [
     },
 ];
 
-static TIME: [UnitDef; 6] = [
+static TIME: [UnitDef; 8] = [
     unit("s", &["sec", "secs", "second", "seconds"], 1.0, true),
     unit("ms", &[], 1e-3, false),
     unit("min", &["mins", "minute", "minutes"], 60.0, true),
     unit("h", &["hr", "hrs", "hour", "hours"], 3600.0, true),
     unit("day", &["d", "days"], DAY, true),
     unit("week", &["wk", "weeks"], 7.0 * DAY, true),
+    unit("month", &["months"], MONTH, true),
+    unit("year", &["yr", "yrs", "years"], YEAR, true),
 ];
 
 static MASS: [UnitDef; 3] = [

@@ -56,6 +56,8 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("1 mL/s", VolumetricFlow, 1e-6),
     ("3.6 cm3/ms", VolumetricFlow, 3.6e-3),
     ("604.8 m3/week", VolumetricFlow, 1e-3),
+    ("2629.8 m3/month", VolumetricFlow, 1e-3),
+    ("31557.6 m3/year", VolumetricFlow, 1e-3),
     // Area, m2
     ("1e-6 m2", Area, 1e-6),
     ("1 sq m", Area, 1.0),
@@ -116,6 +118,12 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("1 week", Time, 604_800.0),
     ("1 wk", Time, 604_800.0),
     ("2 weeks", Time, 1_209_600.0),
+    ("1 month", Time, 2_629_800.0),
+    ("2 months", Time, 5_259_600.0),
+    ("1 year", Time, 31_557_600.0),
+    ("1 yr", Time, 31_557_600.0),
+    ("2 yrs", Time, 63_115_200.0),
+    ("2 years", Time, 63_115_200.0),
     // Mass, kg
     ("1 kg", Mass, 1.0),
     ("1 kilogram", Mass, 1.0),
@@ -138,6 +146,8 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("60 g/min", MassFlow, 1e-3),
     ("1000 g/ms", MassFlow, 1000.0),
     ("604.8 kg/week", MassFlow, 1e-3),
+    ("2629.8 kg/month", MassFlow, 1e-3),
+    ("31557.6 kg/year", MassFlow, 1e-3),
     ("1 kg/hr", MassFlow, 1.0 / 3600.0),
     ("1 lbs/d", MassFlow, 0.453_592_37 / 86_400.0),
     // Pressure rate, Pa/s
@@ -153,6 +163,8 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("1 torr/s", PressureRate, 133.322_368_421_052_6),
     ("1 Pa/ms", PressureRate, 1000.0),
     ("1 Pa/week", PressureRate, 1.0 / 604_800.0),
+    ("2629.8 Pa/month", PressureRate, 1e-3),
+    ("31557.6 Pa/year", PressureRate, 1e-3),
     // Density, kg/m3
     ("1.2 kg/m3", Density, 1.2),
     ("1 g/L", Density, 1.0),
@@ -204,6 +216,8 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("60 1/min", Frequency, 1.0),
     ("1 1/ms", Frequency, 1000.0),
     ("1 1/week", Frequency, 1.0 / 604_800.0),
+    ("2629.8 1/month", Frequency, 1e-3),
+    ("31557.6 1/year", Frequency, 1e-3),
     ("1 percent/s", Frequency, 0.01),
     // Dimensionless
     ("0.5", Dimensionless, 0.5),
@@ -571,4 +585,26 @@ fn odd_input_never_panics() {
         parse_quantity("∞", Pressure),
         Err(UnitError::NotFinite { .. })
     ));
+}
+
+/// A year is the Julian year (365.25 day), a month a twelfth of it; rates and flows take them
+/// as their time part.
+#[test]
+fn issue11_month_and_year_are_time_units() {
+    assert_parses(&[
+        ("1 year", Dimension::Time, 365.25 * 86_400.0),
+        ("12 month", Dimension::Time, 365.25 * 86_400.0),
+        ("1 month", Dimension::Time, 30.4375 * 86_400.0),
+        (
+            "0.1 1/year",
+            Dimension::Frequency,
+            0.1 / (365.25 * 86_400.0),
+        ),
+        (
+            "10 %/month",
+            Dimension::Frequency,
+            0.1 / (30.4375 * 86_400.0),
+        ),
+        ("365.25 kg/year", Dimension::MassFlow, 1.0 / 86_400.0),
+    ]);
 }
