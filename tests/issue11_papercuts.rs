@@ -3,26 +3,26 @@
 
 mod common;
 
-use common::{cabin_and_space, plenum, refusal, sweep_text, write_file, write_sweep};
+use common::{
+    cabin_and_space, plenum, refusal, scenario_with, sweep_text, write_file, write_sweep,
+};
 
 /// A cabin holed to space through an orifice whose area follows the upstream pressure, and a
 /// second cabin behind a PowerLaw seal: the parts the sweeps below address.
 fn area_law_base(duration: &str) -> String {
-    format!(
-        r#"Scenario(
-    name: "base",
-    duration: "{duration}",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "lab", volume: "20 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "crack", from: "cabin", to: "space",
-         element: Orifice(area: "0.08 mm2", cd: 0.6, area_law: PowerOfPressure(p0: "760 mmHg", k: 1.0))),
-        (name: "seal", from: "lab", to: "cabin", element: PowerLaw(c: 1e-9, n: 0.65)),
-    ],
-)"#
+    scenario_with(
+        "base",
+        duration,
+        &[
+            ("cabin", "40 m3", "101.3 kPa"),
+            ("lab", "20 m3", "101.3 kPa"),
+        ],
+        &[
+            r#"(name: "crack", from: "cabin", to: "space",
+         element: Orifice(area: "0.08 mm2", cd: 0.6, area_law: PowerOfPressure(p0: "760 mmHg", k: 1.0)))"#,
+            r#"(name: "seal", from: "lab", to: "cabin", element: PowerLaw(c: 1e-9, n: 0.65))"#,
+        ],
+        "",
     )
 }
 

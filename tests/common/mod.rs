@@ -149,20 +149,43 @@ pub fn cabin_and_tunnel(
     seal_k: &str,
     tail: &str,
 ) -> String {
+    scenario_with(
+        name,
+        duration,
+        &[
+            ("cabin", "40 m3", "101.3 kPa"),
+            ("tunnel", "7 m3", tunnel_pressure),
+        ],
+        &[
+            r#"(name: "seal", from: "cabin", to: "tunnel", element: Linear(k: SEAL_K))"#
+                .replace("SEAL_K", seal_k)
+                .as_str(),
+            r#"(name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0))"#,
+        ],
+        tail,
+    )
+}
+
+/// A scenario of compartments `(name, volume, pressure)` at 22 degC, a vacuum boundary
+/// `space` and `links` (each a RON link entry); `tail` ends the scenario.
+pub fn scenario_with(
+    name: &str,
+    duration: &str,
+    compartments: &[(&str, &str, &str)],
+    links: &[&str],
+    tail: &str,
+) -> String {
+    let compartments: String = compartments
+        .iter()
+        .map(|(n, v, p)| {
+            format!(
+                "        (name: \"{n}\", volume: \"{v}\", pressure: \"{p}\", temperature: \"22 degC\"),\n"
+            )
+        })
+        .collect();
+    let links: String = links.iter().map(|l| format!("        {l},\n")).collect();
     format!(
-        r#"Scenario(
-    name: "{name}",
-    duration: "{duration}",
-    compartments: [
-        (name: "cabin", volume: "40 m3", pressure: "101.3 kPa", temperature: "22 degC"),
-        (name: "tunnel", volume: "7 m3", pressure: "{tunnel_pressure}", temperature: "22 degC"),
-    ],
-    boundaries: [(name: "space", kind: Vacuum)],
-    links: [
-        (name: "seal", from: "cabin", to: "tunnel", element: Linear(k: {seal_k})),
-        (name: "crack", from: "tunnel", to: "space", element: Orifice(area: "0.08 mm2", cd: 1.0)),
-    ],
-{tail})"#
+        "Scenario(\n    name: \"{name}\",\n    duration: \"{duration}\",\n    compartments: [\n{compartments}    ],\n    boundaries: [(name: \"space\", kind: Vacuum)],\n    links: [\n{links}    ],\n{tail})"
     )
 }
 
