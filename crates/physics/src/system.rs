@@ -862,6 +862,10 @@ impl<'n> System<'n> {
         atol: &[f64],
     ) -> Result<usize, crate::SimError> {
         self.check_state(t, y, atol)?;
+        // Nothing below zero (every output of a healthy run): nothing to project.
+        if y.iter().all(|v| *v >= 0.0) {
+            return Ok(0);
+        }
         let ns = self.ns;
         let n_books = self.net.boundaries.len() + self.net.sources.len();
         let mut count = 0;
