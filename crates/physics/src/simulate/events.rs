@@ -205,10 +205,12 @@ impl Driver<'_, '_> {
             self.log_reversals(t_old, t_stop, &mut buf, interp)?;
         }
         // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
-        if t_stop == t_new {
-            buf.copy_from_slice(y_new);
-        } else {
-            interp(t_stop, &mut buf)?;
+        if nw > 0 {
+            if t_stop == t_new {
+                buf.copy_from_slice(y_new);
+            } else {
+                interp(t_stop, &mut buf)?;
+            }
         }
         for w in 0..nw {
             if self.watches[w].done
