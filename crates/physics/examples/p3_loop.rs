@@ -20,6 +20,32 @@ fn main() {
         ..Settings::default()
     };
     let times: Vec<f64> = (0..=720).map(|k| k as f64 * HOUR).collect();
+    // Work counts of one run (deterministic).
+    match simulate(
+        &net,
+        &settings,
+        30.0 * DAY,
+        &times,
+        &mut |_: &System<'_>, _, _: &[f64]| {},
+    ) {
+        Ok(out) => {
+            let s = out.stats;
+            eprintln!(
+                "steps={} rejected={} rhs={} jvp={} jacobians={} factorizations={} newton={}",
+                s.steps,
+                s.rejected_steps,
+                s.rhs_evals,
+                s.jvp_evals,
+                s.jacobian_evals,
+                s.factorizations,
+                s.newton_iterations
+            );
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
     let start = std::time::Instant::now();
     let mut total = 0.0;
     for _ in 0..n {

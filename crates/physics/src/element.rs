@@ -416,6 +416,55 @@ impl FlowElement {
         self.flow_law(t, &am, &bm).unmirrored()
     }
 
+    /// The sign (+1 a -> b, -1 b -> a) of `flow(t, a, b)` scaled by `opening` (in (0, 1]),
+    /// where it follows from the pressures alone without evaluating the law: the linear law
+    /// (its flow is computed, it is as cheap as its sign), and the orifice, open hatch and
+    /// power law outside their regularisation band, with a positive coefficient. `None`
+    /// where it does not (fans, seals, viscous cracks, pressure-dependent areas, a state near
+    /// equilibrium or with no positive pressure): the caller evaluates the flow then.
+    pub fn flow_sign(&self, t: f64, a: &GasState, b: &GasState, opening: f64) -> Option<i8> {
+        let sign = |m: f64| -> Option<i8> {
+            if m > 0.0 {
+                Some(1)
+            } else if m < 0.0 {
+                Some(-1)
+            } else {
+                None
+            }
+        };
+        if !(a.p > 0.0 || b.p > 0.0) || !(opening > 0.0 && opening <= 1.0) {
+            return None;
+        }
+        if let FlowElement::Linear { k } = self {
+            // Exactly what `flow` and the opening scaling compute.
+            let m = k.value(t) * (a.p - b.p);
+            return sign(if opening == 1.0 { m } else { m * opening });
+        }
+        // Guards against underflow of the product with the opening: a coefficient or an
+        // opening below 1e-30 is left to the law.
+        const TINY: f64 = 1e-30;
+        let coefficient = match self {
+            FlowElement::Orifice {
+                area,
+                cd,
+                area_law: AreaLaw::Fixed,
+            } => cd.value(t).max(0.0) * area.value(t).max(0.0),
+            FlowElement::OpenHatch { area, cd } => area.value(t).max(0.0) * cd.value(t).max(0.0),
+            FlowElement::PowerLaw { c, .. } => c.value(t).max(0.0),
+            _ => return None,
+        };
+        if !(coefficient >= TINY && coefficient.is_finite() && opening >= TINY) {
+            return None;
+        }
+        let (up, down, s) = if a.p >= b.p { (a, b, 1) } else { (b, a, -1) };
+        // Outside the band (and a margin of 1e-6 of the upstream pressure, so that the
+        // isentropic flow function is well away from its zero at r = 1), each law is its
+        // unregularised form, positive from a positive upstream pressure.
+        let dp = up.p - down.p;
+        let healthy = up.t > 0.0 && up.r > 0.0 && up.gamma > 1.0 && up.gamma.is_finite();
+        (healthy && down.p >= 0.0 && dp >= transition_dp(up.p).max(1e-6 * up.p)).then_some(s)
+    }
+
     /// Partial derivatives of the mass flow in the ratio of specific heats of `a` and of `b`
     /// (the laws depend on gamma through the isentropic flow function and the choked cap).
     /// Taken by central differences in gamma alone, with a step of 1e-6 gamma: the laws are

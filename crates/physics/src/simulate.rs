@@ -236,9 +236,11 @@ struct Driver<'s, 'n> {
     atol: Vec<f64>,
     outputs: Vec<f64>,
     next_output: usize,
-    /// Buffered outputs (t, state, index into `switch_history`); handed to the observer at
-    /// the end so that a failed run produces nothing half-done.
-    out_rows: Vec<(f64, Vec<f64>, usize)>,
+    /// Buffered outputs (t, index into `switch_history`), their states one after another
+    /// in `out_states` (one allocation for the run, not one per row); handed to the
+    /// observer at the end so that a failed run produces nothing half-done.
+    out_rows: Vec<(f64, usize)>,
+    out_states: Vec<f64>,
     /// The link and source switches after each batch of event actions (entry 0: at the
     /// start), so that the observer sees each output with the switches of its time.
     switch_history: Vec<Switches>,
@@ -254,6 +256,14 @@ struct Driver<'s, 'n> {
     ended_by: Option<EventId>,
     scratch: Vec<f64>,
     flow_buf: Vec<f64>,
+    /// Per-step buffers of the watches (values at the step's end, firing later).
+    g_new: Vec<f64>,
+    later: Vec<bool>,
+    /// Set when the last step(s) skipped evaluating the link flows (every flow kept its
+    /// sign): the time of the last such step, whose state is `lazy_y`; the flows' last
+    /// values (`FlowSign::m_prev`) are evaluated there when next needed.
+    lazy_flows: Option<f64>,
+    lazy_y: Vec<f64>,
     /// The event whose firing started the current segment, if any.
     cause: Option<usize>,
     /// Steps taken in segments started by each event's firings.
@@ -291,6 +301,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         outputs.sort_by(f64::total_cmp);
         outputs.dedup();
         let atol = sys.absolute_tolerances(settings.atol_pressure);
+        let rows = outputs.len();
         let mut d = Driver {
             sys,
             settings,
@@ -298,7 +309,8 @@ impl<'s, 'n> Driver<'s, 'n> {
             atol,
             outputs,
             next_output: 0,
-            out_rows: Vec::new(),
+            out_rows: Vec::with_capacity(rows),
+            out_states: Vec::with_capacity(rows * sys.len()),
             switch_history: vec![sys.switches.borrow().clone()],
             t: 0.0,
             y,
@@ -312,6 +324,10 @@ impl<'s, 'n> Driver<'s, 'n> {
             ended_by: None,
             scratch: Vec::new(),
             flow_buf: Vec::new(),
+            g_new: Vec::new(),
+            later: Vec::new(),
+            lazy_flows: None,
+            lazy_y: vec![0.0; sys.len()],
             cause: None,
             cause_steps: vec![0; net.events.len()],
         };
@@ -415,8 +431,8 @@ impl<'s, 'n> Driver<'s, 'n> {
     fn emit_outputs_at_current(&mut self) {
         while self.next_output < self.outputs.len() && self.outputs[self.next_output] <= self.t {
             let t = self.outputs[self.next_output];
-            self.out_rows
-                .push((t, self.y.clone(), self.switch_history.len() - 1));
+            self.out_rows.push((t, self.switch_history.len() - 1));
+            self.out_states.extend_from_slice(&self.y);
             self.next_output += 1;
         }
     }
@@ -752,19 +768,22 @@ impl<'s, 'n> Driver<'s, 'n> {
         // system as the run ended.
         // Nothing non-physical is handed over: round-off below zero is projected away
         // (conserving mass), anything further below is an error.
-        for (t, y, _) in &mut self.out_rows {
-            self.stats.projected += self.sys.project_nonnegative(*t, y, &self.atol)?;
+        let n_state = self.y.len();
+        for (r, &(t, _)) in self.out_rows.iter().enumerate() {
+            let y = &mut self.out_states[r * n_state..(r + 1) * n_state];
+            self.stats.projected += self.sys.project_nonnegative(t, y, &self.atol)?;
         }
         self.stats.projected += self
             .sys
             .project_nonnegative(self.t, &mut self.y, &self.atol)?;
         let mut current = self.switch_history.len() - 1;
-        for (t, y, epoch) in &self.out_rows {
-            if *epoch != current {
-                *self.sys.switches.borrow_mut() = self.switch_history[*epoch].clone();
-                current = *epoch;
+        for (r, &(t, epoch)) in self.out_rows.iter().enumerate() {
+            let y = &self.out_states[r * n_state..(r + 1) * n_state];
+            if epoch != current {
+                *self.sys.switches.borrow_mut() = self.switch_history[epoch].clone();
+                current = epoch;
             }
-            observer.observe(self.sys, *t, y);
+            observer.observe(self.sys, t, y);
         }
         let last = self.switch_history.len() - 1;
         if current != last {

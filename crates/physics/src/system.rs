@@ -699,6 +699,38 @@ impl<'n> System<'n> {
         out.extend(sw.links.iter().map(|l| self.reported_flow(t, l, &sc.nodes)));
     }
 
+    /// True when every link's reported flow at (t, y) has the sign `expect(l)`, as the
+    /// pressures alone tell it (see [`FlowElement::flow_sign`]); false as soon as one link
+    /// has no expected sign (`None`) or would need its law evaluated to know. The cheap test
+    /// a run makes on each step before it evaluates every flow to look for reversals.
+    ///
+    /// [`FlowElement::flow_sign`]: crate::FlowElement::flow_sign
+    pub(crate) fn flow_signs_hold(
+        &self,
+        t: f64,
+        y: &[f64],
+        expect: impl Fn(usize) -> Option<i8>,
+    ) -> bool {
+        let sw = self.switches.borrow();
+        if (0..sw.links.len()).any(|l| expect(l).is_none()) {
+            return false;
+        }
+        let mut sc = self.scratch.borrow_mut();
+        let sc = &mut *sc;
+        self.fill_nodes(t, y, None, sc);
+        sw.links
+            .iter()
+            .zip(&self.ends)
+            .enumerate()
+            .all(|(l, (link, ends))| {
+                link.open && {
+                    let opening = link.opening.value(t).clamp(0.0, 1.0);
+                    let (a, b) = (&sc.nodes[ends.ia].gas, &sc.nodes[ends.ib].gas);
+                    link.element.flow_sign(t, a, b, opening) == expect(l)
+                }
+            })
+    }
+
     /// A link's flow as reported (outputs, events, reversals): zero where neither end has
     /// a positive pressure. There the integrator sees the zero-pressure extension (a node
     /// below zero by round-off drawing its own gas back, see `FlowElement::flow`), which
@@ -752,6 +784,18 @@ impl<'n> System<'n> {
     /// integrator, which the zero-pressure extension of the flow laws and the fading of
     /// sinks pull back); further below is an error naming the compartment and the species.
     pub fn check_state(&self, t: f64, y: &[f64], atol: &[f64]) -> Result<(), crate::SimError> {
+        // Fast path, taken on every step of a healthy run: with no energy balance, the
+        // entries before the ledger are all species masses, so one pass over the state
+        // decides; any failure falls through to the walk below for the exact error.
+        if self.energy.iter().all(Option::is_none)
+            && y.iter().all(|v| v.is_finite())
+            && y[..self.ledger]
+                .iter()
+                .zip(&atol[..self.ledger])
+                .all(|(m, a)| *m >= -*a)
+        {
+            return Ok(());
+        }
         for (i, c) in self.net.compartments.iter().enumerate() {
             let off = self.offsets[i];
             for s in 0..self.ns {
@@ -818,44 +862,48 @@ impl<'n> System<'n> {
         atol: &[f64],
     ) -> Result<usize, crate::SimError> {
         self.check_state(t, y, atol)?;
+        // Nothing below zero (every output of a healthy run): nothing to project.
+        if y.iter().all(|v| *v >= 0.0) {
+            return Ok(0);
+        }
         let ns = self.ns;
         let n_books = self.net.boundaries.len() + self.net.sources.len();
         let mut count = 0;
         // The entries that must be >= 0: compartments' species masses, then what each
         // vacuum received (round-off can leave -1e-19 kg of a species it never saw). A
         // reservoir's book is signed: it goes negative as the reservoir feeds the network.
-        let mut entries: Vec<(usize, usize)> = Vec::new();
-        for &off in &self.offsets {
-            entries.extend((0..ns).map(|s| (off + s, s)));
-        }
-        for (b, boundary) in self.net.boundaries.iter().enumerate() {
-            if matches!(boundary.kind, BoundaryKind::Vacuum) {
-                entries.extend((0..ns).map(|s| (self.ledger + b * ns + s, s)));
+        let compartments = self
+            .offsets
+            .iter()
+            .flat_map(|&off| (0..ns).map(move |s| (off + s, s)));
+        let vacuum_books = self
+            .net
+            .boundaries
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b.kind, BoundaryKind::Vacuum))
+            .flat_map(|(b, _)| (0..ns).map(move |s| (self.ledger + b * ns + s, s)));
+        for (k, s) in compartments.chain(vacuum_books) {
+            // (A book further below zero would be a bug of the books, not round-off:
+            // left for the caller's balance check to show.)
+            if y[k] >= 0.0 || (k >= self.ledger && y[k] < -atol[k]) {
+                continue;
             }
-        }
-        for (k, s) in entries {
-            {
-                // (A book further below zero would be a bug of the books, not round-off:
-                // left for the caller's balance check to show.)
-                if y[k] >= 0.0 || (k >= self.ledger && y[k] < -atol[k]) {
-                    continue;
-                }
-                let mut deficit = -y[k];
-                y[k] = 0.0;
-                count += 1;
-                let mut donors: Vec<usize> = (0..n_books)
-                    .map(|b| self.ledger + b * ns + s)
-                    .chain((0..self.net.compartments.len()).map(|j| self.offsets[j] + s))
-                    .filter(|&d| d != k && y[d] > 0.0)
-                    .collect();
-                donors.sort_by(|&p, &q| y[q].total_cmp(&y[p]));
-                for d in donors {
-                    let take = deficit.min(y[d]);
-                    y[d] -= take;
-                    deficit -= take;
-                    if deficit <= 0.0 {
-                        break;
-                    }
+            let mut deficit = -y[k];
+            y[k] = 0.0;
+            count += 1;
+            let mut donors: Vec<usize> = (0..n_books)
+                .map(|b| self.ledger + b * ns + s)
+                .chain((0..self.net.compartments.len()).map(|j| self.offsets[j] + s))
+                .filter(|&d| d != k && y[d] > 0.0)
+                .collect();
+            donors.sort_by(|&p, &q| y[q].total_cmp(&y[p]));
+            for d in donors {
+                let take = deficit.min(y[d]);
+                y[d] -= take;
+                deficit -= take;
+                if deficit <= 0.0 {
+                    break;
                 }
             }
         }

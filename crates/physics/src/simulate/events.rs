@@ -137,8 +137,12 @@ impl Driver<'_, '_> {
         let mut buf = std::mem::take(&mut self.scratch);
         buf.resize(y_new.len(), 0.0);
         let nw = self.watches.len();
-        let mut g_new = vec![0.0; nw];
-        let mut later = vec![false; nw];
+        let mut g_new = std::mem::take(&mut self.g_new);
+        g_new.clear();
+        g_new.resize(nw, 0.0);
+        let mut later = std::mem::take(&mut self.later);
+        later.clear();
+        later.resize(nw, false);
         for w in 0..nw {
             if self.watches[w].done {
                 continue;
@@ -169,8 +173,8 @@ impl Driver<'_, '_> {
             } else {
                 interp(to, &mut buf)?;
             }
-            self.out_rows
-                .push((to, buf.clone(), self.switch_history.len() - 1));
+            self.out_rows.push((to, self.switch_history.len() - 1));
+            self.out_states.extend_from_slice(&buf);
             self.next_output += 1;
         }
         // Flow reversals up to t_stop.
@@ -179,50 +183,34 @@ impl Driver<'_, '_> {
         } else {
             interp(t_stop, &mut buf)?;
         }
-        let mut flows = std::mem::take(&mut self.flow_buf);
-        self.sys.link_flows(t_stop, &buf, &mut flows);
-        for l in 0..flows.len() {
-            let m_new = flows[l];
-            let m_old = self.flows[l].m_prev;
-            let s = self.sign_of(m_new);
-            let confirmed_reversal = s != 0 && self.flows[l].sign != 0 && s != self.flows[l].sign;
-            if m_old * m_new < 0.0 {
-                // The zero lies in this step. Root-find it when either side is beyond the
-                // deadband (a real crossing); round-off chatter inside the deadband gets a
-                // secant estimate, used only if the flow later leaves the deadband without
-                // crossing zero again.
-                let real = confirmed_reversal
-                    || m_old.abs().max(m_new.abs()) > self.settings.reversal_deadband;
-                let tz = if real {
-                    let link = crate::model::LinkId(l);
-                    self.locate(t_old, m_old, t_stop, m_new, &mut buf, interp, |d, t, y| {
-                        d.sys.quantity(Quantity::MassFlow(link), t, y)
-                    })?
-                } else {
-                    t_old + (t_stop - t_old) * m_old / (m_old - m_new)
-                };
-                self.flows[l].last_zero = Some(tz);
-            }
-            if s != 0 {
-                let fs = &mut self.flows[l];
-                if confirmed_reversal {
-                    self.reversals.push(Reversal {
-                        link: LinkId(l),
-                        time: fs.last_zero.unwrap_or(t_stop),
-                        now_forward: s > 0,
-                    });
-                }
-                fs.sign = s;
-                fs.last_zero = None;
-            }
-            self.flows[l].m_prev = m_new;
-        }
-        self.flow_buf = flows;
-        // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
-        if t_stop == t_new {
-            buf.copy_from_slice(y_new);
+        let flows_settled = {
+            let flows = &self.flows;
+            let stale = self.lazy_flows.is_some();
+            self.sys.flow_signs_hold(t_stop, &buf, |l| {
+                let f = &flows[l];
+                let steady = f.sign != 0
+                    && f.last_zero.is_none()
+                    && (stale || f.m_prev * f64::from(f.sign) > 0.0);
+                steady.then_some(f.sign)
+            })
+        };
+        if flows_settled {
+            // Every flow kept its sign, with no zero crossing pending: nothing to log, and
+            // only the flows' last values would change. They are evaluated from this point
+            // if a later step or an action needs them.
+            self.lazy_flows = Some(t_stop);
+            self.lazy_y.copy_from_slice(&buf);
         } else {
-            interp(t_stop, &mut buf)?;
+            self.settle_flow_memory();
+            self.log_reversals(t_old, t_stop, &mut buf, interp)?;
+        }
+        // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
+        if nw > 0 {
+            if t_stop == t_new {
+                buf.copy_from_slice(y_new);
+            } else {
+                interp(t_stop, &mut buf)?;
+            }
         }
         for w in 0..nw {
             if self.watches[w].done
@@ -245,7 +233,73 @@ impl Driver<'_, '_> {
             self.watches[w].g_prev = g;
         }
         self.scratch = buf;
+        self.g_new = g_new;
+        self.later = later;
         Ok(hit)
+    }
+
+    /// The flows' last values at the point the last step skipped them (see
+    /// [`Driver::process_step`]), before anything reads them or an action changes the links.
+    pub(super) fn settle_flow_memory(&mut self) {
+        let Some(t) = self.lazy_flows.take() else {
+            return;
+        };
+        let mut flows = std::mem::take(&mut self.flow_buf);
+        self.sys.link_flows(t, &self.lazy_y, &mut flows);
+        for (f, &m) in self.flows.iter_mut().zip(&flows) {
+            f.m_prev = m;
+        }
+        self.flow_buf = flows;
+    }
+
+    /// Log the flow reversals in (t_old, t_stop], the state at t_stop in `buf`.
+    fn log_reversals(
+        &mut self,
+        t_old: f64,
+        t_stop: f64,
+        buf: &mut [f64],
+        interp: &mut Interp<'_>,
+    ) -> Result<(), SimError> {
+        let mut flows = std::mem::take(&mut self.flow_buf);
+        self.sys.link_flows(t_stop, buf, &mut flows);
+        for l in 0..flows.len() {
+            let m_new = flows[l];
+            let m_old = self.flows[l].m_prev;
+            let s = self.sign_of(m_new);
+            let confirmed_reversal = s != 0 && self.flows[l].sign != 0 && s != self.flows[l].sign;
+            if m_old * m_new < 0.0 {
+                // The zero lies in this step. Root-find it when either side is beyond the
+                // deadband (a real crossing); round-off chatter inside the deadband gets a
+                // secant estimate, used only if the flow later leaves the deadband without
+                // crossing zero again.
+                let real = confirmed_reversal
+                    || m_old.abs().max(m_new.abs()) > self.settings.reversal_deadband;
+                let tz = if real {
+                    let link = crate::model::LinkId(l);
+                    self.locate(t_old, m_old, t_stop, m_new, buf, interp, |d, t, y| {
+                        d.sys.quantity(Quantity::MassFlow(link), t, y)
+                    })?
+                } else {
+                    t_old + (t_stop - t_old) * m_old / (m_old - m_new)
+                };
+                self.flows[l].last_zero = Some(tz);
+            }
+            if s != 0 {
+                let fs = &mut self.flows[l];
+                if confirmed_reversal {
+                    self.reversals.push(Reversal {
+                        link: LinkId(l),
+                        time: fs.last_zero.unwrap_or(t_stop),
+                        now_forward: s > 0,
+                    });
+                }
+                fs.sign = s;
+                fs.last_zero = None;
+            }
+            self.flows[l].m_prev = m_new;
+        }
+        self.flow_buf = flows;
+        Ok(())
     }
 
     /// When watch `w` fires inside the step (t_old, t_new], given the quantity minus its
@@ -369,6 +423,7 @@ impl Driver<'_, '_> {
 
     /// Fire the events of a crossing at `hit.time` (state already in self.y).
     pub(super) fn fire_crossing(&mut self, hit: &Hit) -> bool {
+        self.settle_flow_memory();
         let mut end = false;
         for &(w, to) in &hit.watches {
             let g = self.g(w, hit.time, &self.y);
@@ -415,6 +470,7 @@ impl Driver<'_, '_> {
 
     /// Fire time events scheduled at the current time, then refresh the watchers.
     pub(super) fn fire_time_events(&mut self) -> bool {
+        self.settle_flow_memory();
         let mut end = false;
         let mut fired = false;
         let net = self.sys.net;
@@ -439,6 +495,7 @@ impl Driver<'_, '_> {
     /// After an action (`acted`) or at a breakpoint: refresh flow memories (a jump in sign
     /// at an action counts as a zero crossing at that time) and the threshold watchers.
     pub(super) fn after_action(&mut self, acted: bool) {
+        self.settle_flow_memory();
         let mut flows = std::mem::take(&mut self.flow_buf);
         self.sys.link_flows(self.t, &self.y, &mut flows);
         for (l, &m) in flows.iter().enumerate() {
