@@ -7,6 +7,28 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!`, `print!` and `eprintln!` that carry on when the stream is closed
+/// (`plenum run ... | head`): a reader that stops reading is not an error of the run, and
+/// the std macros would panic.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! tell {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod signals;
 mod sweep_cmd;
 
@@ -180,9 +202,9 @@ fn main() -> ExitCode {
 
 /// Print a failure; returns its exit code.
 fn report(f: &Failure) -> u8 {
-    eprintln!("error: {}", f.error);
+    tell!("error: {}", f.error);
     for cause in f.error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        tell!("  caused by: {cause}");
     }
     f.code
 }
@@ -221,7 +243,7 @@ fn diagnostics(d: &Diagnostics) -> anyhow::Error {
     let text = d.to_string();
     let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
     if !body.is_empty() {
-        eprintln!("{body}");
+        tell!("{body}");
     }
     anyhow::anyhow!("{}", last.strip_prefix("error: ").unwrap_or(last))
 }
@@ -256,7 +278,7 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
     let cancel = signals::install();
     let loaded = load(file)?;
     for w in &loaded.warnings {
-        eprintln!("{w}");
+        tell!("{w}");
     }
     let out_dir = out.map_or_else(|| Path::new("out").join(&loaded.name), Path::to_path_buf);
     plenum_runner::check_out_dir(&out_dir).map_err(|e| Failure {
@@ -307,8 +329,8 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
         ));
     }
     if !quiet {
-        print!("{}", report.summary.to_text());
-        println!(
+        say_raw!("{}", report.summary.to_text());
+        say!(
             "  wrote {} in {:.2} s: {}",
             report.out_dir.display(),
             started.elapsed().as_secs_f64(),
@@ -329,7 +351,7 @@ fn check(file: &Path) -> Result<(), Failure> {
     }
     let l = load(file)?;
     for w in &l.warnings {
-        eprintln!("{w}");
+        tell!("{w}");
     }
     let n = &l.network;
     // The model's events are the scenario's, then one watcher per output threshold.
@@ -339,7 +361,7 @@ fn check(file: &Path) -> Result<(), Failure> {
         (_, "boundary") => format!("{k} boundaries"),
         _ => format!("{k} {what}s"),
     };
-    println!(
+    say!(
         "{}: ok: scenario '{}': {}, {}, {}, {}, {}; runs {} with output every {} ({} rows)",
         file.display(),
         l.name,
@@ -394,7 +416,7 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
         ));
     }
     for f in files {
-        println!("wrote {}", f.display());
+        say!("wrote {}", f.display());
     }
     Ok(())
 }

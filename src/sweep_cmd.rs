@@ -81,7 +81,7 @@ fn load(file: &Path, force: bool) -> Result<Sweep, Failure> {
 /// `plenum check` on a sweep file: checked as `plenum sweep` would, nothing run.
 pub fn check(file: &Path) -> Result<(), Failure> {
     let sw = load(file, false)?;
-    println!(
+    say!(
         "{}: ok: sweep '{}': {} runs, {}, {}",
         file.display(),
         sw.name,
@@ -122,7 +122,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
     })?;
     let range = sweep::shard_range(sw.len(), args.shard);
     if !args.quiet {
-        eprintln!(
+        tell!(
             "sweep '{}': {} runs{}, {} parameter{}, {} metric{} -> {}",
             sw.name,
             sw.len(),
@@ -164,7 +164,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         ));
     }
     if !args.quiet {
-        println!(
+        say!(
             "{} runs in {:.2} s ({:.0} runs/s){}; {} failed; wrote {}",
             report.completed,
             report.elapsed_s,
@@ -178,7 +178,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             report.runs_file.display()
         );
         for p in &report.plots {
-            println!("  {}", p.display());
+            say!("  {}", p.display());
         }
     }
     Ok(())
@@ -196,7 +196,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         };
         (code, anyhow::Error::new(e).context("merging shards"))
     })?;
-    println!("merged {n} runs into {}", args.out.display());
+    say!("merged {n} runs into {}", args.out.display());
     Ok(())
 }
 
@@ -220,7 +220,7 @@ pub fn plot(args: SweepPlotArgs) -> Result<(), Failure> {
         )
     })?;
     for f in files {
-        println!("wrote {}", f.display());
+        say!("wrote {}", f.display());
     }
     Ok(())
 }

@@ -747,3 +747,39 @@ fn issue7_a_file_that_is_not_utf8_gets_a_line_and_column() {
         "{err}"
     );
 }
+
+/// A reader that stops reading (`plenum run ... | head -1`) closes the pipe: the run still
+/// finishes, writes its results and exits 0 (the std print macros would panic, exit 101).
+#[test]
+fn a_closed_stdout_or_stderr_is_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (args, code) in [
+        (vec!["check", "scenarios/iss-prk-leak.ron"], 0),
+        (vec!["check", "scenarios/invalid/many-errors.ron"], 2),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let (reader2, writer2) = std::io::pipe().expect("pipe");
+        drop(reader);
+        drop(reader2);
+        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("plenum"))
+            .current_dir(root())
+            .args(&args)
+            .stdout(writer)
+            .stderr(writer2)
+            .status()
+            .expect("plenum runs");
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+    let out = dir.path().join("r");
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("plenum"))
+        .current_dir(root())
+        .args(["run", "scenarios/iss-prk-leak.ron", "--out"])
+        .arg(&out)
+        .stdout(writer)
+        .status()
+        .expect("plenum runs");
+    assert_eq!(status.code(), Some(0));
+    assert!(out.join("summary.json").is_file());
+}
