@@ -142,25 +142,11 @@ impl<'s> Validator<'s> {
             return Some(x);
         };
         let map = self.get(m, Some(it))?;
-        let names: Vec<String> = self.gas.species.iter().map(|s| s.name.clone()).collect();
         let mut x = vec![0.0; ns];
         let mut given = vec![false; ns];
         let mut ok = true;
         for (k, v) in &map.0 {
-            let Some(key) = self.get(k, Some(it)).cloned() else {
-                ok = false;
-                continue;
-            };
-            let Some(i) = self.gas.index_of(&key) else {
-                let suggestion = did_you_mean(&key, names.iter().map(String::as_str));
-                self.sink
-                    .error(
-                        k.span,
-                        Some(it),
-                        format!("composition: unknown species '{key}'"),
-                    )
-                    .expected(format!("species of the gas table: {}", names.join(", ")))
-                    .maybe_hint(suggestion.map(|s| format!("did you mean '{s}'?")));
+            let Some((key, i)) = self.species_key(k, it, "composition") else {
                 ok = false;
                 continue;
             };
@@ -386,7 +372,6 @@ impl<'s> Validator<'s> {
         let it = item("source", &name);
         let into = self.resolve(&w.into, &it, "a compartment", &[Kind::Compartment]);
         let ns = self.gas.len();
-        let names: Vec<String> = self.gas.species.iter().map(|s| s.name.clone()).collect();
         let mut rates = vec![0.0; ns];
         let mut ok = true;
         if let Some(map) = self.get(&w.rates, Some(&it)) {
@@ -398,16 +383,7 @@ impl<'s> Validator<'s> {
             }
             let mut given = vec![false; ns];
             for (k, v) in &map.0 {
-                let Some(key) = self.get(k, Some(&it)).cloned() else {
-                    ok = false;
-                    continue;
-                };
-                let Some(i) = self.gas.index_of(&key) else {
-                    let suggestion = did_you_mean(&key, names.iter().map(String::as_str));
-                    self.sink
-                        .error(k.span, Some(&it), format!("rates: unknown species '{key}'"))
-                        .expected(format!("species of the gas table: {}", names.join(", ")))
-                        .maybe_hint(suggestion.map(|s| format!("did you mean '{s}'?")));
+                let Some((key, i)) = self.species_key(k, &it, "rates") else {
                     ok = false;
                     continue;
                 };
@@ -519,5 +495,31 @@ impl<'s> Validator<'s> {
                 ));
             }
         }
+    }
+
+    /// A species named as a key of `field` (a composition, a source's rates): its name and
+    /// index in the gas table, or a located error with the species there are.
+    fn species_key(
+        &mut self,
+        k: &Spanned<String>,
+        it: &str,
+        field: &str,
+    ) -> Option<(String, usize)> {
+        let key = self.get(k, Some(it)).cloned()?;
+        if let Some(i) = self.gas.index_of(&key) {
+            return Some((key, i));
+        }
+        let names: Vec<&str> = self.gas.species.iter().map(|s| s.name.as_str()).collect();
+        let suggestion = did_you_mean(&key, names.iter().copied()).map(String::from);
+        let expected = format!("species of the gas table: {}", names.join(", "));
+        self.sink
+            .error(
+                k.span,
+                Some(it),
+                format!("{field}: unknown species '{key}'"),
+            )
+            .expected(expected)
+            .maybe_hint(suggestion.map(|s| format!("did you mean '{s}'?")));
+        None
     }
 }
