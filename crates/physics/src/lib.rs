@@ -51,6 +51,7 @@
 pub mod element;
 pub mod error;
 pub mod gas;
+pub mod life;
 pub mod model;
 pub mod reference;
 pub mod schedule;
@@ -63,10 +64,11 @@ pub use element::{
 };
 pub use error::{ModelError, SimError};
 pub use gas::{Gas, Mixture, Species, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL};
+pub use life::{Control, Sensed, SourceLaw};
 pub use model::{
-    Action, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId, Direction, Event,
-    EventId, Link, LinkId, Network, NetworkParts, NodeId, Quantity, Source, SourceId, Switches,
-    Thermal, Trigger,
+    Action, Average, AverageId, Boundary, BoundaryId, BoundaryKind, Compartment, CompartmentId,
+    Direction, Event, EventId, Link, LinkId, Network, NetworkParts, NodeId, Quantity, Source,
+    SourceId, Switches, Thermal, Trigger,
 };
 pub use schedule::Schedule;
 pub use simulate::{

@@ -7,6 +7,7 @@
 use crate::element::{FlowElement, Parameter};
 use crate::error::ModelError;
 use crate::gas::Gas;
+use crate::life::{Sensed, SourceLaw};
 use crate::schedule::Schedule;
 
 macro_rules! id_type {
@@ -42,6 +43,10 @@ id_type!(
 id_type!(
     /// An event (its position in [`Network::events`]).
     EventId
+);
+id_type!(
+    /// A running average (its position in [`Network::averages`]).
+    AverageId
 );
 
 /// An end of a link.
@@ -126,6 +131,8 @@ pub struct Source {
     pub temperature: f64,
     /// Running at the start.
     pub active: bool,
+    /// What sets the rates: fixed rates, a crew, or an ECLSS device (see [`crate::life`]).
+    pub law: SourceLaw,
 }
 
 /// A quantity a threshold trigger watches.
@@ -141,6 +148,21 @@ pub enum Quantity {
     Mass(CompartmentId),
     /// Signed mass flow of a link, kg/s.
     MassFlow(LinkId),
+    /// A running average over a past window (see [`Average`]), in its quantity's unit.
+    Average(AverageId),
+}
+
+/// The average of a compartment's pressure or partial pressure over the window before each
+/// time, `(E(t) - E(t - window)) / window` with `E(t)` the integral of the quantity from the
+/// start, a state the integrator carries; before the start the quantity is taken to have
+/// held its initial value (so the average starts at the initial value). Spacecraft
+/// atmosphere limits are set on such averages (the 24-hour average of ppCO2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Average {
+    /// [`Quantity::Pressure`] or [`Quantity::PartialPressure`].
+    pub quantity: Quantity,
+    /// s, > 0.
+    pub window: f64,
 }
 
 /// Direction of a threshold crossing.
@@ -247,6 +269,8 @@ pub struct Network {
     pub links: Vec<Link>,
     pub sources: Vec<Source>,
     pub events: Vec<Event>,
+    /// Running averages that events and outputs may watch.
+    pub averages: Vec<Average>,
 }
 
 /// The parts of a network, before checking.
@@ -258,6 +282,7 @@ pub struct NetworkParts {
     pub links: Vec<Link>,
     pub sources: Vec<Source>,
     pub events: Vec<Event>,
+    pub averages: Vec<Average>,
 }
 
 impl Network {
@@ -270,6 +295,7 @@ impl Network {
             links: parts.links,
             sources: parts.sources,
             events: parts.events,
+            averages: parts.averages,
         };
         let errors = net.check();
         if errors.is_empty() {
@@ -516,12 +542,150 @@ impl Network {
             if let Err(m) = s.schedule.check() {
                 more.push(ModelError::new("source", &s.name, format!("schedule: {m}")));
             }
+            self.check_law(&mut more, s);
         }
         for e in &self.events {
             self.check_event(&mut more, e);
         }
+        self.check_averages(&mut more);
         errs.extend(more);
         errs
+    }
+
+    fn check_law(&self, out: &mut Vec<ModelError>, s: &Source) {
+        let ns = self.gas.len();
+        let mut bad = |m: String| out.push(ModelError::new("source", &s.name, m));
+        let species = |k: usize| k < ns;
+        let number = |what: &str, v: f64, positive: bool, unit: &str| {
+            let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 };
+            (!ok).then(|| {
+                let expected = if positive {
+                    "a positive number"
+                } else {
+                    "a number >= 0"
+                };
+                format!("{what} is {v} {unit}; expected {expected}")
+            })
+        };
+        match &s.law {
+            SourceLaw::Fixed => {}
+            SourceLaw::Crew { heat } => {
+                if let Some(m) = number("crew heat", *heat, false, "W") {
+                    bad(m);
+                }
+            }
+            SourceLaw::Removal {
+                species: k,
+                flow,
+                efficiency,
+                capacity,
+            } => {
+                if !species(*k) {
+                    bad(format!("removes species {k}, not in the gas table"));
+                }
+                if let Some(m) = number("flow", *flow, false, "m3/s") {
+                    bad(m);
+                }
+                if !(0.0..=1.0).contains(efficiency) {
+                    bad(format!(
+                        "efficiency is {efficiency}; expected a number in [0, 1]"
+                    ));
+                }
+                if let Some(m) = capacity.and_then(|c| number("capacity", c, true, "kg/s")) {
+                    bad(m);
+                }
+            }
+            SourceLaw::Condenser {
+                species: k,
+                flow,
+                dew_point,
+            } => {
+                if !species(*k) {
+                    bad(format!("condenses species {k}, not in the gas table"));
+                }
+                if let Some(m) = number("flow", *flow, false, "m3/s") {
+                    bad(m);
+                }
+                if !(*dew_point > 173.15 && *dew_point < 373.15) {
+                    bad(format!(
+                        "dew point is {dew_point} K; expected -100 to 100 degC (Magnus' formula)"
+                    ));
+                }
+            }
+            SourceLaw::Feed {
+                max_flow,
+                tank,
+                control,
+            } => {
+                match tank {
+                    Some(t) if t.0 >= self.compartments.len() => {
+                        bad("draws from a tank compartment that does not exist".into());
+                    }
+                    Some(t) if *t == s.into => {
+                        bad("draws from the compartment it feeds; expected another tank".into());
+                    }
+                    Some(_) => {
+                        if let Some(m) = number("max flow", *max_flow, false, "kg/s") {
+                            bad(m);
+                        }
+                    }
+                    None => {
+                        if s.rates.iter().any(|r| *r < 0.0) {
+                            bad("a feed's rates must be >= 0 (it supplies gas)".into());
+                        }
+                    }
+                }
+                if let Some(c) = control {
+                    if let Sensed::PartialPressure(k) = c.sensed {
+                        if !species(k) {
+                            bad(format!("senses species {k}, not in the gas table"));
+                        }
+                    }
+                    if let Some(m) = number("setpoint", c.setpoint, false, "Pa") {
+                        bad(m);
+                    }
+                    if let Some(m) = number("band", c.band, true, "Pa") {
+                        bad(m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether every item a quantity names exists.
+    fn quantity_exists(&self, q: &Quantity) -> bool {
+        match q {
+            Quantity::Pressure(c) | Quantity::Temperature(c) | Quantity::Mass(c) => {
+                c.0 < self.compartments.len()
+            }
+            Quantity::PartialPressure(c, s) => c.0 < self.compartments.len() && *s < self.gas.len(),
+            Quantity::MassFlow(l) => l.0 < self.links.len(),
+            Quantity::Average(a) => a.0 < self.averages.len(),
+        }
+    }
+
+    fn check_averages(&self, out: &mut Vec<ModelError>) {
+        for (k, a) in self.averages.iter().enumerate() {
+            let name = format!("average {k}");
+            if !matches!(
+                a.quantity,
+                Quantity::Pressure(_) | Quantity::PartialPressure(..)
+            ) || !self.quantity_exists(&a.quantity)
+            {
+                out.push(ModelError::new(
+                    "average",
+                    &name,
+                    "averages a quantity that does not exist or is not a compartment's pressure or partial pressure",
+                ));
+            }
+            if !(a.window > 0.0 && a.window.is_finite()) {
+                out.push(ModelError::new(
+                    "average",
+                    &name,
+                    format!("window is {} s; expected a positive time", a.window),
+                ));
+            }
+        }
     }
 
     fn check_event(&self, out: &mut Vec<ModelError>, e: &Event) {
@@ -543,16 +707,7 @@ impl Network {
                 if !threshold.is_finite() {
                     out.push(ModelError::new("event", &e.name, "threshold is not finite"));
                 }
-                let ok = match quantity {
-                    Quantity::Pressure(c) | Quantity::Temperature(c) | Quantity::Mass(c) => {
-                        c.0 < self.compartments.len()
-                    }
-                    Quantity::PartialPressure(c, s) => {
-                        c.0 < self.compartments.len() && *s < self.gas.len()
-                    }
-                    Quantity::MassFlow(l) => l.0 < self.links.len(),
-                };
-                if !ok {
+                if !self.quantity_exists(quantity) {
                     out.push(ModelError::new(
                         "event",
                         &e.name,

@@ -3,6 +3,7 @@
 
 use crate::element::{AreaLaw, FlowElement};
 use crate::gas::Gas;
+use crate::life::SourceLaw;
 use crate::model::*;
 use crate::schedule::Schedule;
 
@@ -154,6 +155,7 @@ pub fn steady_source(name: &str, into: usize, rates: Vec<f64>) -> Source {
         schedule: constant(1.0),
         temperature: 295.0,
         active: true,
+        law: SourceLaw::Fixed,
     }
 }
 

@@ -161,6 +161,10 @@ pub struct Stats {
     pub newton_iterations: usize,
     /// Integrator restarts (breakpoints and events).
     pub restarts: usize,
+    /// Steps refused because they left a species mass more than its absolute tolerance
+    /// below zero (a sink emptying its species): the integrator restarted from the step's
+    /// start, at order one, whose implicit Euler step cannot overshoot a fading sink.
+    pub positivity_retries: usize,
     /// Species masses (and internal energies) that round-off left below zero, within their
     /// absolute tolerance, and were set to zero in what the run hands over (outputs and the
     /// final state) by [`System::project_nonnegative`], counted over all of them.
@@ -429,6 +433,7 @@ impl<'s, 'n> Driver<'s, 'n> {
 
     /// Emit outputs at the current time (start of run).
     fn emit_outputs_at_current(&mut self) {
+        self.sys.log_averages(self.t, &self.y);
         while self.next_output < self.outputs.len() && self.outputs[self.next_output] <= self.t {
             let t = self.outputs[self.next_output];
             self.out_rows.push((t, self.switch_history.len() - 1));
@@ -465,6 +470,9 @@ impl<'s, 'n> Driver<'s, 'n> {
         // so the step budget bounds the work: use it as the failure budget too.
         problem.ode_options.max_nonlinear_solver_failures = self.settings.max_steps;
         let mut ybuf: Vec<f64> = vec![0.0; n];
+        // The last accepted state, to restart from when a step overshoots below zero.
+        let mut yold: Vec<f64> = vec![0.0; n];
+        let mut retries = 0;
         loop {
             // One segment: from self.t to the next breakpoint or the end.
             let seg_end = self.next_stop();
@@ -485,6 +493,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                 .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
             let mut restart = false;
             let mut t_old = self.t;
+            yold.copy_from_slice(&self.y);
             let mut vbuf = solver.state().y.clone();
             while !restart {
                 if self.stats.steps >= self.settings.max_steps {
@@ -505,6 +514,21 @@ impl<'s, 'n> Driver<'s, 'n> {
                 }
                 let t_new = solver.state().t;
                 ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                // BDF's error test is a norm over the whole state, so one species a sink
+                // empties can end a step further below zero than its own tolerance (BDF of
+                // order > 1 extrapolates the fall). Such a step is refused: restart from its
+                // start, where the new integrator's first steps are implicit Euler, which
+                // keeps a fading sink's species positive. A few refusals in a row at one
+                // point are let through to `check_state`, which reports the species.
+                if retries < MAX_POSITIVITY_RETRIES && self.sys.overshoots(&ybuf, &self.atol) {
+                    retries += 1;
+                    self.stats.positivity_retries += 1;
+                    self.t = t_old;
+                    self.y.copy_from_slice(&yold);
+                    restart = true;
+                    continue;
+                }
+                retries = 0;
                 let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
                     solver.interpolate_inplace(t, &mut vbuf).map_err(|e| {
                         SimError::Interpolation {
@@ -559,6 +583,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                     }
                 }
                 t_old = t_new;
+                yold.copy_from_slice(&ybuf);
             }
             self.collect_bdf_stats(&solver);
         }
@@ -803,6 +828,9 @@ impl<'s, 'n> Driver<'s, 'n> {
 }
 
 /// A diffsol failure in an analyst's words.
+/// Refused steps in a row before an overshoot below zero is reported as an error.
+const MAX_POSITIVITY_RETRIES: usize = 8;
+
 fn bdf_reason(e: &diffsol::error::DiffsolError) -> String {
     use diffsol::error::{DiffsolError, OdeSolverError};
     match e {

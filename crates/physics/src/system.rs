@@ -6,14 +6,20 @@
 //!   compartment's thermal mode is [`Thermal::Energy`];
 //! - a ledger: the cumulative mass of each species received by each boundary, then the
 //!   cumulative mass of each species removed from outside by each source (its negative
-//!   delivery), so that compartments + ledger is constant to round-off.
+//!   delivery), so that compartments + ledger is constant to round-off;
+//! - per running average ([`Network::averages`]): the integral of its quantity from the
+//!   start, Pa s.
 //!
 //! Pressure, temperature and composition are derived from the state, never integrated.
 
 use std::cell::{Cell, RefCell};
 
+mod sources;
+
 use crate::element::{Flow, GasState};
-use crate::model::{Action, BoundaryKind, Link, Network, NodeId, Quantity, Switches, Thermal};
+use crate::model::{
+    Action, Average, BoundaryKind, Link, Network, NodeId, Quantity, Switches, Thermal,
+};
 use crate::schedule::Schedule;
 
 /// Derived state of a node, and its directional derivative for the Jacobian product.
@@ -77,6 +83,8 @@ pub struct System<'n> {
     /// State index of each compartment's internal energy, if any.
     energy: Vec<Option<usize>>,
     ledger: usize,
+    /// Index of the first running average's integral (the end of the ledger).
+    averages: usize,
     n: usize,
     species_r: Vec<f64>,
     species_cp: Vec<f64>,
@@ -98,6 +106,9 @@ pub struct System<'n> {
     heat_floor: Vec<f64>,
     pub(crate) switches: RefCell<Switches>,
     scratch: RefCell<Scratch>,
+    /// Per running average: `(t, E, q)` at the start and after every accepted step, in
+    /// increasing time, where `E` is the integral and `q` its quantity (`dE/dt`).
+    history: RefCell<Vec<Vec<(f64, f64, f64)>>>,
     pub(crate) rhs_evals: Cell<usize>,
     pub(crate) jvp_evals: Cell<usize>,
 }
@@ -127,7 +138,8 @@ impl<'n> System<'n> {
             }
         }
         let ledger = k;
-        let n = ledger + ns * (net.boundaries.len() + net.sources.len());
+        let averages = ledger + ns * (net.boundaries.len() + net.sources.len());
+        let n = averages + net.averages.len();
         let species_r = net.gas.species.iter().map(|s| s.r_specific()).collect();
         let species_cp = net.gas.species.iter().map(|s| s.cp()).collect();
         let species_cv = net.gas.species.iter().map(|s| s.cv()).collect();
@@ -216,6 +228,7 @@ impl<'n> System<'n> {
             offsets,
             energy,
             ledger,
+            averages,
             n,
             species_r,
             species_cp,
@@ -224,6 +237,7 @@ impl<'n> System<'n> {
             boundary_y,
             switches: RefCell::new(Switches::of(net)),
             scratch: RefCell::new(Scratch::default()),
+            history: RefCell::new(vec![Vec::new(); net.averages.len()]),
             rhs_evals: Cell::new(0),
             jvp_evals: Cell::new(0),
         }
@@ -247,6 +261,11 @@ impl<'n> System<'n> {
     /// Index of the first ledger entry (boundaries, then sources; `ns` entries each).
     pub fn ledger_offset(&self) -> usize {
         self.ledger
+    }
+
+    /// End of the ledger: the index of the first running average's integral.
+    pub fn ledger_end(&self) -> usize {
+        self.averages
     }
 
     /// State offset of compartment `i`'s species masses.
@@ -294,8 +313,12 @@ impl<'n> System<'n> {
                 atol[e] = am * mix.cv * c.temperature;
             }
         }
-        for a in atol.iter_mut().skip(self.ledger) {
+        for a in &mut atol[self.ledger..self.averages] {
             *a = smallest;
+        }
+        // An integral of a pressure: the pressure tolerance over one second.
+        for a in &mut atol[self.averages..] {
+            *a = atol_pressure;
         }
         atol
     }
@@ -395,7 +418,10 @@ impl<'n> System<'n> {
             let m: f64 = ms.iter().sum();
             // Fractions stay m_s / m below zero mass too (all of a node's species overshoot
             // together), so that each species' flux stays proportional to its mass.
-            let inv_m = if m != 0.0 { 1.0 / m } else { 0.0 };
+            // A compartment emptied to a subnormal mass has no composition left (1/m would
+            // overflow): it carries none, as at zero.
+            let has_mass = m.abs() >= MASS_FLOOR;
+            let inv_m = if has_mass { 1.0 / m } else { 0.0 };
             let mut sum_r = 0.0; // sum m_s R_s
             let mut sum_cv = 0.0; // sum m_s cv_s
             let mut sum_cp = 0.0; // sum m_s cp_s
@@ -420,7 +446,7 @@ impl<'n> System<'n> {
                 _ => c.temperature,
             };
             let p = sum_r * temp * self.inv_volume[i];
-            let (r, cp, cv) = if m > 0.0 {
+            let (r, cp, cv) = if m >= MASS_FLOOR {
                 (sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m)
             } else {
                 let yf = self.net.gas.mass_fractions(&c.composition);
@@ -461,7 +487,7 @@ impl<'n> System<'n> {
                     _ => 0.0,
                 };
                 // Below zero mass the mixture properties are the initial ones (constants).
-                let (dr, d_cp, d_cv) = if m > 0.0 {
+                let (dr, d_cp, d_cv) = if m >= MASS_FLOOR {
                     ((d_sum_r - r * dm) * inv_m, d_cp, d_cv)
                 } else {
                     (0.0, 0.0, 0.0)
@@ -597,52 +623,9 @@ impl<'n> System<'n> {
                 }
             }
         }
-        // Sources and sinks.
-        let src_ledger = self.ledger + self.net.boundaries.len() * ns;
-        for (k, src) in self.net.sources.iter().enumerate() {
-            if !sw.source_active[k] {
-                continue;
-            }
-            let mult = src.schedule.value(t);
-            let i = src.into.0;
-            let off = self.offsets[i];
-            let node_t = sc.nodes[i].t_dt();
-            for s in 0..ns {
-                let nominal = src.rates[s] * mult;
-                if nominal == 0.0 {
-                    continue;
-                }
-                // Injected gas brings its own enthalpy; removed gas takes the compartment's,
-                // and a removal fades out as its species runs out.
-                let (fade, dfade) = if nominal > 0.0 {
-                    (1.0, 0.0)
-                } else {
-                    sink_factor(y[off + s], self.mass_eps[i])
-                };
-                let rate = nominal * fade;
-                let (h, dh) = if nominal > 0.0 {
-                    (self.species_cp[s] * src.temperature, 0.0)
-                } else {
-                    (self.species_cp[s] * node_t.0, self.species_cp[s] * node_t.1)
-                };
-                match v {
-                    None => {
-                        out[off + s] += rate;
-                        out[src_ledger + k * ns + s] -= rate;
-                        if let Some(e) = self.energy[i] {
-                            out[e] += rate * h;
-                        }
-                    }
-                    Some(v) => {
-                        let drate = nominal * dfade * v[off + s];
-                        out[off + s] += drate;
-                        out[src_ledger + k * ns + s] -= drate;
-                        if let Some(e) = self.energy[i] {
-                            out[e] += rate * dh + drate * h;
-                        }
-                    }
-                }
-            }
+        self.eval_sources(t, y, v, sc, &sw, out);
+        for (k, a) in self.net.averages.iter().enumerate() {
+            out[self.averages + k] = self.averaged(a.quantity, y, v, &sc.nodes);
         }
         // Walls and heat loads.
         for (i, c) in self.net.compartments.iter().enumerate() {
@@ -681,6 +664,68 @@ impl<'n> System<'n> {
                 let sw = self.switches.borrow();
                 self.reported_flow(t, &sw.links[l.0], &sc.nodes)
             }
+            Quantity::Average(k) => {
+                let q = self.averaged(self.net.averages[k.0].quantity, y, None, &sc.nodes);
+                self.window_average(k.0, t, y[self.averages + k.0], q)
+            }
+        }
+    }
+
+    /// An averaged quantity (a pressure or a partial pressure) at the node values, or with
+    /// `v` its directional derivative.
+    fn averaged(&self, q: Quantity, y: &[f64], v: Option<&[f64]>, nodes: &[NodeVals]) -> f64 {
+        match (q, v) {
+            (Quantity::Pressure(c), None) => nodes[c.0].gas.p,
+            (Quantity::Pressure(c), Some(_)) => nodes[c.0].dp,
+            (Quantity::PartialPressure(c, s), None) => self.partial_pressure(c.0, s, y, nodes),
+            (Quantity::PartialPressure(c, s), Some(v)) => {
+                let i = c.0;
+                let (t, dt) = nodes[i].t_dt();
+                let off = self.offsets[i] + s;
+                self.species_r[s] * (v[off] * t + y[off] * dt) * self.inv_volume[i]
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Average `k` at time `t`, where its integral is `e` and its quantity `q`:
+    /// `(E(t) - E(t - W)) / W`, with `E(t - W)` from the cubic Hermite interpolant of the
+    /// history (values and derivatives at accepted steps), or of the last entry and
+    /// `(t, e, q)` when `t - W` lies after it; before the start `E(s) = q0 s`.
+    fn window_average(&self, k: usize, t: f64, e: f64, q: f64) -> f64 {
+        let Average { window, .. } = self.net.averages[k];
+        let s = t - window;
+        let hist = self.history.borrow();
+        let h = &hist[k];
+        let e_back = match h.first() {
+            None => e - q * window,
+            Some(&(t0, e0, q0)) if s <= t0 => e0 + q0 * (s - t0),
+            Some(_) => {
+                let j = h.partition_point(|p| p.0 <= s);
+                let a = h[j - 1];
+                let b = h.get(j).copied().filter(|b| b.0 <= t).unwrap_or((t, e, q));
+                hermite(a, b, s)
+            }
+        };
+        (e - e_back) / window
+    }
+
+    /// Record the running averages' integrals at an accepted point (t, y) of the run.
+    pub(crate) fn log_averages(&self, t: f64, y: &[f64]) {
+        if self.net.averages.is_empty() {
+            return;
+        }
+        let mut sc = self.scratch.borrow_mut();
+        let sc = &mut *sc;
+        self.fill_nodes(t, y, None, sc);
+        let mut hist = self.history.borrow_mut();
+        for (k, a) in self.net.averages.iter().enumerate() {
+            let h = &mut hist[k];
+            if h.last().is_some_and(|p| p.0 >= t) {
+                continue;
+            }
+            let q = self.averaged(a.quantity, y, None, &sc.nodes);
+            h.push((t, y[self.averages + k], q));
         }
     }
 
@@ -846,6 +891,13 @@ impl<'n> System<'n> {
         Ok(())
     }
 
+    /// Whether a species mass of a compartment lies more than its tolerance below zero.
+    pub(crate) fn overshoots(&self, y: &[f64], atol: &[f64]) -> bool {
+        self.offsets
+            .iter()
+            .any(|&off| (off..off + self.ns).any(|k| y[k] < -atol[k]))
+    }
+
     /// Make a state fit to write: after [`System::check_state`], every species mass
     /// (or vacuum book: what a vacuum received) that integrator round-off left below zero,
     /// within its tolerance, is set to zero, and the same mass
@@ -930,6 +982,24 @@ fn sink_factor(m: f64, eps: f64) -> (f64, f64) {
     } else {
         (m / eps, 1.0 / eps)
     }
+}
+
+/// Below this total mass (kg) a compartment is empty: its composition is undefined
+/// (the square root of the smallest normal double, so 1/m and m_s/m never overflow).
+const MASS_FLOOR: f64 = 1.5e-154;
+
+/// The cubic Hermite interpolant through `(t, E, dE/dt)` at `a` and `b`, at `s`.
+fn hermite(a: (f64, f64, f64), b: (f64, f64, f64), s: f64) -> f64 {
+    let h = b.0 - a.0;
+    if h <= 0.0 {
+        return a.1;
+    }
+    let x = (s - a.0) / h;
+    let (x2, x3) = (x * x, x * x * x);
+    (2.0 * x3 - 3.0 * x2 + 1.0) * a.1
+        + (x3 - 2.0 * x2 + x) * h * a.2
+        + (-2.0 * x3 + 3.0 * x2) * b.1
+        + (x3 - x2) * h * b.2
 }
 
 impl NodeVals {

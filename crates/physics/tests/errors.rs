@@ -7,7 +7,7 @@ use plenum_physics::reference::{
 };
 use plenum_physics::{
     simulate_collect, Action, Compartment, CompartmentId, Event, FlowElement, Gas, LinkId, Method,
-    ModelError, Network, NetworkParts, Settings, SimError, Source, SourceId, Trigger,
+    ModelError, Network, NetworkParts, Settings, SimError, Source, SourceId, SourceLaw, Trigger,
     DRY_AIR_MOLE_FRACTIONS,
 };
 
@@ -130,6 +130,7 @@ fn dangling_references_are_errors_not_panics() {
             schedule: constant(1.0),
             temperature: 295.0,
             active: true,
+            law: SourceLaw::Fixed,
         }],
         events: vec![Event {
             name: "shut".into(),
@@ -137,6 +138,7 @@ fn dangling_references_are_errors_not_panics() {
             actions: vec![Action::Close(LinkId(9)), Action::StopSource(SourceId(2))],
             repeat: false,
         }],
+        averages: vec![],
     };
     let errors = refused(parts);
     assert_reported(&errors, "link", "to nowhere", &["does not exist"]);

@@ -159,7 +159,7 @@ fn books(sys: &System<'_>, net: &Network, y: &[f64]) -> f64 {
         let off = sys.compartment_offset(i);
         total += y[off..off + ns].iter().sum::<f64>();
     }
-    total + y[sys.ledger_offset()..].iter().sum::<f64>()
+    total + y[sys.ledger_offset()..sys.ledger_end()].iter().sum::<f64>()
 }
 
 fn finish(

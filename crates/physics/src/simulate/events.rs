@@ -183,6 +183,7 @@ impl Driver<'_, '_> {
         } else {
             interp(t_stop, &mut buf)?;
         }
+        self.sys.log_averages(t_stop, &buf);
         let flows_settled = {
             let flows = &self.flows;
             let stale = self.lazy_flows.is_some();

@@ -497,6 +497,7 @@ impl<'s> Validator<'s> {
             links: links.into_iter().collect::<Option<Vec<_>>>()?,
             sources: sources.into_iter().collect::<Option<Vec<_>>>()?,
             events: events.into_iter().collect::<Option<Vec<_>>>()?,
+            averages: Vec::new(),
         };
         let network = match Network::new(parts.clone()) {
             Ok(n) => n,

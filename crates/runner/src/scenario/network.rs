@@ -429,6 +429,7 @@ impl<'s> Validator<'s> {
             schedule: schedule?,
             temperature: temperature?,
             active: active?,
+            law: plenum_physics::SourceLaw::Fixed,
         })
     }
 

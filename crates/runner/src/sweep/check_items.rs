@@ -445,7 +445,7 @@ pub(super) fn default_plots(
 
 pub(super) fn quantity_unit(q: Quantity) -> &'static str {
     match q {
-        Quantity::Pressure(_) | Quantity::PartialPressure(..) => "Pa",
+        Quantity::Pressure(_) | Quantity::PartialPressure(..) | Quantity::Average(_) => "Pa",
         Quantity::Temperature(_) => "K",
         Quantity::Mass(_) => "kg",
         Quantity::MassFlow(_) => "kg_per_s",
@@ -454,7 +454,9 @@ pub(super) fn quantity_unit(q: Quantity) -> &'static str {
 
 pub(super) fn quantity_dimension(q: Quantity) -> Dimension {
     match q {
-        Quantity::Pressure(_) | Quantity::PartialPressure(..) => Dimension::Pressure,
+        Quantity::Pressure(_) | Quantity::PartialPressure(..) | Quantity::Average(_) => {
+            Dimension::Pressure
+        }
         Quantity::Temperature(_) => Dimension::Temperature,
         Quantity::Mass(_) => Dimension::Mass,
         Quantity::MassFlow(_) => Dimension::MassFlow,
