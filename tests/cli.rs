@@ -62,18 +62,25 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
     assert!(files.len() >= 10, "{files:?}");
     for f in files {
         let (_tmp, out) = run(&f);
-        for name in [
-            "timeseries.csv",
-            "summary.json",
-            "scenario.ron",
-            "pressure.png",
-            "pressure.svg",
-            "flows.png",
-            "flows.svg",
-        ] {
-            assert!(out.join(name).is_file(), "{f}: {name} missing");
-        }
         let s = summary(&out);
+        // The files every run writes, and each plot the summary lists (as PNG and SVG).
+        let mut names: Vec<String> = ["timeseries.csv", "summary.json", "scenario.ron"]
+            .map(String::from)
+            .to_vec();
+        let plots = s["plots"].as_array().expect("plots");
+        assert!(plots.iter().any(|p| p == "Pressure"), "{f}: {plots:?}");
+        for p in plots {
+            let stem = match (p.as_str(), p["PartialPressure"].as_str()) {
+                (Some(kind), _) => kind.to_lowercase(),
+                (None, Some(species)) => format!("partial_pressure_{species}"),
+                _ => panic!("{f}: unexpected plot {p}"),
+            };
+            names.push(format!("{stem}.png"));
+            names.push(format!("{stem}.svg"));
+        }
+        for name in names {
+            assert!(out.join(&name).is_file(), "{f}: {name} missing");
+        }
         assert_eq!(s["status"], "completed", "{f}");
         assert_eq!(s["provenance"]["plenum_version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(

@@ -24,6 +24,8 @@ pub struct RunConfig {
     pub display: DisplayUnits,
     pub plots: Vec<PlotKind>,
     pub thresholds: Vec<Threshold>,
+    /// Crews, devices and atmosphere limits.
+    pub life: crate::life::LifeConfig,
 }
 
 impl RunConfig {

@@ -31,6 +31,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod life;
 pub mod output;
 pub mod paths;
 pub mod plot;

@@ -43,7 +43,8 @@ pub fn simulate_run(
     let times = config.output_times();
     let nc = net.compartments.len();
     let mut watch = Watch {
-        rows: keep_trajectory.then(|| Rows {
+        // Life support's ppN2 trend reads every output row.
+        rows: (keep_trajectory || !config.life.is_empty()).then(|| Rows {
             system: System::new(net),
             snapshots: Vec::new(),
         }),
@@ -55,7 +56,7 @@ pub fn simulate_run(
         last: None,
     };
     let outcome = simulate(net, &config.settings, config.duration_s, &times, &mut watch)?;
-    Ok(finish(net, config, name, watch, outcome))
+    Ok(finish(net, config, name, watch, outcome, keep_trajectory))
 }
 
 /// Pressures (Pa) at one output time.
@@ -117,20 +118,16 @@ impl Watch<'_> {
     }
 }
 
-/// Net mass inflow of each compartment (kg/s) from link flows and active sources.
-fn inflow(net: &Network, snap: &Snapshot, t: f64) -> Vec<f64> {
-    let mut m = vec![0.0; net.compartments.len()];
+/// Net mass inflow of each compartment (kg/s) from link flows and active sources, crews
+/// and devices.
+fn inflow(net: &Network, sys: &System<'_>, snap: &Snapshot, t: f64, y: &[f64]) -> Vec<f64> {
+    let mut m = sys.source_inflow(t, y);
     for (l, f) in net.links.iter().zip(&snap.flow) {
         if let NodeId::Compartment(c) = l.from {
             m[c.0] -= f;
         }
         if let NodeId::Compartment(c) = l.to {
             m[c.0] += f;
-        }
-    }
-    for s in &net.sources {
-        if s.active {
-            m[s.into.0] += s.rates.iter().sum::<f64>() * s.schedule.value(t);
         }
     }
     m
@@ -168,6 +165,7 @@ fn finish(
     name: &str,
     watch: Watch<'_>,
     outcome: Outcome,
+    keep_trajectory: bool,
 ) -> RunResult {
     let final_net = &net.switched(&outcome.final_switches);
     let sys0 = System::new(net);
@@ -175,8 +173,14 @@ fn finish(
     let start = sys0.snapshot(0.0, &y0);
     let sys_end = System::new(final_net);
     let end = sys_end.snapshot(outcome.end_time, &outcome.final_state);
-    let in_start = inflow(net, &start, 0.0);
-    let in_end = inflow(final_net, &end, outcome.end_time);
+    let in_start = inflow(net, &sys0, &start, 0.0, &y0);
+    let in_end = inflow(
+        final_net,
+        &sys_end,
+        &end,
+        outcome.end_time,
+        &outcome.final_state,
+    );
     let b_start = into_boundaries(net, &start);
     let b_end = into_boundaries(final_net, &end);
 
@@ -340,6 +344,7 @@ fn finish(
         .iter()
         // The thresholds' watchers are reported with their thresholds.
         .filter(|e| !config.thresholds.iter().any(|t| t.event == e.event))
+        .filter(|e| !config.life.limits.iter().any(|l| l.event == e.event))
         .map(|e| EventSummary {
             name: event_name(e.event),
             time_s: e.time,
@@ -373,7 +378,26 @@ fn finish(
         Some(e) => format!("ended by event '{e}'"),
         None => "completed".into(),
     };
-    let trajectory = watch.rows.map(|r| Trajectory { rows: r.snapshots });
+    let rows = watch.rows.map(|r| r.snapshots);
+    let life_support = (!config.life.is_empty()).then(|| {
+        let fired: Vec<(EventId, f64)> = outcome.events.iter().map(|e| (e.event, e.time)).collect();
+        crate::life::summarise(
+            &config.life,
+            &crate::life::RunView {
+                net,
+                sys: &sys_end,
+                start: &start,
+                end: &end,
+                final_state: &outcome.final_state,
+                fired: &fired,
+                rows: rows.as_deref().unwrap_or_default(),
+                duration_s: config.duration_s,
+            },
+        )
+    });
+    let trajectory = rows
+        .filter(|_| keep_trajectory)
+        .map(|rows| Trajectory { rows });
     RunResult {
         summary: Summary {
             scenario: name.to_string(),
@@ -395,6 +419,7 @@ fn finish(
             display: config.display.clone(),
             plots: config.plots.clone(),
             provenance: Provenance::current(),
+            life_support,
         },
         trajectory,
     }

@@ -36,6 +36,9 @@ pub struct Summary {
     pub display: DisplayUnits,
     pub plots: Vec<PlotKind>,
     pub provenance: Provenance,
+    /// Crews, devices, tanks, limits and the air loss (only when the scenario has any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life_support: Option<crate::life::LifeSummary>,
 }
 
 /// One compartment.
@@ -364,7 +367,13 @@ impl Summary {
                 kg(b.received_kg)
             ));
         }
-        for src in &self.sources {
+        let member = |name: &str| {
+            self.life_support
+                .as_ref()
+                .is_some_and(|l| l.members.iter().any(|m| m.name == name))
+        };
+        // Crews and devices are told in their own words below.
+        for src in self.sources.iter().filter(|src| !member(&src.name)) {
             s.push_str(&format!(
                 "  source {} into {}: {} delivered\n",
                 src.name,
@@ -372,10 +381,18 @@ impl Summary {
                 kg(src.delivered_kg)
             ));
         }
-        s.push_str(&format!(
-            "  mass lost from the compartments: {}\n",
-            kg(self.total_mass_lost_kg)
-        ));
+        // Sources and crews can make the compartments gain: say so, never a negative loss.
+        if cleaned(self.total_mass_lost_kg, mass) < 0.0 {
+            s.push_str(&format!(
+                "  mass gained by the compartments: {}\n",
+                kg(-self.total_mass_lost_kg)
+            ));
+        } else {
+            s.push_str(&format!(
+                "  mass lost from the compartments: {}\n",
+                kg(self.total_mass_lost_kg)
+            ));
+        }
         for th in &self.thresholds {
             match th.first_crossing_s {
                 Some(tc) => s.push_str(&format!(
@@ -390,6 +407,9 @@ impl Summary {
                 )),
                 None => s.push_str(&format!("  threshold '{}': not crossed\n", th.name)),
             }
+        }
+        if let Some(l) = &self.life_support {
+            s.push_str(&crate::life::describe_summary(l, &t, self.duration_s));
         }
         const SHOWN: usize = 4;
         for r in self.reversals.iter().take(SHOWN) {

@@ -14,6 +14,20 @@ struct Ends {
 }
 
 impl System<'_> {
+    /// Net mass rate (kg/s) into each compartment from every active source, crew and device
+    /// at (t, y), a tank's draw counted against the tank.
+    pub fn source_inflow(&self, t: f64, y: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n];
+        let mut sc = self.scratch.borrow_mut();
+        let sc = &mut *sc;
+        self.fill_nodes(t, y, None, sc);
+        let sw = self.switches.borrow();
+        self.eval_sources(t, y, None, sc, &sw, &mut out);
+        (0..self.net.compartments.len())
+            .map(|i| out[self.offsets[i]..self.offsets[i] + self.ns].iter().sum())
+            .collect()
+    }
+
     /// Add every active source's rates (with `v = None`) or their directional derivatives
     /// along `v` to `out`: the compartment's species and energy, the tank's for a feed from
     /// a tank, and the source's ledger (what it took from or gave to the outside).

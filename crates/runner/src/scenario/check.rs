@@ -439,6 +439,7 @@ impl<'s> Validator<'s> {
         for (i, s) in w.sources.iter().enumerate() {
             self.declare_item(s, |s| &s.name, Kind::Source, i);
         }
+        self.declare_life(w, w.sources.len());
         if w.compartments.is_empty() {
             self.sink
                 .error(Span::UNKNOWN, Some("scenario"), "has no compartments")
@@ -462,7 +463,9 @@ impl<'s> Validator<'s> {
                 element: l.as_ref().map(|l| l.element.clone()),
             })
             .collect();
-        let sources: Vec<Option<Source>> = w.sources.iter().map(|s| self.source(s)).collect();
+        let mut sources: Vec<Option<Source>> = w.sources.iter().map(|s| self.source(s)).collect();
+        let life = self.life(w, sources.len(), &compartments);
+        sources.extend(life.sources);
         let mut event_names: HashMap<String, Span> = HashMap::new();
         let mut events: Vec<Option<Event>> = Vec::new();
         for e in &w.events {
@@ -485,6 +488,26 @@ impl<'s> Validator<'s> {
             let Some(t) = t else { continue };
             events.push(Some(t.1.clone()));
         }
+        events.extend(life.events.into_iter().map(Some));
+        let mut crewed: Vec<(usize, String)> = Vec::new();
+        for m in &life.members {
+            if let crate::life::MemberKind::Crew { .. } = m.kind {
+                if let Some(Some(s)) = sources.get(m.source) {
+                    let i = s.into.index();
+                    if let Some(Some(c)) = compartments.get(i) {
+                        if !crewed.iter().any(|(j, _)| *j == i) {
+                            crewed.push((i, c.name.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut averages = Vec::new();
+        let limits = self.limits(w, &crewed, events.len(), &mut averages);
+        for l in &limits {
+            let Some(l) = l else { continue };
+            events.push(Some(l.1.clone()));
+        }
 
         // Stop here when anything is wrong: the model would be incomplete.
         if !self.sink.list.is_empty() {
@@ -497,7 +520,7 @@ impl<'s> Validator<'s> {
             links: links.into_iter().collect::<Option<Vec<_>>>()?,
             sources: sources.into_iter().collect::<Option<Vec<_>>>()?,
             events: events.into_iter().collect::<Option<Vec<_>>>()?,
-            averages: Vec::new(),
+            averages,
         };
         let network = match Network::new(parts.clone()) {
             Ok(n) => n,
@@ -526,6 +549,13 @@ impl<'s> Validator<'s> {
                 .into_iter()
                 .map(|t| t.map(|t| t.0))
                 .collect::<Option<Vec<_>>>()?,
+            life: crate::life::LifeConfig {
+                limits: limits
+                    .into_iter()
+                    .map(|l| l.map(|l| l.0))
+                    .collect::<Option<Vec<_>>>()?,
+                members: life.members,
+            },
         };
         Some(Checked {
             name: name?,

@@ -45,6 +45,7 @@ pub(crate) use syntax::{describe_at, wire_diagnostic};
 mod check;
 mod elements;
 mod events;
+mod life;
 mod network;
 mod outputs;
 mod solver;

@@ -283,6 +283,7 @@ fn output_times_end_at_the_duration() {
         },
         plots: vec![],
         thresholds: vec![],
+        life: Default::default(),
     };
     let t = c.output_times();
     assert_eq!(t.len(), 12);

@@ -366,6 +366,15 @@ pub struct ScenarioWire {
     pub outputs: Option<Spanned<OutputsWire>>,
     #[serde(default)]
     pub solver: Option<Spanned<SolverWire>>,
+    /// Crews (life support; see `wire/life.rs`).
+    #[serde(default)]
+    pub crews: Vec<Spanned<CrewWire>>,
+    /// ECLSS devices: CO2 removal, O2 generation, humidity removal, make-up gas.
+    #[serde(default)]
+    pub devices: Vec<Spanned<DeviceWire>>,
+    /// Atmosphere limits whose first crossings the summary reports.
+    #[serde(default)]
+    pub limits: Vec<Spanned<LimitWire>>,
 }
 
 impl ScenarioWire {
@@ -822,6 +831,9 @@ impl_wire!(
     SolverWire,
     MethodWire,
 );
+
+mod life;
+pub use life::*;
 
 /// The `name:` of an item whose own text did not parse (read loosely, ignoring every other
 /// field), so that references to it do not cascade into "unknown name" errors.
