@@ -45,7 +45,7 @@ impl Observer for Ledger {
     fn observe(&mut self, system: &System<'_>, t: f64, y: &[f64]) {
         let s = system.snapshot(t, y);
         let compartments: f64 = s.mass.iter().sum();
-        let ledger: f64 = y[system.ledger_offset()..].iter().sum();
+        let ledger: f64 = y[system.ledger_offset()..system.ledger_end()].iter().sum();
         self.scale = self.scale.max(compartments.abs());
         self.totals.push((t, compartments + ledger));
         if self.negative.is_none() {

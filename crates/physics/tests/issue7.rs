@@ -324,45 +324,9 @@ fn mixture(n2: f64, o2: f64, ar: f64, co2: f64, h2o: f64) -> Vec<f64> {
     vec![n2, o2, ar, co2, h2o]
 }
 
-/// Compare J v (analytic) with the central difference (f(y + h e_j) - f(y - h e_j)) / 2h
-/// for every column j. The step is h_j = 1e-5 max(|y_j|, atol_j): the truncation error is
-/// (h^2/6) f''' ~ 1e-10 of the column's scale for laws smooth on the scale of the state,
-/// and the round-off eps |f| / h ~ 2e-11 |f| / |y_j|; a column passes when every entry is
-/// within 1e-6 of the column's largest entry (plus 1e-9 of |f|/y_j for the round-off).
-/// Composition terms missing from the product show as errors of 10 % and more.
 fn check_jvp(net: &Network, y: &[f64], label: &str) {
-    let sys = System::new(net);
-    let n = sys.len();
-    let atol = sys.absolute_tolerances(1e-3);
-    let mut f0 = vec![0.0; n];
-    sys.rhs(0.0, y, &mut f0);
-    let f_scale = f0.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let (mut fp, mut fm, mut jv) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    for j in 0..n {
-        let h = 1e-5 * y[j].abs().max(atol[j]);
-        let (mut yp, mut ym) = (y.to_vec(), y.to_vec());
-        yp[j] += h;
-        ym[j] -= h;
-        sys.rhs(0.0, &yp, &mut fp);
-        sys.rhs(0.0, &ym, &mut fm);
-        let mut v = vec![0.0; n];
-        v[j] = 1.0;
-        sys.jvp(0.0, y, &v, &mut jv);
-        let fd: Vec<f64> = fp
-            .iter()
-            .zip(&fm)
-            .map(|(a, b)| (a - b) / (2.0 * h))
-            .collect();
-        let col = fd.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let tol = 1e-6 * col + 1e-9 * f_scale / y[j].abs().max(atol[j]);
-        for i in 0..n {
-            assert!(
-                (jv[i] - fd[i]).abs() <= tol,
-                "{label}: J[{i}][{j}] = {:e}, finite difference {:e} (tolerance {tol:e})",
-                jv[i],
-                fd[i]
-            );
-        }
+    if let Err(e) = plenum_physics::reference::jvp_mismatch(net, y) {
+        panic!("{label}: {e}");
     }
 }
 

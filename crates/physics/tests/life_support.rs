@@ -10,9 +10,9 @@ use plenum_physics::reference::{
     b, c, constant, isothermal, link, orifice, space, steady_source, T_REF,
 };
 use plenum_physics::{
-    simulate_collect, Average, AverageId, CompartmentId, Control, Direction, Event, FlowElement,
-    Gas, Network, NetworkParts, Quantity, Sensed, Settings, Source, SourceLaw, Species, System,
-    Trigger, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
+    simulate_collect, Average, AverageId, Compartment, CompartmentId, Control, Direction, Event,
+    FlowElement, Gas, Network, NetworkParts, Quantity, Sensed, Settings, Source, SourceLaw,
+    Species, System, Trigger, DRY_AIR_MOLE_FRACTIONS, R_UNIVERSAL,
 };
 use proptest::prelude::*;
 
@@ -455,5 +455,90 @@ proptest! {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn the_jacobian_of_every_device_matches_finite_differences() {
+    // An energy-balance cabin with every law in its nonlinear range: the CO2 bed near its
+    // capacity, the condenser above the dew point, the O2 generator and the make-up mid-band,
+    // the tank 1.7 kPa over the cabin (its availability ramp), a running average.
+    let cabin = Compartment {
+        thermal: plenum_physics::Thermal::Energy {
+            conductance: 50.0,
+            wall_temperature: constant(T_REF),
+            heat_load: constant(0.0),
+        },
+        ..isothermal(
+            "cabin",
+            20.0,
+            101_325.0,
+            vec![0.76, 0.2095, 0.0093, 0.0012, 0.02],
+        )
+    };
+    let mut n2 = vec![0.0; 5];
+    n2[N2] = 1.0;
+    let mut o2 = vec![0.0; 5];
+    o2[O2] = 5.0 / DAY;
+    let control = |sensed, setpoint, band| {
+        Some(Control {
+            sensed,
+            setpoint,
+            band,
+        })
+    };
+    let parts = NetworkParts {
+        compartments: vec![cabin, isothermal("tank", 0.1, 103_000.0, n2)],
+        boundaries: vec![space()],
+        links: vec![link("leak", c(0), b(0), orifice(1e-6, 0.6))],
+        sources: vec![
+            crew(0, 3.0),
+            device(
+                "bed",
+                0,
+                SourceLaw::Removal {
+                    species: CO2,
+                    flow: 0.01,
+                    efficiency: 1.0,
+                    capacity: Some(2e-5),
+                },
+            ),
+            device(
+                "chx",
+                0,
+                SourceLaw::Condenser {
+                    species: H2O,
+                    flow: 0.02,
+                    dew_point: 283.15,
+                },
+            ),
+            Source {
+                law: SourceLaw::Feed {
+                    max_flow: 0.0,
+                    tank: None,
+                    control: control(Sensed::PartialPressure(O2), 22_000.0, 2_000.0),
+                },
+                ..steady_source("gen", 0, o2)
+            },
+            device(
+                "makeup",
+                0,
+                SourceLaw::Feed {
+                    max_flow: 1e-4,
+                    tank: Some(CompartmentId(1)),
+                    control: control(Sensed::PartialPressure(N2), 77_500.0, 1_000.0),
+                },
+            ),
+        ],
+        averages: vec![Average {
+            quantity: Quantity::PartialPressure(CompartmentId(0), CO2),
+            window: DAY,
+        }],
+        ..NetworkParts::default()
+    };
+    let net = Network::new(parts).expect("valid network");
+    let y = System::new(&net).initial_state();
+    if let Err(e) = plenum_physics::reference::jvp_mismatch(&net, &y) {
+        panic!("{e}");
     }
 }
