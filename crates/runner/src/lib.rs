@@ -34,6 +34,7 @@ pub mod diag;
 pub mod output;
 pub mod paths;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod scenario;

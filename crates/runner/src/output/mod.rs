@@ -1,5 +1,6 @@
-//! The files of a run: `timeseries.csv`, `summary.json`, the plots and a copy of the
-//! scenario, written atomically into the output directory.
+//! The files of a run: `timeseries.csv`, `summary.json`, the plots, a copy of the
+//! scenario and `report.html` ([`crate::report`]), written atomically into the output
+//! directory.
 //!
 //! The data flow one way: the trajectory becomes a [`Table`] in memory
 //! ([`timeseries`]), which is both written as `timeseries.csv` and drawn as the plots;
@@ -89,7 +90,10 @@ pub fn write_run(
     write_new(&dir.join("summary.json"), json.as_bytes())?;
     write_new(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
     step()?;
-    write_plots(dir, &table, &summary, &summary.display)?;
+    let plots = write_plots(dir, &table, &summary, &summary.display)?;
+    let figures = crate::report::Figure::from_files(&plots);
+    let html = crate::report::run_html(&summary, &loaded.source, figures);
+    write_new(&dir.join(crate::report::REPORT_FILE), html.as_bytes())?;
     let names = staging.commit(cancel)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
