@@ -119,8 +119,9 @@ impl Figure {
     }
 
     /// The figures of the `.svg` files among `files` (the plots a run or sweep wrote), in
-    /// order, captioned with their file names. A file that cannot be read is left out (the
-    /// report is a view of the outputs, not one of them).
+    /// order, captioned with what they show and their file name ([`caption_of`]). A file
+    /// that cannot be read is left out (the report is a view of the outputs, not one of
+    /// them).
     pub fn from_files(files: &[PathBuf]) -> Vec<Figure> {
         files
             .iter()
@@ -128,7 +129,7 @@ impl Figure {
             .filter_map(|p| {
                 let svg = std::fs::read_to_string(p).ok()?;
                 let name = p.file_name()?.to_string_lossy().into_owned();
-                Some(Figure::from_svg(&name, &svg))
+                Some(Figure::from_svg(&caption_of(&name), &svg))
             })
             .collect()
     }
@@ -136,6 +137,34 @@ impl Figure {
     /// The inline `<svg>` element.
     pub fn svg(&self) -> &str {
         &self.svg
+    }
+}
+
+/// The caption of a plot file Plenum writes, from its name: what it shows, then the file
+/// (`pressure.svg` -> "Compartment pressures (pressure.svg, .png)").
+pub fn caption_of(file: &str) -> String {
+    let base = file.strip_suffix(".svg").unwrap_or(file);
+    let what = match base {
+        "pressure" => "Compartment pressures".to_string(),
+        "flows" => "Link mass flows".to_string(),
+        "temperature" => "Compartment temperatures".to_string(),
+        "band" => "Median and percentile bands of the kept trajectories".to_string(),
+        b => match b.split_once(['-', '_']) {
+            Some(("histogram", m)) => format!("Distribution of {m} over the runs"),
+            Some(("tornado", m)) => {
+                format!("What drives {m}: rank correlation of each parameter with it")
+            }
+            Some(("heatmap", m)) => format!("{m} over two parameters (mean per cell)"),
+            _ => match b.strip_prefix("partial_pressure_") {
+                Some(sp) => format!("Partial pressure of {sp}"),
+                None => b.to_string(),
+            },
+        },
+    };
+    if base == file {
+        what
+    } else {
+        format!("{what} ({file}, .png)")
     }
 }
 

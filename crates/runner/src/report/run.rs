@@ -104,7 +104,7 @@ pub fn run_sections(s: &Summary) -> Vec<Section> {
             format!("maximum ({})", u.p),
             format!("at ({})", u.t),
             format!("rate at end ({}/{})", u.p, u.t),
-            format!("temperature at end ({})", u.temp),
+            format!("end temperature ({})", u.temp),
         ],
         rows,
         &[],
@@ -193,7 +193,7 @@ pub fn run_sections(s: &Summary) -> Vec<Section> {
                 "element".into(),
                 format!("at start ({})", u.flow),
                 format!("at end ({})", u.flow),
-                "at end".into(),
+                "state at end".into(),
             ],
             rows,
             &[1, 2, 5],
@@ -421,7 +421,7 @@ pub fn run_page(summary: &Summary, scenario_text: &str, figures: Vec<Figure>) ->
         lead.push(d.trim().to_string());
     }
     lead.push(format!(
-        "Status: {} after {} {} ({} compartments, {} links).",
+        "Status: {} at t = {} {} ({} compartments, {} links).",
         summary.status,
         u.t(summary.end_time_s),
         u.t,

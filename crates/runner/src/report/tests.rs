@@ -62,3 +62,20 @@ fn page_escapes_every_piece_of_user_text() {
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(html.ends_with("</html>\n"));
 }
+
+#[test]
+fn captions_say_what_a_plot_shows() {
+    assert_eq!(
+        caption_of("pressure.svg"),
+        "Compartment pressures (pressure.svg, .png)"
+    );
+    assert_eq!(
+        caption_of("histogram-t_1mmHg.svg"),
+        "Distribution of t_1mmHg over the runs (histogram-t_1mmHg.svg, .png)"
+    );
+    assert_eq!(
+        caption_of("partial_pressure_O2.svg"),
+        "Partial pressure of O2 (partial_pressure_O2.svg, .png)"
+    );
+    assert_eq!(caption_of("other"), "other");
+}

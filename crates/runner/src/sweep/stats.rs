@@ -128,17 +128,12 @@ pub fn summary_text(summaries: &[MetricSummary], ok_runs: usize, failed: usize) 
         .unwrap_or(0)
         .max(6);
     let mut s = format!(
-        "  {:width$}  {:>12}  {:>25}  {:<10}  {}\n",
+        "metrics over the successful runs, in display units:\n  {:width$}  {:>12}  {:>25}  {:<10}  {}\n",
         "metric", "median", "5 % .. 95 %", "unit", "runs with a value"
     );
     for m in summaries {
-        let empty = if m.empty > 0 {
-            format!(" ({} without)", m.empty)
-        } else {
-            String::new()
-        };
         s.push_str(&format!(
-            "  {:width$}  {:>12}  {:>25}  {:<10}  {} of {ok_runs}{empty}\n",
+            "  {:width$}  {:>12}  {:>25}  {:<10}  {} of {ok_runs}\n",
             m.name,
             num(m.median),
             format!("{} .. {}", num(m.p5), num(m.p95)),
