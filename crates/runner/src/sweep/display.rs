@@ -36,20 +36,19 @@ impl Shown {
     }
 }
 
-/// A unit written as a column-name suffix: `/` as `_per_`, anything but letters, digits and
-/// `_` as `_` (`kg/day` -> `kg_per_day`, `Pa s` -> `Pa_s`).
+/// A unit written as a column-name suffix: `/` as `_per_`, runs of anything but letters and
+/// digits as one `_` (`kg/day` -> `kg_per_day`, `kg/(s Pa)` -> `kg_per_s_Pa`).
 pub fn unit_tag(unit: &str) -> String {
-    unit.trim()
-        .replace('/', "_per_")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    let spelled = unit.trim().replace('/', "_per_");
+    let mut tag = String::new();
+    for c in spelled.chars() {
+        if c.is_alphanumeric() {
+            tag.push(c);
+        } else if !tag.is_empty() && !tag.ends_with('_') {
+            tag.push('_');
+        }
+    }
+    tag.trim_end_matches('_').to_string()
 }
 
 /// How metric `k` is shown: pressures, times, temperatures and flows in the base scenario's
