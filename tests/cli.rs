@@ -70,6 +70,7 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
             "pressure.svg",
             "flows.png",
             "flows.svg",
+            "report.html",
         ] {
             assert!(out.join(name).is_file(), "{f}: {name} missing");
         }

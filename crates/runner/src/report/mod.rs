@@ -154,7 +154,7 @@ pub fn caption_of(file: &str) -> String {
             Some(("tornado", m)) => {
                 format!("What drives {m}: rank correlation of each parameter with it")
             }
-            Some(("heatmap", m)) => format!("{m} over two parameters (mean per cell)"),
+            Some(("heatmap", m)) => format!("{m} over two parameters, mean per cell"),
             _ => match b.strip_prefix("partial_pressure_") {
                 Some(sp) => format!("Partial pressure of {sp}"),
                 None => b.to_string(),

@@ -82,7 +82,7 @@ pub fn sweep_page(input: &SweepInput<'_>) -> Page {
         Mode::LatinHypercube(n) => format!("Latin hypercube, {n} samples"),
     };
     let lead = vec![format!(
-        "{} runs of scenario '{}' ({mode}); {} parameters varied, {} metrics recorded; {} runs failed.",
+        "{} runs of scenario '{}' ({mode}); {} parameters varied, {} metrics recorded; {} failed.",
         sw.len(),
         sw.base.name,
         sw.params.len(),
@@ -110,8 +110,12 @@ pub fn sweep_page(input: &SweepInput<'_>) -> Page {
         heading: "Metrics".into(),
         blocks: vec![
             Block::Text(format!(
-                "Over the {ok} successful runs, in display units; a run without a value (a threshold never crossed) is left out of the median and range. {} runs failed (their rows in runs.csv say why).",
-                r.failed
+                "Over the {ok} successful runs, in display units; a run without a value (a threshold never crossed) is left out of the median and range. {}",
+                match r.failed {
+                    0 => "No run failed.".to_string(),
+                    1 => "1 run failed (its row in runs.csv says why).".to_string(),
+                    n => format!("{n} runs failed (their rows in runs.csv say why)."),
+                }
             )),
             Block::Table(Table {
                 caption: None,
