@@ -77,6 +77,7 @@ fn assert_offline(doc: &roxmltree::Document<'_>, html: &str) {
     }
     let styles: String = named(doc, "style").into_iter().map(text_of).collect();
     assert!(!styles.is_empty(), "the style sheet is inline");
+    assert!(styles.contains("@media print"), "print rules");
     assert!(!styles.contains("@import"), "@import in the style");
     assert!(!styles.contains("url("), "url() in the style");
     let lower = html.to_ascii_lowercase();
