@@ -538,3 +538,29 @@ fn issue11_sweep_plots_chosen_in_the_file_and_redrawn_with_the_report() {
     assert_offline(&doc, &html);
     assert_figures(&doc, &out);
 }
+
+#[test]
+fn issue11_plot_redraws_the_report_in_the_new_units() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    run_ok("scenarios/iss-prk-leak.ron", &out);
+    plenum()
+        .arg("plot")
+        .arg(&out)
+        .args(["--pressure-unit", "psi"])
+        .assert()
+        .success();
+    let html = report(&out);
+    let doc = parse(&html);
+    assert_offline(&doc, &html);
+    assert_figures(&doc, &out);
+    let pressures = tables(section(&doc, "Pressures"));
+    assert_eq!(pressures[0].0[2], "start (psi)");
+    let start: f64 = pressures[0].1[0][2].parse().expect("a number");
+    assert!((start - 14.6959).abs() < 1e-3, "760 mmHg is {start} psi?");
+    let figure_text: String = named(&doc, "svg").into_iter().map(text_of).collect();
+    assert!(
+        figure_text.contains("pressure (psi)"),
+        "the plots are the new ones"
+    );
+}
