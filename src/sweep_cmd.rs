@@ -180,6 +180,17 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         for p in &report.plots {
             say!("  {}", p.display());
         }
+        if !report.metrics.is_empty() {
+            if let Some(dir) = report.runs_file.parent() {
+                for f in [sweep::DISPLAY_TABLE, plenum_runner::report::REPORT_FILE] {
+                    say!("  {}", dir.join(f).display());
+                }
+            }
+            say_raw!(
+                "{}",
+                sweep::summary_text(&report.metrics, report.runs_ok, report.runs_failed)
+            );
+        }
     }
     Ok(())
 }

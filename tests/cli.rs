@@ -64,9 +64,14 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
         let (_tmp, out) = run(&f);
         let s = summary(&out);
         // The files every run writes, and each plot the summary lists (as PNG and SVG).
-        let mut names: Vec<String> = ["timeseries.csv", "summary.json", "scenario.ron"]
-            .map(String::from)
-            .to_vec();
+        let mut names: Vec<String> = [
+            "timeseries.csv",
+            "summary.json",
+            "scenario.ron",
+            "report.html",
+        ]
+        .map(String::from)
+        .to_vec();
         let plots = s["plots"].as_array().expect("plots");
         assert!(plots.iter().any(|p| p == "Pressure"), "{f}: {plots:?}");
         for p in plots {

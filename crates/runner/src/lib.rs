@@ -35,6 +35,7 @@ pub mod life;
 pub mod output;
 pub mod paths;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod scenario;

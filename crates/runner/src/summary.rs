@@ -233,7 +233,7 @@ pub fn auto_flow_unit(peak_kg_per_day: f64) -> &'static str {
 const ROUND_OFF: f64 = 1e3 * f64::EPSILON;
 
 /// `x`, or 0 when it is round-off next to `scale`.
-fn cleaned(x: f64, scale: f64) -> f64 {
+pub(crate) fn cleaned(x: f64, scale: f64) -> f64 {
     if x.abs() <= ROUND_OFF * scale {
         0.0
     } else {
@@ -244,7 +244,7 @@ fn cleaned(x: f64, scale: f64) -> f64 {
 impl Summary {
     /// The mass scale of the run (kg): the gas the compartments held at the start plus what
     /// the sources moved.
-    fn mass_scale(&self) -> f64 {
+    pub(crate) fn mass_scale(&self) -> f64 {
         let held: f64 = self
             .compartments
             .iter()
@@ -258,7 +258,7 @@ impl Summary {
     }
 
     /// The flow scale of the run (kg/day): the largest flow the summary records.
-    fn flow_scale(&self) -> f64 {
+    pub(crate) fn flow_scale(&self) -> f64 {
         let links = self
             .links
             .iter()

@@ -1,5 +1,6 @@
-//! The files of a run: `timeseries.csv`, `summary.json`, the plots and a copy of the
-//! scenario, written atomically into the output directory.
+//! The files of a run: `timeseries.csv`, `summary.json`, the plots, a copy of the
+//! scenario and `report.html` ([`crate::report`]), written atomically into the output
+//! directory.
 //!
 //! The data flow one way: the trajectory becomes a [`Table`] in memory
 //! ([`timeseries`]), which is both written as `timeseries.csv` and drawn as the plots;
@@ -89,13 +90,34 @@ pub fn write_run(
     write_new(&dir.join("summary.json"), json.as_bytes())?;
     write_new(&dir.join("scenario.ron"), loaded.source.as_bytes())?;
     step()?;
-    write_plots(dir, &table, &summary, &summary.display)?;
+    let plots = write_plots(dir, &table, &summary, &summary.display)?;
+    write_report(dir, &summary, &summary.display, &plots)?;
     let names = staging.commit(cancel)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
         summary,
         files: names.iter().map(|n| out_dir.join(n)).collect(),
     })
+}
+
+/// Write `report.html` into the staged directory `dir` of a run, from its summary (in
+/// `display` units), the `scenario.ron` copy there and the plots just drawn.
+fn write_report(
+    dir: &Path,
+    summary: &Summary,
+    display: &DisplayUnits,
+    plots: &[PathBuf],
+) -> Result<(), OutputError> {
+    let spath = dir.join("scenario.ron");
+    let source = std::fs::read_to_string(&spath).map_err(io("reading", &spath))?;
+    let mut shown = summary.clone();
+    shown.display = display.clone();
+    let figures = crate::report::Figure::from_files(plots);
+    let html = crate::report::run_html(&shown, &source, figures);
+    // Replaced by a rename, not rewritten in place: the report `plenum plot` carries over
+    // may be a hard link to the finished run's file.
+    atomic::write_file_atomic(&dir.join(crate::report::REPORT_FILE), html.as_bytes())?;
+    Ok(())
 }
 
 /// Check that `out_dir` may receive the results of a run: it does not exist, is empty, or
@@ -323,6 +345,7 @@ pub fn replot(
     let staging = Staging::begin(dir, "run")?;
     staging.carry_over()?;
     let drawn = write_plots(staging.path(), &table, &summary, &display)?;
+    write_report(staging.path(), &summary, &display, &drawn)?;
     staging.commit(cancel)?;
     Ok(drawn
         .iter()

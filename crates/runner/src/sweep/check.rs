@@ -45,6 +45,7 @@ pub fn load_sweep(path: &Path, force: bool) -> Result<Sweep, Diagnostics> {
     match sweep {
         Some(mut s) if c.sink.list.is_empty() => {
             s.sha256 = crate::output::safety::sha256_hex(src.as_bytes());
+            s.source = src.clone();
             Ok(s)
         }
         _ => Err(Diagnostics {
@@ -419,6 +420,7 @@ impl Checker<'_> {
             plots: plots.into_iter().map(|(p, _)| p).collect(),
             base,
             sha256: String::new(),
+            source: String::new(),
             lhs: Vec::new(),
         };
         let n = sweep.len();

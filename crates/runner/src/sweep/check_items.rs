@@ -418,6 +418,11 @@ pub(super) fn spaced(a: f64, b: f64, n: usize, log: bool) -> Vec<f64> {
         .collect()
 }
 
+/// The plots of a sweep file that names none: at most four, about the first metric (the one
+/// the file lists first is taken to be the question): the band of the kept trajectories, the
+/// heatmap over the first two parameters and the tornado (what drives it), when there are
+/// two or more, and its histogram.
+/// A file lists more with `plots: [...]`.
 pub(super) fn default_plots(
     params: &[Param],
     metrics: &[Metric],
@@ -434,10 +439,9 @@ pub(super) fn default_plots(
                 y: params[1].path.clone(),
                 metric: m.name.clone(),
             });
+            // With one parameter a tornado is a single bar: left out.
+            plots.push(SweepPlotWire::Tornado(m.name.clone()));
         }
-        plots.push(SweepPlotWire::Tornado(m.name.clone()));
-    }
-    for m in metrics {
         plots.push(SweepPlotWire::Histogram(m.name.clone()));
     }
     plots

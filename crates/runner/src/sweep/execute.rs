@@ -251,6 +251,12 @@ pub struct SweepReport {
     pub failed: usize,
     pub plots: Vec<PathBuf>,
     pub elapsed_s: f64,
+    /// The summary of each metric, in display units (empty for a shard or an unfinished
+    /// sweep): see [`summary_text`].
+    pub metrics: Vec<MetricSummary>,
+    /// Successful and failed runs in the whole runs file (with those of a resumed process).
+    pub runs_ok: usize,
+    pub runs_failed: usize,
 }
 
 /// Errors of a sweep execution (not of its input).
@@ -395,6 +401,7 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     }
     if opts.shard.is_none() {
         planned.extend(plot_files(sweep));
+        planned.extend(summary_files());
     }
     // Declared before they are written (`true`), recorded with their hashes after.
     let record = |declare: bool| {
@@ -519,11 +526,13 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
     }
     let finished = todo_end == range.end;
     let mut plots = Vec::new();
+    let mut metrics = Vec::new();
+    file.sync_all().map_err(io_err(&runs_path))?;
     if finished && opts.shard.is_none() {
         results.trajectories = trajectories;
         plots = draw_plots(sweep, &results, &opts.out_dir)?;
+        metrics = write_summary_files(sweep, &results, &plots, &opts.out_dir)?;
     }
-    file.sync_all().map_err(io_err(&runs_path))?;
     if finished {
         // Every file now has its final bytes: record their sizes and hashes. (The files of
         // a sweep stopped early stay declared without hashes: its runs file will grow.)
@@ -538,5 +547,8 @@ pub fn run_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport, Swee
         failed,
         plots,
         elapsed_s: start.elapsed().as_secs_f64(),
+        metrics,
+        runs_ok: results.metrics.first().map_or(0, Vec::len),
+        runs_failed: results.failed,
     })
 }

@@ -348,6 +348,8 @@ pub struct Results {
     pub params: Vec<Vec<f64>>,
     pub metrics: Vec<Vec<f64>>,
     pub trajectories: BTreeMap<usize, Vec<(f64, f64)>>,
+    /// Runs that failed (their rows say why).
+    pub failed: usize,
 }
 
 impl Results {
@@ -357,10 +359,11 @@ impl Results {
             params: vec![Vec::new(); sweep.params.len()],
             metrics: vec![Vec::new(); sweep.metrics.len()],
             trajectories: BTreeMap::new(),
+            failed: 0,
         }
     }
 
-    /// Add one run (a failed run adds only its trajectory, if it kept one).
+    /// Add one run (a failed run adds only its trajectory, if it kept one, and its count).
     pub fn push(&mut self, row: &RunRow) {
         if row.error.is_none() {
             for (col, v) in self.params.iter_mut().zip(&row.params) {
@@ -369,6 +372,8 @@ impl Results {
             for (col, v) in self.metrics.iter_mut().zip(&row.metrics) {
                 col.push(v.unwrap_or(f64::NAN));
             }
+        } else {
+            self.failed += 1;
         }
         if let Some(t) = &row.trajectory {
             self.trajectories.insert(row.index, t.clone());
@@ -420,6 +425,7 @@ pub(super) fn read_columns(path: &Path, r: &mut Results) -> Result<(), SweepErro
     for rec in rdr.records() {
         let rec = rec.map_err(|e| SweepError::Resume(e.to_string()))?;
         if rec.get(1 + np + nm) != Some("ok") {
+            r.failed += 1;
             continue;
         }
         let num = |i: usize| {

@@ -27,6 +27,7 @@
 
 mod check;
 mod check_items;
+mod display;
 mod execute;
 mod files;
 mod plots;
@@ -39,6 +40,7 @@ pub use crate::paths::{apply, resolve_path, Target};
 pub use check::load_sweep;
 use check::Checker;
 pub use check_items::resolve_quantity;
+pub use display::*;
 pub use execute::*;
 pub use files::*;
 pub use plots::*;

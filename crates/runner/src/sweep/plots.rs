@@ -37,30 +37,21 @@ pub fn plot_dir(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         });
     }
-    let names = plot_files(sweep);
+    let mut names = plot_files(sweep);
+    names.extend(summary_files());
     let line = Fingerprint::of(sweep).line();
     let fp = line.trim_start_matches(FINGERPRINT_PREFIX).trim();
     let manifest = MANIFEST;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, true)?;
-    let drawn = draw_plots(sweep, &Results::read(sweep, dir)?, dir)?;
+    let results = Results::read(sweep, dir)?;
+    let drawn = draw_plots(sweep, &results, dir)?;
+    write_summary_files(sweep, &results, &drawn, dir)?;
     safety::record_files(dir, manifest, "sweep-plot", Some(fp), &names, false)?;
     Ok(drawn)
 }
 
 pub(super) fn display(param: &Param, v: f64) -> f64 {
     crate::units::to_display(v, &param.display_unit, param.dim).unwrap_or(v)
-}
-
-/// Display unit and dimension of a metric on plots: pressures and times in the base
-/// scenario's display units, everything else as recorded.
-pub(super) fn metric_display(sweep: &Sweep, k: usize) -> (String, Option<Dimension>) {
-    let d = &sweep.base.config.display;
-    match sweep.metrics[k].unit {
-        "Pa" => (d.pressure.clone(), Some(Dimension::Pressure)),
-        "s" => (d.time.clone(), Some(Dimension::Time)),
-        "K" => (d.temperature.clone(), Some(Dimension::Temperature)),
-        u => (u.replace("_per_", "/"), None),
-    }
 }
 
 /// Draw a sweep's plots into `dir` from its results (in memory during a sweep, read back
@@ -73,17 +64,22 @@ pub fn draw_plots(
     let pcols = &results.params;
     let mut mcols = results.metrics.clone();
     for (k, col) in mcols.iter_mut().enumerate() {
-        if let (unit, Some(dim)) = metric_display(sweep, k) {
-            for v in col.iter_mut() {
-                *v = crate::units::to_display(*v, &unit, dim).unwrap_or(*v);
-            }
+        let shown = metric_shown(sweep, k);
+        for v in col.iter_mut() {
+            *v = shown.value(*v);
         }
     }
     let mut out = Vec::new();
     let perr = |e: plot::PlotError| SweepError::Plot(e.to_string());
     let metric_idx = |name: &str| sweep.metrics.iter().position(|m| m.name == name);
     let param_idx = |path: &str| sweep.params.iter().position(|p| p.path == path);
-    let mlabel = |k: usize| format!("{} [{}]", sweep.metrics[k].name, metric_display(sweep, k).0);
+    let mlabel = |k: usize| {
+        format!(
+            "{} [{}]",
+            sweep.metrics[k].name,
+            metric_shown(sweep, k).unit
+        )
+    };
     let plabel = |j: usize| {
         format!(
             "{} [{}]",
@@ -278,16 +274,7 @@ pub(super) fn band_chart(
     }
     let pct = |c: &mut Vec<f64>, p: f64| -> f64 {
         c.sort_by(f64::total_cmp);
-        if c.is_empty() {
-            return f64::NAN;
-        }
-        let x = p / 100.0 * (c.len() - 1) as f64;
-        let (i, f) = (x.floor() as usize, x - x.floor());
-        if i + 1 < c.len() {
-            c[i] * (1.0 - f) + c[i + 1] * f
-        } else {
-            c[i]
-        }
+        percentile(c, p)
     };
     let mut median = Vec::new();
     let mut b5 = (Vec::new(), Vec::new());

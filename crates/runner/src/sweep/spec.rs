@@ -283,6 +283,8 @@ pub struct Sweep {
     pub base: Loaded,
     /// SHA-256 of the sweep file's text (part of the [`crate::sweep::Fingerprint`] of its outputs).
     pub sha256: String,
+    /// The sweep file's text (for the report).
+    pub source: String,
     /// Permutations of the Latin hypercube, one per parameter.
     pub(super) lhs: Vec<Vec<usize>>,
 }
