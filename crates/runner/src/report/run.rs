@@ -303,6 +303,10 @@ pub fn run_sections(s: &Summary) -> Vec<Section> {
         blocks,
     });
 
+    if let Some(l) = &s.life_support {
+        out.push(life_section(l, &u));
+    }
+
     // Reversals and events.
     let capped = |n: usize, what: &str| {
         (n > MAX_ROWS).then(|| {
@@ -354,6 +358,98 @@ pub fn run_sections(s: &Summary) -> Vec<Section> {
         blocks,
     });
     out
+}
+
+/// Life support: what each crew and device did, the tanks, the air loss, the limits.
+fn life_section(l: &crate::life::LifeSummary, u: &Units<'_>) -> Section {
+    let members = l
+        .members
+        .iter()
+        .map(|m| {
+            vec![
+                m.name.clone(),
+                m.kind.clone(),
+                m.compartment.clone(),
+                m.words.clone(),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![table(
+        &[
+            "crew or device".into(),
+            "kind".into(),
+            "compartment".into(),
+            "what it did".into(),
+        ],
+        members,
+        &[1, 2, 3],
+    )];
+    if !l.tanks.is_empty() {
+        let kg = |x: f64| crate::units::format_significant(x, 4).to_string();
+        let days = |d: Option<f64>| d.map_or("no leak".to_string(), &kg);
+        let rows = l
+            .tanks
+            .iter()
+            .map(|t| {
+                vec![
+                    t.name.clone(),
+                    t.feeds.clone(),
+                    kg(t.initial_kg),
+                    kg(t.used_kg),
+                    kg(t.usable_left_kg),
+                    days(t.margin_days_at_start),
+                    days(t.margin_days),
+                ]
+            })
+            .collect();
+        blocks.push(table(
+            &[
+                "tank".into(),
+                "feeds".into(),
+                "initial (kg)".into(),
+                "used (kg)".into(),
+                "usable left (kg)".into(),
+                "margin at start (days)".into(),
+                "margin at end (days)".into(),
+            ],
+            rows,
+            &[1],
+        ));
+    }
+    let a = &l.air_loss;
+    blocks.push(Block::Facts(vec![
+        (
+            "air loss, true (to the boundaries)".into(),
+            u.f(a.true_kg_per_day),
+        ),
+        (
+            "air loss from the ppN2 trend (NASA's estimate)".into(),
+            a.ppn2_estimate_kg_per_day
+                .map_or("no N2 in the gas table".into(), |e| u.f(e)),
+        ),
+    ]));
+    if !l.limits.is_empty() {
+        let rows = l
+            .limits
+            .iter()
+            .map(|lim| {
+                vec![
+                    lim.name.clone(),
+                    lim.first_crossing_s
+                        .map_or("not reached".into(), |t| u.t(t)),
+                ]
+            })
+            .collect();
+        blocks.push(table(
+            &["limit".into(), format!("first crossed ({})", u.t)],
+            rows,
+            &[],
+        ));
+    }
+    Section {
+        heading: "Life support".into(),
+        blocks,
+    }
 }
 
 /// Provenance: the Plenum version, the scenario file and its SHA-256, the seed, and, for a
