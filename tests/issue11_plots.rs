@@ -243,3 +243,34 @@ fn issue11_bad_plot_options_and_relative_thresholds_are_located() {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
 }
+
+#[test]
+fn issue11_a_line_hidden_under_another_is_named_in_the_legend() {
+    let src = r#"Scenario(name: "twin", duration: "2 day",
+ compartments: [
+  (name: "prk", volume: "7 m3", pressure: "760 mmHg", temperature: "20 degC"),
+  (name: "node2", volume: "7 m3", pressure: "760 mmHg", temperature: "20 degC"),
+  (name: "lab", volume: "70 m3", pressure: "760 mmHg", temperature: "20 degC"),
+ ],
+ boundaries: [(name: "space", kind: Vacuum)],
+ links: [
+  (name: "a", from: "prk", to: "space", element: Orifice(area: "0.1 mm2", cd: 0.6)),
+  (name: "b", from: "node2", to: "space", element: Orifice(area: "0.1 mm2", cd: 0.6)),
+  (name: "c", from: "lab", to: "space", element: Orifice(area: "0.1 mm2", cd: 0.6)),
+ ],
+ events: [(name: "close_a", when: At("1 day"), action: Close("a"))],
+ outputs: (plots: [Pressure, Plot(kind: Pressure, to: "1 day", name: "first_day")]),
+)"#;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run_into(tmp.path(), src);
+    let texts = |f: &str| svg_texts(&std::fs::read_to_string(out.join(f)).expect("svg"));
+    // Identical until `close_a`: hidden over half the run, and over all of the first day.
+    assert!(texts("pressure.svg")
+        .iter()
+        .any(|t| t.3 == "node2 (overlaps prk in part)"));
+    assert!(texts("first_day.svg")
+        .iter()
+        .any(|t| t.3 == "node2 = prk (overlapping)"));
+    // `lab` hides nothing.
+    assert!(texts("pressure.svg").iter().any(|t| t.3 == "lab"));
+}

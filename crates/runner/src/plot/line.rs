@@ -85,7 +85,15 @@ impl Render for LineChart {
             }
             if !series.label.is_empty() {
                 let label = match twin {
-                    Some(j) => format!("{} = {} (overlapping)", series.label, self.series[j].label),
+                    Some((j, true)) => {
+                        format!("{} = {} (overlapping)", series.label, self.series[j].label)
+                    }
+                    Some((j, false)) => {
+                        format!(
+                            "{} (overlaps {} in part)",
+                            series.label, self.series[j].label
+                        )
+                    }
                     None => series.label.clone(),
                 };
                 xy.legend.push(LegendEntry {
@@ -157,23 +165,33 @@ impl Render for LineChart {
     }
 }
 
-/// For each series, the earlier series it coincides with to within a pixel (of a plot 500
-/// px high) at every point, if any: drawn alone it would hide that one.
-fn overlaps(runs: &[Vec<Vec<(f64, f64)>>], y: &Axis) -> Vec<Option<usize>> {
+/// Share of its points a series must have on top of an earlier one (within a pixel) for the
+/// legend to say so: below it the lines merely cross or touch.
+const HIDDEN_SHARE: f64 = 0.05;
+
+/// For each series, the earlier series it hides (coincides with to within a pixel of a plot
+/// 500 px high) and whether over all of its points (`true`) or over a part of at least
+/// [`HIDDEN_SHARE`]; drawn alone, the earlier line would vanish under it there.
+fn overlaps(runs: &[Vec<Vec<(f64, f64)>>], y: &Axis) -> Vec<Option<(usize, bool)>> {
     let scale = |v: f64| if y.log { v.ln() } else { v };
     let tol = (scale(y.hi) - scale(y.lo)).abs() / 500.0;
-    let flat =
-        |r: &Vec<Vec<(f64, f64)>>| -> Vec<(f64, f64)> { r.iter().flatten().copied().collect() };
-    let all: Vec<Vec<(f64, f64)>> = runs.iter().map(flat).collect();
+    let all: Vec<Vec<(f64, f64)>> = runs
+        .iter()
+        .map(|r| r.iter().flatten().copied().collect())
+        .collect();
     (0..all.len())
         .map(|j| {
-            (0..j).find(|&i| {
-                !all[j].is_empty()
-                    && all[i].len() == all[j].len()
-                    && all[i]
-                        .iter()
-                        .zip(&all[j])
-                        .all(|(a, b)| a.0 == b.0 && (scale(a.1) - scale(b.1)).abs() <= tol)
+            let n = all[j].len();
+            (0..j).find_map(|i| {
+                if n == 0 || all[i].len() != n {
+                    return None;
+                }
+                let close = all[i]
+                    .iter()
+                    .zip(&all[j])
+                    .filter(|(a, b)| a.0 == b.0 && (scale(a.1) - scale(b.1)).abs() <= tol)
+                    .count();
+                (close as f64 >= HIDDEN_SHARE * n as f64).then_some((i, close == n))
             })
         })
         .collect()
