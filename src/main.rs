@@ -53,6 +53,7 @@ Examples:
   plenum run my.ron --out results/today            choose where the results go
   plenum check my.ron                              check a scenario without running it
   plenum plot out/iss-prk-leak --pressure-unit psi redraw the plots in other units
+  plenum compare out/a out/b --out out/a-vs-b      compare finished runs
   plenum sweep scenarios/prk-leak-sweep.ron        run a parameter sweep (see docs/sweeps.md)
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
@@ -132,6 +133,29 @@ Examples:
         temperature_unit: Option<String>,
         #[command(flatten)]
         steer: PlotSteer,
+    },
+    /// Compare finished runs: overlay plots and a table of differences from the first run.
+    #[command(after_help = "\
+Reads each run directory's summary.json and timeseries.csv. Prints, for what the runs have
+in common, the final pressures, the leak rates at the end, the mass lost, the threshold
+crossing times and the event times of each run and its difference from the first; what only
+some runs have is listed as not compared. Writes into --out (default out/compare):
+  compare.json, compare.csv   the table (SI units)
+  pressure-<compartment>, flow-<link> (.png and .svg)   one line per run
+The directory is replaced as a whole, and only if it holds nothing but plenum's files.
+
+Example:
+  plenum compare out/a out/b --label tight --label leaky --out out/a-vs-b")]
+    Compare {
+        /// Two or more run output directories; the first is the reference.
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// A label per run, in order (default: the directory names).
+        #[arg(long)]
+        label: Vec<String>,
+        /// Output directory (default: out/compare).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
     },
     /// Run a parameter sweep: many runs of a base scenario, in parallel, one CSV row each.
     #[command(after_help = "\
@@ -234,6 +258,7 @@ fn main() -> ExitCode {
             },
             steer,
         ),
+        Command::Compare { dirs, label, out } => compare(&dirs, &label, out.as_deref()),
         Command::Sweep(args) => sweep_cmd::run(args).map_err(into_failure),
         Command::Merge(args) => sweep_cmd::merge(args).map_err(into_failure),
         Command::SweepPlot(args) => sweep_cmd::plot(args).map_err(into_failure),
@@ -523,5 +548,32 @@ fn plot_named(dir: &Path, overrides: &DisplayOverrides, steer: PlotSteer) -> Res
         };
         say!("{how} {}", f.display());
     }
+    Ok(())
+}
+
+fn compare(dirs: &[PathBuf], labels: &[String], out: Option<&Path>) -> Result<(), Failure> {
+    use plenum_runner::compare;
+    let runs = compare::load_runs(dirs, labels).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let table = compare::compare(&runs).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let out = out.map_or_else(|| PathBuf::from("out/compare"), Path::to_path_buf);
+    let cancel = signals::install();
+    say_raw!("{}", table.to_text(&runs[0].summary));
+    let files = compare::write_comparison(&runs, &table, &out, Some(&cancel)).map_err(|e| {
+        output_failure(
+            &cancel,
+            e,
+            format!("{} is as it was", out.display()),
+            format!("writing the comparison into {}", out.display()),
+        )
+    })?;
+    say!(
+        "  wrote {}: {}",
+        out.display(),
+        files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

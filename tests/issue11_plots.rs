@@ -274,3 +274,83 @@ fn issue11_a_line_hidden_under_another_is_named_in_the_legend() {
     // `lab` hides nothing.
     assert!(texts("pressure.svg").iter().any(|t| t.3 == "lab"));
 }
+
+#[test]
+fn issue11_compare_two_runs_tables_their_differences() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let a = run_into(tmp.path(), &pressure_test(STEERED));
+    let b_dir = tmp.path().join("b");
+    std::fs::create_dir(&b_dir).expect("mkdir");
+    let b = run_into(
+        &b_dir,
+        &pressure_test(STEERED).replace("\"0.01367 mm2\"", "\"0.02 mm2\""),
+    );
+    let cmp = tmp.path().join("cmp");
+    let o = plenum()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .args(["--label", "base", "--label", "bigseal", "--out"])
+        .arg(&cmp)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("final pressure: prk_both"), "{stdout}");
+    assert!(stdout.contains("bigseal - base"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cmp.join("compare.json")).expect("json"))
+            .expect("JSON");
+    let (sa, sb) = (summary(&a), summary(&b));
+    let row = |q: &str| {
+        json["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["quantity"] == q)
+            .unwrap_or_else(|| panic!("no row {q}"))
+            .clone()
+    };
+    let final_p = |s: &serde_json::Value| {
+        s["compartments"]
+            .as_array()
+            .expect("compartments")
+            .iter()
+            .find(|c| c["name"] == "prk_both")
+            .expect("prk_both")["final_pressure_Pa"]
+            .as_f64()
+            .expect("number")
+    };
+    let r = row("final pressure: prk_both");
+    assert_eq!(r["values"][0].as_f64(), Some(final_p(&sa)));
+    assert_eq!(r["values"][1].as_f64(), Some(final_p(&sb)));
+    assert_eq!(
+        r["differences"][1].as_f64(),
+        Some(final_p(&sb) - final_p(&sa))
+    );
+    let r = row("mass lost from the compartments");
+    assert_eq!(r["values"][1], sb["total_mass_lost_kg"]);
+    let r = row("first crossing: 1 mmHg below raise_end");
+    assert_eq!(r["values"][0], sa["thresholds"][0]["first_crossing_s"]);
+    assert!(cmp.join("compare.csv").is_file());
+    assert!(cmp.join("pressure-prk_both.svg").is_file());
+    // Errors: a missing directory, and a directory that is not a run.
+    plenum()
+        .arg("compare")
+        .arg(&a)
+        .arg(tmp.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nope does not exist"));
+    plenum()
+        .arg("compare")
+        .arg(&a)
+        .arg(tmp.path())
+        .args(["--out"])
+        .arg(tmp.path().join("c2"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "not the output directory of a run",
+        ));
+}
