@@ -132,7 +132,7 @@ Examples:
         #[arg(long)]
         temperature_unit: Option<String>,
         #[command(flatten)]
-        steer: PlotSteer,
+        steer: Box<PlotSteer>,
     },
     /// Compare finished runs: overlay plots and a table of differences from the first run.
     #[command(after_help = "\
@@ -256,7 +256,7 @@ fn main() -> ExitCode {
                 flow: flow_unit,
                 temperature: temperature_unit,
             },
-            steer,
+            *steer,
         ),
         Command::Compare { dirs, label, out } => compare(&dirs, &label, out.as_deref()),
         Command::Sweep(args) => sweep_cmd::run(args).map_err(into_failure),

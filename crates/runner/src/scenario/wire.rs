@@ -729,6 +729,9 @@ pub struct OutputsWire {
 }
 
 /// One plot of a run.
+// Read once per plot: the size of the options is of no account, and boxing them would make
+// the file say `Plot((kind: ...))`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename = "Plot")]
 pub enum PlotWire {
