@@ -237,7 +237,7 @@ where
                 }
             }
             Prim::Rect { from, to, .. } => occ.mark_rect(at(from), at(to)),
-            Prim::Marker { at: p, .. } | Prim::Label { at: p, .. } => {
+            Prim::Marker { at: p, .. } | Prim::Label { at: p, .. } | Prim::Tag { at: p, .. } => {
                 let c = at(p);
                 occ.mark_rect((c.0 - 4, c.1 - 4), (c.0 + 4, c.1 + 4));
             }

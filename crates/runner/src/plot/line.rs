@@ -49,7 +49,23 @@ impl Render for LineChart {
             Some((lo, hi)) => Some(Axis::new(lo, hi, false, 0.0)?),
             None => Axis::through(points().map(|p| p.0), false, 0.0)?,
         };
-        let y = Axis::through(points().map(|p| p.1), self.log_y, 0.04)?;
+        let mut y = Axis::through(points().map(|p| p.1), self.log_y, 0.04)?;
+        // Headroom above the data for the labels of the markers (their rows take about a
+        // fifth of a 500 px plot).
+        let marked = x.is_some_and(|x| {
+            self.markers
+                .iter()
+                .any(|m| m.x.is_finite() && m.x >= x.lo && m.x <= x.hi)
+        });
+        if let (Some(a), true) = (y, marked) {
+            let rows = MARKER_ROWS.min(self.markers.len() as i32);
+            let share = f64::from(12 + 16 * rows) / 500.0;
+            y = Some(if a.log {
+                Axis::new(a.lo, a.hi * (a.hi / a.lo).powf(share), true, 0.0)?
+            } else {
+                Axis::new(a.lo, a.hi + (a.hi - a.lo) * share, false, 0.0)?
+            });
+        }
         let body = draw_title(root, &self.title)?;
         let (x, y, message) = match (x, y) {
             (Some(x), Some(y)) => (x, y, None),
@@ -148,7 +164,7 @@ impl Render for LineChart {
             });
             // Labels near the right edge run leftwards, so they stay inside the chart.
             let right = m.x > x.lo + 0.7 * (x.hi - x.lo);
-            xy.marks.push(Prim::Label {
+            xy.marks.push(Prim::Tag {
                 at: (m.x, y.hi),
                 offset: (
                     if right { -4 } else { 4 },
