@@ -222,7 +222,7 @@ pub fn line_chart(
                 .flow
                 .clone()
                 .unwrap_or_else(|| auto_flow_unit(peak).to_string());
-            let log = !o.log_y && wide_range(&flows);
+            let log = o.log_y || wide_range(&flows);
             let floor = peak / 86_400.0 * LOG_FLOOR;
             let series = flows
                 .iter()
@@ -274,11 +274,18 @@ pub fn line_chart(
     let mut title = format!("{}: {what}", summary.scenario);
     if let Some(s) = &o.sensor {
         let show = |v: f64| units::format_quantity(v, &unit, dim).unwrap_or_else(|_| v.to_string());
-        title.push_str(&format!(
-            " as a gauge reads them (resolution {}, noise {})",
-            show(s.resolution),
-            show(s.noise)
-        ));
+        let parts: Vec<String> = [
+            ("resolution", s.resolution),
+            ("noise", s.noise),
+            ("bias", s.bias),
+        ]
+        .iter()
+        .filter(|(_, v)| *v != 0.0)
+        .map(|(what, v)| format!("{what} {}", show(*v)))
+        .collect();
+        if !parts.is_empty() {
+            title.push_str(&format!(" as a gauge reads them ({})", parts.join(", ")));
+        }
     }
     // Thresholds on the plotted quantity of a shown item, as dashed levels; a relative one
     // from the moment its event fired, at the value read from the time series then.
@@ -513,4 +520,48 @@ pub fn write_named_plots(
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue11_gauge_quantises_and_adds_seeded_noise_of_the_given_sigma() {
+        let exact = Sensor {
+            resolution: 2.0,
+            noise: 0.0,
+            bias: 0.5,
+            seed: 0,
+        };
+        assert_eq!(
+            gauge(&exact, "a", &[0.4, 0.6, 2.9, -3.6]),
+            [0.0, 2.0, 4.0, -4.0]
+        );
+        let noisy = Sensor {
+            resolution: 0.0,
+            noise: 3.0,
+            bias: 0.0,
+            seed: 7,
+        };
+        let n = 20_000;
+        let zeros = vec![0.0; n];
+        let a = gauge(&noisy, "prk", &zeros);
+        assert_eq!(
+            a,
+            gauge(&noisy, "prk", &zeros),
+            "same seed and name, same reading"
+        );
+        assert_ne!(
+            a,
+            gauge(&noisy, "node2", &zeros),
+            "each series its own noise"
+        );
+        let mean = a.iter().sum::<f64>() / n as f64;
+        let sd = (a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        // Standard errors: sigma/sqrt(n) for the mean, sigma/sqrt(2n) for the sd; 5 of each.
+        let se = 3.0 / (n as f64).sqrt();
+        assert!(mean.abs() < 5.0 * se, "mean {mean}");
+        assert!((sd - 3.0).abs() < 5.0 * se / 2f64.sqrt(), "sd {sd}");
+    }
 }
