@@ -354,3 +354,50 @@ fn issue11_compare_two_runs_tables_their_differences() {
             "not the output directory of a run",
         ));
 }
+
+#[test]
+fn issue11_relative_threshold_crosses_at_the_closed_form_time() {
+    // One vessel leaking through a Linear element into vacuum:
+    // mdot = k p, p = m R T / V, so p = p0 exp(-t/tau) with tau = V / (k R T) = m0 / (k p0)
+    // (isothermal). `close` logs at t1; the threshold is 1 kPa below p(t1):
+    // t = tau ln(p0 / (p0 exp(-t1/tau) - 1000 Pa)).
+    let k = 2e-9;
+    let src = format!(
+        r#"Scenario(name: "decay", duration: "2 day",
+ compartments: [(name: "v", volume: "10 m3", pressure: "100 kPa", temperature: "20 degC")],
+ boundaries: [(name: "space", kind: Vacuum)],
+ links: [(name: "leak", from: "v", to: "space", element: Linear(k: {k}))],
+ events: [(name: "close", when: At("6 h"), action: Log)],
+ outputs: (thresholds: [(name: "1 kPa since close", quantity: "v.pressure", below: "1 kPa",
+                         relative_to: "close")]),
+ solver: (rtol: 1e-8, atol: "1e-6 Pa"),
+)"#
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run_into(tmp.path(), &src);
+    let s = summary(&out);
+    let c = &s["compartments"][0];
+    let (m0, p0) = (
+        c["initial_mass_kg"].as_f64().expect("m0"),
+        c["initial_pressure_Pa"].as_f64().expect("p0"),
+    );
+    let tau = m0 / (k * p0);
+    let t1 = 6.0 * 3600.0;
+    let exact = tau * (p0 / (p0 * (-t1 / tau).exp() - 1000.0)).ln();
+    let t = s["thresholds"][0]["first_crossing_s"]
+        .as_f64()
+        .expect("crossed");
+    // Global error within 20 local tolerances (rtol + atol/p) for each of the two pressures
+    // the time depends on; a relative pressure error e moves the time by e tau.
+    let (rtol, atol) = (
+        s["solver"]["rtol"].as_f64().expect("rtol"),
+        s["solver"]["atol_Pa"].as_f64().expect("atol"),
+    );
+    let p_cross = p0 * (-exact / tau).exp();
+    let tol = 2.0 * 20.0 * (rtol + atol / p_cross) * tau;
+    assert!(
+        (t - exact).abs() <= tol,
+        "crossed at {t} s, closed form {exact} s, tolerance {tol} s"
+    );
+    assert!(t > t1);
+}
