@@ -53,6 +53,7 @@ Examples:
   plenum run my.ron --out results/today            choose where the results go
   plenum check my.ron                              check a scenario without running it
   plenum plot out/iss-prk-leak --pressure-unit psi redraw the plots in other units
+  plenum compare out/a out/b --out out/a-vs-b      compare finished runs
   plenum sweep scenarios/prk-leak-sweep.ron        run a parameter sweep (see docs/sweeps.md)
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
@@ -104,9 +105,17 @@ Example:
         file: PathBuf,
     },
     /// Redraw the plots of a finished run from its timeseries.csv and summary.json.
-    #[command(
-        after_help = "Example:\n  plenum plot out/iss-prk-leak --pressure-unit kPa --time-unit h"
-    )]
+    #[command(after_help = "\
+With --out NAME, or any of the steering flags (--from, --to, --show, --log-y, --sensor-*),
+the plots are written beside the run's own as DIR/NAME-pressure.png/svg, ... (NAME
+defaults to 'plot'); a file of that name that plenum did not write is never replaced.
+Without them the run's own plots are redrawn in place (the directory must hold nothing
+but plenum's files).
+
+Examples:
+  plenum plot out/iss-prk-leak --pressure-unit kPa --time-unit h
+  plenum plot out/prk-pressure-test --out zoom --from \"2 day\" --to \"5 day\" --show prk_both
+  plenum plot out/prk-pressure-test --out gauge --sensor-resolution \"1 mmHg\" --sensor-noise \"0.5 mmHg\"")]
     Plot {
         /// The output directory of a run.
         dir: PathBuf,
@@ -122,6 +131,31 @@ Example:
         /// Temperature unit of the plots: K, degC or degF.
         #[arg(long)]
         temperature_unit: Option<String>,
+        #[command(flatten)]
+        steer: Box<PlotSteer>,
+    },
+    /// Compare finished runs: overlay plots and a table of differences from the first run.
+    #[command(after_help = "\
+Reads each run directory's summary.json and timeseries.csv. Prints, for what the runs have
+in common, the final pressures, the leak rates at the end, the mass lost, the threshold
+crossing times and the event times of each run and its difference from the first; what only
+some runs have is listed as not compared. Writes into --out (default out/compare):
+  compare.json, compare.csv   the table (SI units)
+  pressure-<compartment>, flow-<link> (.png and .svg)   one line per run
+The directory is replaced as a whole, and only if it holds nothing but plenum's files.
+
+Example:
+  plenum compare out/a out/b --label tight --label leaky --out out/a-vs-b")]
+    Compare {
+        /// Two or more run output directories; the first is the reference.
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// A label per run, in order (default: the directory names).
+        #[arg(long)]
+        label: Vec<String>,
+        /// Output directory (default: out/compare).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
     },
     /// Run a parameter sweep: many runs of a base scenario, in parallel, one CSV row each.
     #[command(after_help = "\
@@ -150,6 +184,38 @@ Examples:
         after_help = "Example:\n  plenum sweep-plot scenarios/prk-leak-sweep.ron out/prk-leak-sweep"
     )]
     SweepPlot(sweep_cmd::SweepPlotArgs),
+}
+
+/// Steering flags of `plenum plot`.
+#[derive(Debug, clap::Args)]
+struct PlotSteer {
+    /// Write the plots as DIR/NAME-<plot>.png/svg (letters, digits, '-', '_').
+    #[arg(long, value_name = "NAME")]
+    out: Option<String>,
+    /// Start of the time window, e.g. "2 day".
+    #[arg(long)]
+    from: Option<String>,
+    /// End of the time window, e.g. "10 day".
+    #[arg(long)]
+    to: Option<String>,
+    /// Only these compartments or links (repeat, or separate with commas).
+    #[arg(long, value_delimiter = ',')]
+    show: Vec<String>,
+    /// Logarithmic y axis.
+    #[arg(long)]
+    log_y: bool,
+    /// Gauge resolution (quantisation step), e.g. "1 mmHg".
+    #[arg(long)]
+    sensor_resolution: Option<String>,
+    /// Gauge noise (standard deviation), e.g. "0.5 mmHg".
+    #[arg(long)]
+    sensor_noise: Option<String>,
+    /// Gauge bias, e.g. "0.2 mmHg".
+    #[arg(long)]
+    sensor_bias: Option<String>,
+    /// Seed of the gauge noise (default 0).
+    #[arg(long)]
+    sensor_seed: Option<u64>,
 }
 
 /// A failure and the exit code it maps to.
@@ -181,6 +247,7 @@ fn main() -> ExitCode {
             time_unit,
             flow_unit,
             temperature_unit,
+            steer,
         } => plot(
             &dir,
             DisplayOverrides {
@@ -189,7 +256,9 @@ fn main() -> ExitCode {
                 flow: flow_unit,
                 temperature: temperature_unit,
             },
+            *steer,
         ),
+        Command::Compare { dirs, label, out } => compare(&dirs, &label, out.as_deref()),
         Command::Sweep(args) => sweep_cmd::run(args).map_err(into_failure),
         Command::Merge(args) => sweep_cmd::merge(args).map_err(into_failure),
         Command::SweepPlot(args) => sweep_cmd::plot(args).map_err(into_failure),
@@ -377,7 +446,7 @@ fn check(file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
+fn plot(dir: &Path, overrides: DisplayOverrides, steer: PlotSteer) -> Result<(), Failure> {
     let checks = [
         (&overrides.pressure, Dimension::Pressure, "--pressure-unit"),
         (&overrides.time, Dimension::Time, "--time-unit"),
@@ -400,6 +469,17 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
             dir.display()
         )));
     }
+    let steered = steer.out.is_some()
+        || steer.from.is_some()
+        || steer.to.is_some()
+        || !steer.show.is_empty()
+        || steer.log_y
+        || steer.sensor_resolution.is_some()
+        || steer.sensor_noise.is_some()
+        || steer.sensor_bias.is_some();
+    if steered {
+        return plot_named(dir, &overrides, steer);
+    }
     let cancel = signals::install();
     let files = plenum_runner::replot(dir, &overrides, Some(&cancel)).map_err(|e| {
         output_failure(
@@ -416,7 +496,84 @@ fn plot(dir: &Path, overrides: DisplayOverrides) -> Result<(), Failure> {
         ));
     }
     for f in files {
-        say!("wrote {}", f.display());
+        say!("redrew {} (the run's own plot)", f.display());
     }
+    Ok(())
+}
+
+/// `plenum plot DIR --out NAME ...`: steered plots beside the run's own, as NAME-<plot>.
+fn plot_named(dir: &Path, overrides: &DisplayOverrides, steer: PlotSteer) -> Result<(), Failure> {
+    use plenum_runner::output::plots::{steer_plots, write_named_plots, Steer};
+    let name = steer.out.unwrap_or_else(|| "plot".to_string());
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad_input(anyhow::anyhow!(
+            "--out {name}: not a plain name; expected letters, digits, '-' and '_' (the plots go into {} as NAME-pressure.png, ...)",
+            dir.display()
+        )));
+    }
+    let (summary, table) = plenum_runner::output::read_run(dir).map_err(|e| Failure {
+        code: e.exit_code(),
+        error: anyhow::Error::new(e).context(format!("reading the run in {}", dir.display())),
+    })?;
+    let specs = steer_plots(
+        &summary,
+        &Steer {
+            from: steer.from,
+            to: steer.to,
+            show: steer.show,
+            log_y: steer.log_y,
+            sensor_resolution: steer.sensor_resolution,
+            sensor_noise: steer.sensor_noise,
+            sensor_bias: steer.sensor_bias,
+            sensor_seed: steer.sensor_seed,
+        },
+    )
+    .map_err(|e| bad_input(anyhow::anyhow!("{e}")))?;
+    let display = overrides.apply(&summary.display);
+    let files =
+        write_named_plots(dir, &name, &table, &summary, &display, &specs).map_err(|e| Failure {
+            code: e.exit_code(),
+            error: anyhow::Error::new(e)
+                .context(format!("writing the plots '{name}' into {}", dir.display())),
+        })?;
+    for (f, replaced) in files {
+        let how = if replaced {
+            "replaced (an earlier plenum plot)"
+        } else {
+            "wrote"
+        };
+        say!("{how} {}", f.display());
+    }
+    Ok(())
+}
+
+fn compare(dirs: &[PathBuf], labels: &[String], out: Option<&Path>) -> Result<(), Failure> {
+    use plenum_runner::compare;
+    let runs = compare::load_runs(dirs, labels).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let table = compare::compare(&runs).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let out = out.map_or_else(|| PathBuf::from("out/compare"), Path::to_path_buf);
+    let cancel = signals::install();
+    say_raw!("{}", table.to_text(&runs[0].summary));
+    let files = compare::write_comparison(&runs, &table, &out, Some(&cancel)).map_err(|e| {
+        output_failure(
+            &cancel,
+            e,
+            format!("{} is as it was", out.display()),
+            format!("writing the comparison into {}", out.display()),
+        )
+    })?;
+    say!(
+        "  wrote {}: {}",
+        out.display(),
+        files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

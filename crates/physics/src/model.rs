@@ -184,6 +184,17 @@ pub enum Trigger {
         threshold: f64,
         direction: Direction,
     },
+    /// When `quantity` crosses the value it had when event `since` first fired, plus
+    /// `offset`, in `direction` ("1 mmHg below the pressure at which the valve closed"). Not
+    /// watched before `since` fires; from then on located by root finding like
+    /// [`Trigger::Crosses`], with the threshold fixed at that value.
+    CrossesSince {
+        quantity: Quantity,
+        since: EventId,
+        /// Added to the value at `since`, in the quantity's SI unit.
+        offset: f64,
+        direction: Direction,
+    },
 }
 
 /// What an event does.
@@ -701,11 +712,25 @@ impl Network {
             }
             Trigger::Crosses {
                 quantity,
-                threshold,
+                threshold: value,
+                ..
+            }
+            | Trigger::CrossesSince {
+                quantity,
+                offset: value,
                 ..
             } => {
-                if !threshold.is_finite() {
+                if !value.is_finite() {
                     out.push(ModelError::new("event", &e.name, "threshold is not finite"));
+                }
+                if let Trigger::CrossesSince { since, .. } = &e.trigger {
+                    if self.events.get(since.0).is_none_or(|s| std::ptr::eq(s, e)) {
+                        out.push(ModelError::new(
+                            "event",
+                            &e.name,
+                            "is relative to an event that does not exist (or to itself)",
+                        ));
+                    }
                 }
                 if !self.quantity_exists(quantity) {
                     out.push(ModelError::new(

@@ -12,7 +12,7 @@ mod events;
 use events::{FlowSign, Watch};
 
 use crate::error::SimError;
-use crate::model::{EventId, LinkId, Network, Quantity, Switches, Trigger};
+use crate::model::{EventId, LinkId, Network, Switches, Trigger};
 use crate::system::System;
 
 /// Integration method.
@@ -335,37 +335,11 @@ impl<'s, 'n> Driver<'s, 'n> {
             cause: None,
             cause_steps: vec![0; net.events.len()],
         };
-        let rel = settings.event_rearm_band;
         d.watches = net
             .events
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| match e.trigger {
-                Trigger::Crosses {
-                    quantity,
-                    threshold,
-                    direction,
-                } => Some(Watch {
-                    event: i,
-                    direction,
-                    repeat: e.repeat,
-                    band: rel * threshold.abs()
-                        + match quantity {
-                            Quantity::MassFlow(_) => settings.reversal_deadband,
-                            _ => 0.0,
-                        },
-                    g_prev: 0.0,
-                    side: 0,
-                    armed: true,
-                    pending: 0,
-                    last_fired: f64::NEG_INFINITY,
-                    first_fired: f64::NAN,
-                    count: 0,
-                    fired_now: false,
-                    done: false,
-                }),
-                Trigger::At(_) => None,
-            })
+            .filter_map(|(i, e)| Watch::of(i, e, settings))
             .collect();
         for w in 0..d.watches.len() {
             let g = d.g(w, 0.0, &d.y);

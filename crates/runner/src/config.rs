@@ -23,6 +23,8 @@ pub struct RunConfig {
     pub settings: Settings,
     pub display: DisplayUnits,
     pub plots: Vec<PlotKind>,
+    /// Plots with options, drawn after `plots`.
+    pub steered_plots: Vec<PlotSpec>,
     pub thresholds: Vec<Threshold>,
     /// Crews, devices and atmosphere limits.
     pub life: crate::life::LifeConfig,
@@ -67,6 +69,90 @@ pub enum PlotKind {
     PartialPressure(String),
 }
 
+/// A plot with options (`Plot(kind: Pressure, from: "2 day", ...)` in a scenario, or the
+/// flags of `plenum plot`). A bare plot is a [`PlotKind`] with no options.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PlotOptions {
+    /// Start of the time window, s (default: the start of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_s: Option<f64>,
+    /// End of the time window, s (default: the end of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_s: Option<f64>,
+    /// The compartments (or, for flows, links) to show; empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub show: Vec<String>,
+    /// Logarithmic y axis.
+    #[serde(default)]
+    pub log_y: bool,
+    /// What a gauge would read instead of the exact value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<Sensor>,
+    /// File name (without extension); default: the kind's own (`pressure`, `flows`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A gauge model applied to a plotted quantity, in its SI unit: the reading is
+/// `round((value + bias + noise * N(0, 1)) / resolution) * resolution`, the normal draws
+/// seeded by `seed` and the series' name, so a plot is the same every time it is drawn.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Sensor {
+    /// Quantisation step (0: none).
+    pub resolution: f64,
+    /// Standard deviation of the noise (0: none).
+    pub noise: f64,
+    pub bias: f64,
+    pub seed: u64,
+}
+
+/// A plot and its options.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlotSpec {
+    pub kind: PlotKind,
+    pub options: PlotOptions,
+}
+
+impl PlotKind {
+    /// The file name of its plot (without extension).
+    pub fn file_name(&self) -> String {
+        match self {
+            PlotKind::Pressure => "pressure".into(),
+            PlotKind::Flows => "flows".into(),
+            PlotKind::Temperature => "temperature".into(),
+            PlotKind::PartialPressure(sp) => format!("partial_pressure_{sp}"),
+        }
+    }
+}
+
+/// Why a time window `from`..`to` (s) does not fit a run of `duration` s; `None` when it
+/// does. Either end may be left open.
+pub fn window_problem(from: Option<f64>, to: Option<f64>, duration: f64) -> Option<String> {
+    let lo = from.unwrap_or(0.0);
+    let hi = to.unwrap_or(duration);
+    if lo >= duration {
+        Some(format!(
+            "the window starts at {}, after the run, which ends at {}",
+            fmt_time(lo),
+            fmt_time(duration)
+        ))
+    } else if hi > duration * (1.0 + 1e-12) {
+        Some(format!(
+            "the window ends at {}, after the run, which ends at {}",
+            fmt_time(hi),
+            fmt_time(duration)
+        ))
+    } else if hi <= lo {
+        Some(format!(
+            "the window ends at {}, not after its start at {}",
+            fmt_time(hi),
+            fmt_time(lo)
+        ))
+    } else {
+        None
+    }
+}
+
 /// A value whose crossings the summary reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
@@ -82,6 +168,9 @@ pub struct Threshold {
     /// The `Log` event of the model that watches it, so the integrator locates the
     /// crossings exactly.
     pub event: EventId,
+    /// The event whose first firing fixes the value (`value` is then the offset from the
+    /// quantity's value at that moment).
+    pub relative_to: Option<String>,
 }
 
 impl Threshold {

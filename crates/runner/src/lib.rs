@@ -29,6 +29,7 @@
 //! assert!(result.trajectory.is_none());
 //! ```
 
+pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod life;

@@ -318,6 +318,7 @@ fn finish(
                 value_text: th.value_text.clone(),
                 first_crossing_s: crossings.first().copied(),
                 crossings_s: crossings,
+                relative_to: th.relative_to.clone(),
             }
         })
         .collect();
@@ -418,6 +419,7 @@ fn finish(
             solver,
             display: config.display.clone(),
             plots: config.plots.clone(),
+            steered_plots: config.steered_plots.clone(),
             provenance: Provenance::current(),
             life_support,
         },

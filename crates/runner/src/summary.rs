@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{fmt_time, DisplayUnits, PlotKind};
+use crate::config::{fmt_time, DisplayUnits, PlotKind, PlotSpec};
 use crate::units::{self, Dimension};
 
 /// Everything `summary.json` holds.
@@ -35,6 +35,9 @@ pub struct Summary {
     pub solver: SolverSummary,
     pub display: DisplayUnits,
     pub plots: Vec<PlotKind>,
+    /// Plots with options (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steered_plots: Vec<PlotSpec>,
     pub provenance: Provenance,
     /// Crews, devices, tanks, limits and the air loss (only when the scenario has any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +139,10 @@ pub struct ThresholdSummary {
     pub value_text: String,
     pub first_crossing_s: Option<f64>,
     pub crossings_s: Vec<f64>,
+    /// The event whose first firing fixes the threshold; `value` is then the offset from
+    /// the quantity's value at that moment (absent for plain thresholds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_to: Option<String>,
 }
 
 /// A change of direction of a link's flow.

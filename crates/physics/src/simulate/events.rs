@@ -3,12 +3,20 @@
 
 use super::{Driver, FiredEvent, Interp, Reversal};
 use crate::error::SimError;
-use crate::model::{Direction, EventId, LinkId, Quantity, Trigger};
+use crate::model::{Direction, Event, EventId, LinkId, Quantity, Trigger};
+use crate::Settings;
 
 /// A sign-tracking watcher of one threshold event (the semantics are in [`simulate`]).
 #[derive(Debug, Clone)]
 pub(super) struct Watch {
     pub(super) event: usize,
+    pub(super) quantity: Quantity,
+    /// The value whose crossings it watches (for [`Trigger::CrossesSince`], set when the
+    /// event it waits for fires).
+    pub(super) threshold: f64,
+    /// [`Trigger::CrossesSince`] not yet armed: (the event it waits for, the offset). The
+    /// watch is `done` (not watched) until then.
+    pub(super) since: Option<(usize, f64)>,
     pub(super) direction: Direction,
     pub(super) repeat: bool,
     /// Re-arm band, in the quantity's units.
@@ -36,6 +44,54 @@ pub(super) struct Watch {
 }
 
 impl Watch {
+    /// The watcher of event `i`, if its trigger is a crossing.
+    pub(super) fn of(i: usize, e: &Event, settings: &Settings) -> Option<Watch> {
+        let (quantity, threshold, since, direction) = match e.trigger {
+            Trigger::Crosses {
+                quantity,
+                threshold,
+                direction,
+            } => (quantity, threshold, None, direction),
+            Trigger::CrossesSince {
+                quantity,
+                since,
+                offset,
+                direction,
+            } => (quantity, 0.0, Some((since.0, offset)), direction),
+            Trigger::At(_) => return None,
+        };
+        let mut w = Watch {
+            event: i,
+            quantity,
+            threshold,
+            since,
+            direction,
+            repeat: e.repeat,
+            band: 0.0,
+            g_prev: 0.0,
+            side: 0,
+            armed: true,
+            pending: 0,
+            last_fired: f64::NEG_INFINITY,
+            first_fired: f64::NAN,
+            count: 0,
+            fired_now: false,
+            done: since.is_some(),
+        };
+        w.set_threshold(threshold, settings);
+        Some(w)
+    }
+
+    /// Watch `threshold` from now on, with its re-arm band.
+    fn set_threshold(&mut self, threshold: f64, settings: &Settings) {
+        self.threshold = threshold;
+        self.band = settings.event_rearm_band * threshold.abs()
+            + match self.quantity {
+                Quantity::MassFlow(_) => settings.reversal_deadband,
+                _ => 0.0,
+            };
+    }
+
     fn allows(&self, to: i8) -> bool {
         match self.direction {
             Direction::Rising => to > 0,
@@ -110,15 +166,8 @@ pub(super) struct Hit {
 
 impl Driver<'_, '_> {
     pub(super) fn g(&self, watch: usize, t: f64, y: &[f64]) -> f64 {
-        let e = &self.sys.net.events[self.watches[watch].event];
-        match e.trigger {
-            Trigger::Crosses {
-                quantity,
-                threshold,
-                ..
-            } => self.sys.quantity(quantity, t, y) - threshold,
-            Trigger::At(_) => 0.0,
-        }
+        let w = &self.watches[watch];
+        self.sys.quantity(w.quantity, t, y) - w.threshold
     }
 
     /// Process the accepted step (t_old, t_new] with dense output `interp`.
@@ -454,6 +503,22 @@ impl Driver<'_, '_> {
     /// run.
     pub(super) fn fire(&mut self, event: EventId, time: f64) -> bool {
         self.events.push(FiredEvent { event, time });
+        // Thresholds relative to this event: fixed at the value their quantity has now,
+        // before the actions change anything; `after_action` then decides their side.
+        for w in 0..self.watches.len() {
+            let Some((since, offset)) = self.watches[w].since else {
+                continue;
+            };
+            if since == event.0 {
+                let value = self.sys.quantity(self.watches[w].quantity, time, &self.y);
+                let wa = &mut self.watches[w];
+                wa.set_threshold(value + offset, self.settings);
+                wa.since = None;
+                wa.done = false;
+                wa.side = 0;
+                wa.armed = true;
+            }
+        }
         let mut end = false;
         for a in &self.sys.net.events[event.0].actions {
             end |= self.sys.apply(a);

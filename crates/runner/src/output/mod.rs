@@ -17,19 +17,19 @@ pub mod atomic;
 pub mod charts;
 pub mod error;
 pub mod names;
+pub mod plots;
 pub mod safety;
 pub mod timeseries;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{default_time_unit, DisplayUnits, PlotKind};
-use crate::plot::{LineChart, Series};
+use crate::config::DisplayUnits;
 use crate::run::{simulate_run, RunResult, Trajectory};
 use crate::scenario::Loaded;
-use crate::summary::{auto_flow_unit, Summary};
-use crate::units::{self, Dimension};
+use crate::summary::Summary;
 use atomic::write_new;
 use error::{io, OutputError};
+pub use plots::write_plots;
 use safety::{Cancel, Staging};
 pub use timeseries::{columns, read_table, write_timeseries, Table};
 
@@ -128,190 +128,6 @@ pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-// -------------------------------------------------------------------------------------------
-// Plots
-
-fn convert(values: &[f64], unit: &str, dim: Dimension) -> Vec<f64> {
-    match units::unit_factor(unit, dim) {
-        Ok(f) => values.iter().map(|v| f.from_si(*v)).collect(),
-        Err(_) => values.to_vec(),
-    }
-}
-
-/// Flows smaller than this fraction of the largest are round-off on a log plot.
-const LOG_FLOOR: f64 = 1e-8;
-
-/// Peak flows of different links spread over more than this factor call for a log scale:
-/// on a linear axis the small ones would lie flat on zero.
-const LOG_RANGE: f64 = 30.0;
-
-/// True when the links' peak flows span more than [`LOG_RANGE`] (ignoring links that never
-/// carry more than round-off).
-fn wide_range(flows: &[(&str, &[f64])]) -> bool {
-    let peaks: Vec<f64> = flows
-        .iter()
-        .map(|(_, c)| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
-        .collect();
-    let top = peaks.iter().copied().fold(0.0f64, f64::max);
-    let small = peaks
-        .iter()
-        .copied()
-        .filter(|p| *p > top * LOG_FLOOR)
-        .fold(f64::INFINITY, f64::min);
-    top > 0.0 && small.is_finite() && top / small > LOG_RANGE
-}
-
-/// Draw the plots listed in the summary from a time series; returns the files written.
-pub fn write_plots(
-    dir: &Path,
-    table: &Table,
-    summary: &Summary,
-    display: &DisplayUnits,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let time = table.column("time_s").unwrap_or(&[]);
-    let time_unit = if units::unit_factor(&display.time, Dimension::Time).is_ok() {
-        display.time.clone()
-    } else {
-        default_time_unit(summary.duration_s).to_string()
-    };
-    let x = convert(time, &time_unit, Dimension::Time);
-    let x_label = format!("time ({time_unit})");
-    // One line chart: title, y axis label, series, log scale.
-    let chart = |what: &str, y_label: String, series: Vec<Series>, log_y: bool| LineChart {
-        title: format!("{}: {what}", summary.scenario),
-        x_label: x_label.clone(),
-        y_label,
-        series,
-        log_y,
-    };
-    // One series per column named ITEM<suffix>, converted to `unit`.
-    let per_item = |suffix: &str, unit: &str, dim: Dimension| -> Vec<Series> {
-        table
-            .with_suffix(suffix)
-            .map(|(n, c)| Series {
-                label: n.to_string(),
-                x: x.clone(),
-                y: convert(c, unit, dim),
-            })
-            .collect()
-    };
-    let mut files = Vec::new();
-    for kind in &summary.plots {
-        let (drawn, name) = match kind {
-            PlotKind::Pressure => {
-                let mut series = per_item(".pressure_Pa", &display.pressure, Dimension::Pressure);
-                // Pressure thresholds inside the plotted range, as flat reference lines.
-                let (lo, hi) = series
-                    .iter()
-                    .flat_map(|s| s.y.iter().copied())
-                    .filter(|v| v.is_finite())
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                        (a.min(v), b.max(v))
-                    });
-                if let (Some(&x0), Some(&x1)) = (x.first(), x.last()) {
-                    for th in &summary.thresholds {
-                        if !th.quantity.ends_with(".pressure") {
-                            continue;
-                        }
-                        let v = convert(&[th.value], &display.pressure, Dimension::Pressure)[0];
-                        if v >= lo && v <= hi {
-                            series.push(Series {
-                                label: format!("threshold: {}", th.name),
-                                x: vec![x0, x1],
-                                y: vec![v, v],
-                            });
-                        }
-                    }
-                }
-                let y_label = format!("pressure ({})", display.pressure);
-                (
-                    chart("compartment pressures", y_label, series, false),
-                    "pressure".to_string(),
-                )
-            }
-            PlotKind::Temperature => {
-                let series = per_item(
-                    ".temperature_K",
-                    &display.temperature,
-                    Dimension::Temperature,
-                );
-                let y_label = format!("temperature ({})", display.temperature);
-                (
-                    chart("compartment temperatures", y_label, series, false),
-                    "temperature".to_string(),
-                )
-            }
-            PlotKind::PartialPressure(sp) => {
-                let suffix = format!(".partial_pressure_{sp}_Pa");
-                let series = per_item(&suffix, &display.pressure, Dimension::Pressure);
-                let y_label = format!("p({sp}) ({})", display.pressure);
-                (
-                    chart(&format!("partial pressure of {sp}"), y_label, series, false),
-                    format!("partial_pressure_{sp}"),
-                )
-            }
-            PlotKind::Flows => {
-                let flows: Vec<(&str, &[f64])> = table.with_suffix(".mass_flow_kg_per_s").collect();
-                let peak = flows
-                    .iter()
-                    .flat_map(|(_, c)| c.iter())
-                    .fold(0.0f64, |m, v| m.max(v.abs()))
-                    * 86_400.0;
-                let unit = display
-                    .flow
-                    .clone()
-                    .unwrap_or_else(|| auto_flow_unit(peak).to_string());
-                let log = wide_range(&flows);
-                let floor = peak / 86_400.0 * LOG_FLOOR;
-                let series = flows
-                    .iter()
-                    .map(|(n, c)| {
-                        let label = match summary.links.iter().find(|l| l.name == *n) {
-                            Some(l) => format!("{n} ({} → {})", l.from, l.to),
-                            None => n.to_string(),
-                        };
-                        let y = if log {
-                            // Magnitudes; values lost in round-off are left out (not drawn).
-                            let mags: Vec<f64> = c
-                                .iter()
-                                .map(|v| if v.abs() > floor { v.abs() } else { f64::NAN })
-                                .collect();
-                            convert(&mags, &unit, Dimension::MassFlow)
-                        } else {
-                            convert(c, &unit, Dimension::MassFlow)
-                        };
-                        Series {
-                            label,
-                            x: x.clone(),
-                            y,
-                        }
-                    })
-                    .collect();
-                let drawn = if log {
-                    chart(
-                        "size of link mass flows (log scale; directions in summary.json)",
-                        format!("|mass flow| ({unit})"),
-                        series,
-                        true,
-                    )
-                } else {
-                    chart(
-                        "link mass flows (positive: from → to)",
-                        format!("mass flow ({unit})"),
-                        series,
-                        false,
-                    )
-                };
-                (drawn, "flows".to_string())
-            }
-        };
-        let written = charts::write_line_chart(&drawn, &dir.join(&name))
-            .map_err(|source| OutputError::Plot { name, source })?;
-        files.extend(written);
-    }
-    Ok(files)
-}
-
 /// Redraw the plots of a finished run in `dir` from its `timeseries.csv` and `summary.json`,
 /// with display units overridden where given. Returns the files written. The directory is
 /// replaced as a whole ([`Staging`]): its files are carried over into a temporary, the plots
@@ -322,26 +138,8 @@ pub fn replot(
     overrides: &DisplayOverrides,
     cancel: Option<&Cancel>,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let spath = dir.join("summary.json");
-    let text = std::fs::read_to_string(&spath).map_err(io("reading", &spath))?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| OutputError::BadSummary {
-        path: spath.clone(),
-        reason: e.to_string(),
-    })?;
-    let table = read_table(&dir.join("timeseries.csv"))?;
-    let mut display = summary.display.clone();
-    if let Some(p) = &overrides.pressure {
-        display.pressure = p.clone();
-    }
-    if let Some(t) = &overrides.time {
-        display.time = t.clone();
-    }
-    if let Some(f) = &overrides.flow {
-        display.flow = Some(f.clone());
-    }
-    if let Some(t) = &overrides.temperature {
-        display.temperature = t.clone();
-    }
+    let (summary, table) = read_run(dir)?;
+    let display = overrides.apply(&summary.display);
     let staging = Staging::begin(dir, "run")?;
     staging.carry_over()?;
     let drawn = write_plots(staging.path(), &table, &summary, &display)?;
@@ -352,6 +150,39 @@ pub fn replot(
         .filter_map(|p| p.file_name())
         .map(|n| dir.join(n))
         .collect())
+}
+
+/// The summary and time series of the finished run in `dir`.
+pub fn read_run(dir: &Path) -> Result<(Summary, Table), OutputError> {
+    let spath = dir.join("summary.json");
+    let text = std::fs::read_to_string(&spath).map_err(io("reading", &spath))?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| OutputError::BadSummary {
+        path: spath.clone(),
+        reason: e.to_string(),
+    })?;
+    let table = read_table(&dir.join("timeseries.csv"))?;
+    Ok((summary, table))
+}
+
+impl DisplayOverrides {
+    /// `display` with these overrides.
+    pub fn apply(&self, display: &DisplayUnits) -> DisplayUnits {
+        let overrides = self;
+        let mut display = display.clone();
+        if let Some(p) = &overrides.pressure {
+            display.pressure = p.clone();
+        }
+        if let Some(t) = &overrides.time {
+            display.time = t.clone();
+        }
+        if let Some(f) = &overrides.flow {
+            display.flow = Some(f.clone());
+        }
+        if let Some(t) = &overrides.temperature {
+            display.temperature = t.clone();
+        }
+        display
+    }
 }
 
 /// Display units given on the command line of `plenum plot`.

@@ -10,7 +10,7 @@ use plotters::style::RGBAColor;
 
 use super::error::PlotError;
 use super::prim::{PlotRect, Prim};
-use super::style::{fit_text, font, text_width, LEGEND_SIZE};
+use super::style::{font, text_width, wrap_text, LEGEND_SIZE};
 
 /// How a legend entry is drawn.
 #[derive(Debug, Clone)]
@@ -45,19 +45,33 @@ pub(super) fn layout_legend<DB: DrawingBackend>(
     max_height: i32,
 ) -> Result<LegendLayout, PlotError> {
     let fit_rows = ((max_height - 2 * LEGEND_PAD) / LEGEND_ROW).max(1) as usize;
+    // Long labels wrap onto rows of their own (no swatch) rather than being cut: a reader
+    // must see every name whole.
+    let blank = Swatch::Patch(WHITE.mix(0.0));
     let mut rows: Vec<LegendEntry> = Vec::new();
-    if entries.len() > fit_rows {
-        rows.extend(entries[..fit_rows - 1].iter().cloned());
-        rows.push(LegendEntry {
-            label: format!("… and {} more", entries.len() - (fit_rows - 1)),
-            swatch: Swatch::Patch(WHITE.mix(0.0)),
-        });
-    } else {
-        rows.extend(entries.iter().cloned());
+    for (k, entry) in entries.iter().enumerate() {
+        let lines = wrap_text(area, &entry.label, LEGEND_SIZE, max_text)?;
+        let left = entries.len() - k;
+        if rows.len() + lines.len() + usize::from(left > 1) > fit_rows && k > 0 {
+            rows.push(LegendEntry {
+                label: format!("… and {left} more"),
+                swatch: blank.clone(),
+            });
+            break;
+        }
+        for (i, line) in lines.into_iter().enumerate() {
+            rows.push(LegendEntry {
+                label: line,
+                swatch: if i == 0 {
+                    entry.swatch.clone()
+                } else {
+                    blank.clone()
+                },
+            });
+        }
     }
     let mut text_w = 0;
-    for row in &mut rows {
-        row.label = fit_text(area, &row.label, LEGEND_SIZE, max_text)?;
+    for row in &rows {
         text_w = text_w.max(text_width(area, &row.label, LEGEND_SIZE)?);
     }
     let width = 2 * LEGEND_PAD + LEGEND_SWATCH + LEGEND_GAP + text_w;
@@ -223,7 +237,7 @@ where
                 }
             }
             Prim::Rect { from, to, .. } => occ.mark_rect(at(from), at(to)),
-            Prim::Marker { at: p, .. } | Prim::Label { at: p, .. } => {
+            Prim::Marker { at: p, .. } | Prim::Label { at: p, .. } | Prim::Tag { at: p, .. } => {
                 let c = at(p);
                 occ.mark_rect((c.0 - 4, c.1 - 4), (c.0 + 4, c.1 + 4));
             }

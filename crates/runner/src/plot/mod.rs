@@ -35,6 +35,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use error::PlotError;
+
 use style::ensure_font;
 
 /// Size of the PNG images in pixels (width, height); the SVG has the same nominal size.
@@ -65,6 +66,30 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// Logarithmic y axis; points with y <= 0 are then skipped.
     pub log_y: bool,
+    /// The x axis spans exactly this range (a time window); points outside it are left out.
+    /// `None`: the range of the data.
+    pub x_range: Option<(f64, f64)>,
+    /// Horizontal reference lines (thresholds), drawn dashed and named in the legend.
+    pub levels: Vec<Level>,
+    /// Labelled vertical lines at these x (fired events, flow reversals).
+    pub markers: Vec<Marker>,
+}
+
+/// A horizontal reference line of a [`LineChart`], dashed, named in the legend.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Level {
+    pub label: String,
+    pub y: f64,
+    /// Drawn from this x on (a threshold known only once an event fired); `None`: across.
+    /// A NaN `y` is a note in the legend only.
+    pub from_x: Option<f64>,
+}
+
+/// A labelled vertical line of a [`LineChart`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
 }
 
 /// A median line with percentile bands around it, e.g. the spread of a Monte Carlo sweep.

@@ -43,6 +43,15 @@ pub(super) enum Prim {
         color: RGBColor,
         anchor: HPos,
     },
+    /// A [`Prim::Label`] on a white box, readable over the lines it crosses.
+    Tag {
+        at: (f64, f64),
+        offset: (i32, i32),
+        text: String,
+        size: f64,
+        color: RGBColor,
+        anchor: HPos,
+    },
 }
 
 /// Pixel rectangle of the plotting area once drawn: (x range, y range).
@@ -97,6 +106,38 @@ where
         }
         Prim::Marker { at, color } => {
             chart.draw_series(std::iter::once(Circle::new(*at, 4, color.filled())))?;
+        }
+        Prim::Tag {
+            at,
+            offset,
+            text,
+            size,
+            color,
+            anchor,
+        } => {
+            let (x, y) = chart.backend_coord(at);
+            let (x, y) = (x + offset.0, y + offset.1);
+            let (w, h) = root.estimate_text_size(text, &font(*size))?;
+            let (w, h) = (
+                i32::try_from(w).unwrap_or(i32::MAX),
+                i32::try_from(h).unwrap_or(i32::MAX),
+            );
+            let left = match anchor {
+                HPos::Right => x - w,
+                HPos::Center => x - w / 2,
+                HPos::Left => x,
+            };
+            root.draw(&Rectangle::new(
+                [(left - 2, y - h / 2 - 1), (left + w + 2, y + h / 2 + 1)],
+                WHITE.filled(),
+            ))?;
+            root.draw(&Text::new(
+                text.clone(),
+                (x, y),
+                font(*size)
+                    .color(color)
+                    .pos(Pos::new(*anchor, VPos::Center)),
+            ))?;
         }
         Prim::Label {
             at,

@@ -103,6 +103,57 @@ pub(super) fn fit_text<DB: DrawingBackend>(
     Ok(shortened(lo))
 }
 
+/// `text` broken into lines of at most `max_width` pixels: at spaces where it can, inside a
+/// word that is longer than a line.
+pub(super) fn wrap_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: f64,
+    max_width: i32,
+) -> Result<Vec<String>, PlotError> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let joined = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(area, &joined, size)? <= max_width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // The word alone: cut it into pieces that fit, the longest prefix each time.
+        let mut rest: Vec<char> = word.chars().collect();
+        loop {
+            let piece: String = rest.iter().collect();
+            if text_width(area, &piece, size)? <= max_width {
+                line = piece;
+                break;
+            }
+            let (mut lo, mut hi) = (1, rest.len() - 1);
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                let prefix: String = rest[..mid].iter().collect();
+                if text_width(area, &prefix, size)? <= max_width {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            lines.push(rest[..lo].iter().collect());
+            rest.drain(..lo);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
 /// Fill the background, draw the title, return the area below it.
 pub(super) fn draw_title<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

@@ -48,6 +48,7 @@ fn examples(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             })
             .collect(),
         log_y: false,
+        ..LineChart::default()
     };
     out.extend(write_line_chart(&chart, &dir.join("lines13"))?);
     let chart = LineChart {
@@ -60,6 +61,7 @@ fn examples(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             decay(300, 90.0, 700.0),
         ],
         log_y: false,
+        ..LineChart::default()
     };
     out.extend(write_line_chart(&chart, &dir.join("lines3"))?);
     let mut log_chart = chart.clone();
@@ -207,6 +209,7 @@ fn degenerate_inputs_give_files_or_clean_errors() -> Result<(), PlotError> {
         y_label: String::new(),
         series,
         log_y,
+        ..LineChart::default()
     };
     let nan = f64::NAN;
     let cases = vec![

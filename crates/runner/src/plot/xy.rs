@@ -26,6 +26,8 @@ pub(super) struct Xy {
     pub(super) y: Axis,
     pub(super) y_integer: bool,
     pub(super) prims: Vec<Prim>,
+    /// Labels drawn over the data that the legend may cover (event markers' names).
+    pub(super) marks: Vec<Prim>,
     pub(super) legend: Vec<LegendEntry>,
     /// Replace the y tick labels by names at these y positions (tornado).
     pub(super) categories: Vec<(f64, String)>,
@@ -46,6 +48,7 @@ impl Xy {
             y,
             y_integer: false,
             prims: Vec::new(),
+            marks: Vec::new(),
             legend: Vec::new(),
             categories: Vec::new(),
             category_size: TICK_SIZE,
@@ -177,7 +180,7 @@ pub(super) fn draw_xy<DB: DrawingBackend>(
         match free_corner(&probe, &xy.prims, &inside, (px, py)) {
             Some(pos) => legend = Some((inside, pos)),
             None => {
-                let outside = layout_legend(root, &xy.legend, area_w / 4, area_h - 70)?;
+                let outside = layout_legend(root, &xy.legend, area_w / 3, area_h - 70)?;
                 let at = (area_w - outside.width - 16).max(area_w / 2);
                 split = Some((outside, at));
             }
@@ -223,7 +226,7 @@ pub(super) fn draw_xy<DB: DrawingBackend>(
     }
     mesh.draw()?;
 
-    for prim in &xy.prims {
+    for prim in xy.prims.iter().chain(&xy.marks) {
         draw_prim(root, &mut chart, prim)?;
     }
     let (px, py) = chart.plotting_area().get_pixel_range();

@@ -84,6 +84,8 @@ pub(super) struct Validator<'s> {
     pub(super) links: Vec<LinkInfo>,
     pub(super) compartment_temps: Vec<Option<f64>>,
     pub(super) energy: bool,
+    /// The names of the scenario's events in order (what `relative_to` may name).
+    pub(super) event_names: Vec<String>,
     pub(super) warnings: Vec<String>,
     /// "Did you mean" answers by (name, kinds mask).
     pub(super) suggestions: RefCell<HashMap<(String, u8), Option<String>>>,
@@ -158,6 +160,7 @@ impl<'s> Validator<'s> {
             links: Vec::new(),
             compartment_temps: Vec::new(),
             energy: false,
+            event_names: Vec::new(),
             warnings: Vec::new(),
             suggestions: RefCell::default(),
             listed: RefCell::default(),
@@ -468,6 +471,15 @@ impl<'s> Validator<'s> {
         sources.extend(life.sources);
         let mut event_names: HashMap<String, Span> = HashMap::new();
         let mut events: Vec<Option<Event>> = Vec::new();
+        self.event_names = w
+            .events
+            .iter()
+            .map(|e| {
+                e.get()
+                    .and_then(|e| e.name.get())
+                    .map_or_else(String::new, |n| n.trim().to_string())
+            })
+            .collect();
         for e in &w.events {
             events.push(self.event(e, &mut event_names));
         }
@@ -544,7 +556,8 @@ impl<'s> Validator<'s> {
             output_interval_s: interval?,
             settings: settings?,
             display: display?,
-            plots: plots?,
+            plots: plots.as_ref()?.0.clone(),
+            steered_plots: plots?.1,
             thresholds: thresholds
                 .into_iter()
                 .map(|t| t.map(|t| t.0))

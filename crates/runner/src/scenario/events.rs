@@ -83,6 +83,104 @@ impl<'s> Validator<'s> {
         Some((qv, x, dir, text))
     }
 
+    /// The event a `relative_to:` names, among the scenario's events; `Some(None)` when none
+    /// is given, `None` after an error. `own`: the event being checked (it may not name
+    /// itself).
+    pub(super) fn relative_to(
+        &mut self,
+        v: &Option<Spanned<String>>,
+        own: Option<&str>,
+        it: &str,
+    ) -> Option<Option<(EventId, String)>> {
+        let Some(v) = v else {
+            return Some(None);
+        };
+        let name = self.get(v, Some(it))?.trim().to_string();
+        let found = self
+            .event_names
+            .iter()
+            .position(|n| *n == name && Some(n.as_str()) != own);
+        if let Some(i) = found {
+            return Some(Some((EventId(i), name)));
+        }
+        let others: Vec<&str> = self
+            .event_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| Some(*n) != own && !n.is_empty())
+            .collect();
+        let hint =
+            did_you_mean(&name, others.iter().copied()).map(|x| format!("did you mean '{x}'?"));
+        let message = if Some(name.as_str()) == own {
+            format!("relative_to names the event itself ('{name}')")
+        } else {
+            format!("relative_to names no event: '{name}'")
+        };
+        self.sink
+            .error(v.span, Some(it), message)
+            .expected(if others.is_empty() {
+                "the name of another event of the scenario (it has none)".to_string()
+            } else {
+                format!(
+                    "the name of another event of the scenario: {}",
+                    others.join(", ")
+                )
+            })
+            .maybe_hint(hint);
+        None
+    }
+
+    /// The trigger of a crossing, plain or relative to an event (`since`): `below: D` is D
+    /// below the value the quantity had when `since` first fired, `above: D` D above it,
+    /// `threshold: X` the value plus X. Returns the trigger and, when relative, the text of
+    /// the crossing ("1 mmHg below its value at 'close'").
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn crossing_trigger(
+        &mut self,
+        quantity: &Spanned<String>,
+        below: &Option<Spanned<Q>>,
+        above: &Option<Spanned<Q>>,
+        threshold: &Option<Spanned<Q>>,
+        direction: &Option<Spanned<DirectionWire>>,
+        relative_to: &Option<Spanned<String>>,
+        own: Option<&str>,
+        span: Span,
+        it: &str,
+    ) -> Option<(Trigger, f64, Direction, String, Option<String>)> {
+        let since = self.relative_to(relative_to, own, it);
+        let (q, x, dir, text) =
+            self.crossing(quantity, below, above, threshold, direction, span, it)?;
+        let Some((since, event)) = since? else {
+            let t = Trigger::Crosses {
+                quantity: q,
+                threshold: x,
+                direction: dir,
+            };
+            return Some((t, x, dir, text, None));
+        };
+        let (offset, text) = match (below, above) {
+            (Some(b), _) | (None, Some(b)) if x < 0.0 => {
+                let which = if below.is_some() { "below" } else { "above" };
+                self.sink
+                    .error(b.span, Some(it), format!("{which} is {text} with relative_to"))
+                    .expected(format!(
+                        "a distance {which} the value at '{event}', at least 0 (or threshold: VALUE, signed, with direction)"
+                    ));
+                return None;
+            }
+            (Some(_), _) => (-x, format!("{text} below its value at '{event}'")),
+            (None, Some(_)) => (x, format!("{text} above its value at '{event}'")),
+            (None, None) => (x, format!("its value at '{event}' + {text}")),
+        };
+        let t = Trigger::CrossesSince {
+            quantity: q,
+            since,
+            offset,
+            direction: dir,
+        };
+        Some((t, offset, dir, text, Some(event)))
+    }
+
     pub(super) fn event(
         &mut self,
         e: &Spanned<EventWire>,
@@ -121,21 +219,20 @@ impl<'s> Validator<'s> {
                 above,
                 threshold,
                 direction,
+                relative_to,
             }) => self
-                .crossing(
+                .crossing_trigger(
                     &quantity,
                     &below,
                     &above,
                     &threshold,
                     &direction,
+                    &relative_to,
+                    Some(&name),
                     w.when.span,
                     &it,
                 )
-                .map(|(quantity, threshold, direction, _)| Trigger::Crosses {
-                    quantity,
-                    threshold,
-                    direction,
-                }),
+                .map(|c| c.0),
             None => None,
         };
         let mut wires: Vec<&Spanned<ActionWire>> = Vec::new();

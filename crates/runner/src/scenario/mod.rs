@@ -31,7 +31,7 @@ use crate::suggest::did_you_mean;
 use crate::units::{self, Dimension, UnitError};
 
 pub use crate::config::{
-    default_time_unit, fmt_time, DisplayUnits, PlotKind, RunConfig, Threshold, MAX_ROWS,
+    default_time_unit, fmt_time, DisplayUnits, PlotKind, PlotSpec, RunConfig, Threshold, MAX_ROWS,
     THRESHOLD_PREFIX,
 };
 pub use wire::*;
@@ -48,6 +48,7 @@ mod events;
 mod life;
 mod network;
 mod outputs;
+mod plots;
 mod solver;
 mod syntax;
 #[cfg(test)]

@@ -12,7 +12,7 @@ impl<'s> Validator<'s> {
         first_event: usize,
     ) -> (
         Option<DisplayUnits>,
-        Option<Vec<PlotKind>>,
+        Option<(Vec<PlotKind>, Vec<PlotSpec>)>,
         Option<f64>,
         Vec<Option<(Threshold, Event)>>,
     ) {
@@ -97,43 +97,9 @@ impl<'s> Validator<'s> {
                 if self.energy {
                     v.push(PlotKind::Temperature);
                 }
-                Some(v)
+                Some((v, Vec::new()))
             }
-            Some(list) => {
-                let mut v = Vec::new();
-                let mut ok = true;
-                for p in list {
-                    match self.get(p, Some(it)).cloned() {
-                        Some(PlotWire::Pressure) => v.push(PlotKind::Pressure),
-                        Some(PlotWire::Flows) => v.push(PlotKind::Flows),
-                        Some(PlotWire::Temperature) => v.push(PlotKind::Temperature),
-                        Some(PlotWire::PartialPressure(s)) => {
-                            if self.gas.index_of(&s).is_some() {
-                                v.push(PlotKind::PartialPressure(s));
-                            } else {
-                                let names: Vec<&str> =
-                                    self.gas.species.iter().map(|s| s.name.as_str()).collect();
-                                let suggestion =
-                                    did_you_mean(&s, names.iter().copied()).map(String::from);
-                                self.sink
-                                    .error(
-                                        p.span,
-                                        Some(it),
-                                        format!("plot of unknown species '{s}'"),
-                                    )
-                                    .expected(format!(
-                                        "species of the gas table: {}",
-                                        names.join(", ")
-                                    ))
-                                    .maybe_hint(suggestion.map(|x| format!("did you mean '{x}'?")));
-                                ok = false;
-                            }
-                        }
-                        None => ok = false,
-                    }
-                }
-                ok.then_some(v)
-            }
+            Some(list) => self.plots(list, it),
         };
         let mut thresholds = Vec::new();
         let mut labels: Vec<String> = Vec::new();
@@ -157,16 +123,18 @@ impl<'s> Validator<'s> {
                     .cloned()
                     .unwrap_or_default())
             );
-            let c = self.crossing(
+            let c = self.crossing_trigger(
                 &w.quantity,
                 &w.below,
                 &w.above,
                 &w.threshold,
                 &w.direction,
+                &w.relative_to,
+                None,
                 t.span,
                 &tit,
             );
-            let Some((q, x, dir, text)) = c else {
+            let Some((trigger, x, dir, text, relative_to)) = c else {
                 thresholds.push(None);
                 continue;
             };
@@ -176,7 +144,10 @@ impl<'s> Validator<'s> {
                 Direction::Rising => "above",
                 Direction::Either => "crosses",
             };
-            let label = label_given.unwrap_or_else(|| format!("{qtext} {how} {text}"));
+            let label = label_given.unwrap_or_else(|| match relative_to {
+                Some(_) => format!("{qtext} {text}"),
+                None => format!("{qtext} {how} {text}"),
+            });
             if labels.contains(&label) {
                 self.sink
                     .error(
@@ -196,14 +167,11 @@ impl<'s> Validator<'s> {
                 value: x,
                 value_text: text,
                 event: EventId(first_event + thresholds.len()),
+                relative_to,
             };
             let ev = Event {
                 name: th.event_name(),
-                trigger: Trigger::Crosses {
-                    quantity: q,
-                    threshold: x,
-                    direction: dir,
-                },
+                trigger,
                 actions: vec![Action::Log],
                 repeat: true,
             };

@@ -282,6 +282,7 @@ fn output_times_end_at_the_duration() {
             temperature: "K".into(),
         },
         plots: vec![],
+        steered_plots: vec![],
         thresholds: vec![],
         life: Default::default(),
     };

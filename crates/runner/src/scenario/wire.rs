@@ -625,6 +625,10 @@ pub enum TriggerWire {
         threshold: Option<Spanned<Q>>,
         #[serde(default)]
         direction: Option<Spanned<DirectionWire>>,
+        /// The name of an event: the value crossed is the quantity's value when that event
+        /// first fired, `below` / `above` it by the given amount (or plus `threshold`).
+        #[serde(default)]
+        relative_to: Option<Spanned<String>>,
     },
 }
 
@@ -734,7 +738,10 @@ pub struct OutputsWire {
 }
 
 /// One plot of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+// Read once per plot: the size of the options is of no account, and boxing them would make
+// the file say `Plot((kind: ...))`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename = "Plot")]
 pub enum PlotWire {
     Pressure,
@@ -742,6 +749,40 @@ pub enum PlotWire {
     Temperature,
     /// Partial pressure of one species in every compartment: `PartialPressure("O2")`.
     PartialPressure(String),
+    /// A plot with options: `Plot(kind: Pressure, from: "2 day", to: "10 day", show:
+    /// ["prk"], log_y: true, sensor: (resolution: "1 mmHg", noise: "0.5 mmHg"), name:
+    /// "prk-zoom")`.
+    #[serde(rename = "Plot")]
+    Steered {
+        kind: Box<Spanned<PlotWire>>,
+        #[serde(default)]
+        from: Option<Spanned<Q>>,
+        #[serde(default)]
+        to: Option<Spanned<Q>>,
+        #[serde(default)]
+        show: Option<Vec<Spanned<String>>>,
+        #[serde(default)]
+        log_y: Option<Spanned<bool>>,
+        #[serde(default)]
+        sensor: Option<Spanned<SensorWire>>,
+        #[serde(default)]
+        name: Option<Spanned<String>>,
+    },
+}
+
+/// A gauge model for a plot: `(resolution: "1 mmHg", noise: "0.5 mmHg", bias: "0.2 mmHg",
+/// seed: 7)`, values in the unit of the plotted quantity.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename = "Sensor", deny_unknown_fields)]
+pub struct SensorWire {
+    #[serde(default)]
+    pub resolution: Option<Spanned<Q>>,
+    #[serde(default)]
+    pub noise: Option<Spanned<Q>>,
+    #[serde(default)]
+    pub bias: Option<Spanned<Q>>,
+    #[serde(default)]
+    pub seed: Option<Spanned<u64>>,
 }
 
 /// A threshold whose crossings the summary reports.
@@ -759,6 +800,9 @@ pub struct ThresholdWire {
     pub threshold: Option<Spanned<Q>>,
     #[serde(default)]
     pub direction: Option<Spanned<DirectionWire>>,
+    /// Relative to the value when this event first fired (see [`TriggerWire::Crosses`]).
+    #[serde(default)]
+    pub relative_to: Option<Spanned<String>>,
 }
 
 /// Integrator settings.
@@ -827,6 +871,8 @@ impl_wire!(
     ParameterWire,
     OutputsWire,
     PlotWire,
+    SensorWire,
+    u64,
     ThresholdWire,
     SolverWire,
     MethodWire,
