@@ -72,14 +72,29 @@ fn every_shipped_scenario_runs_and_writes_consistent_outputs() {
         ]
         .map(String::from)
         .to_vec();
-        let plots = s["plots"].as_array().expect("plots");
-        assert!(plots.iter().any(|p| p == "Pressure"), "{f}: {plots:?}");
-        for p in plots {
-            let stem = match (p.as_str(), p["PartialPressure"].as_str()) {
-                (Some(kind), _) => kind.to_lowercase(),
+        // Bare plots by kind; steered ones (`Plot(...)`) by their name or their kind's.
+        let stem_of =
+            |kind: &serde_json::Value| match (kind.as_str(), kind["PartialPressure"].as_str()) {
+                (Some(k), _) => k.to_lowercase(),
                 (None, Some(species)) => format!("partial_pressure_{species}"),
-                _ => panic!("{f}: unexpected plot {p}"),
+                _ => panic!("{f}: unexpected plot {kind}"),
             };
+        let mut stems: Vec<String> = s["plots"]
+            .as_array()
+            .expect("plots")
+            .iter()
+            .map(stem_of)
+            .collect();
+        if let Some(steered) = s["steered_plots"].as_array() {
+            for p in steered {
+                stems.push(match p["options"]["name"].as_str() {
+                    Some(n) => n.to_string(),
+                    None => stem_of(&p["kind"]),
+                });
+            }
+        }
+        assert!(stems.iter().any(|p| p == "pressure"), "{f}: {stems:?}");
+        for stem in stems {
             names.push(format!("{stem}.png"));
             names.push(format!("{stem}.svg"));
         }
