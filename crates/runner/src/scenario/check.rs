@@ -89,6 +89,8 @@ pub(super) struct Validator<'s> {
     pub(super) suggestions: RefCell<HashMap<(String, u8), Option<String>>>,
     /// Names listed in "expected" lines, by kinds mask.
     pub(super) listed: RefCell<HashMap<u8, String>>,
+    /// The named parameters, evaluated (see `parameters.rs`).
+    pub(super) params: BTreeMap<String, expr::Value>,
 }
 
 pub(super) fn item(kind: &str, name: &str) -> String {
@@ -161,6 +163,7 @@ impl<'s> Validator<'s> {
             warnings: Vec::new(),
             suggestions: RefCell::default(),
             listed: RefCell::default(),
+            params: BTreeMap::new(),
         }
     }
 
@@ -414,6 +417,7 @@ impl<'s> Validator<'s> {
                     .hint("the name becomes the output directory out/<name>");
             }
         }
+        self.parameters(w.parameters.as_ref());
         self.duration = self.quantity_in(
             &w.duration,
             Dimension::Time,
@@ -533,6 +537,7 @@ impl<'s> Validator<'s> {
             network,
             config,
             warnings: std::mem::take(&mut self.warnings),
+            parameters: std::mem::take(&mut self.params),
         })
     }
 }
