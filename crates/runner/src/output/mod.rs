@@ -18,6 +18,7 @@ pub mod error;
 pub mod names;
 pub mod safety;
 pub mod timeseries;
+pub mod variants;
 
 use std::path::{Path, PathBuf};
 

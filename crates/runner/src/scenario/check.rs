@@ -91,6 +91,8 @@ pub(super) struct Validator<'s> {
     pub(super) listed: RefCell<HashMap<u8, String>>,
     /// The named parameters, evaluated (see `parameters.rs`).
     pub(super) params: BTreeMap<String, expr::Value>,
+    /// Parameters declared but not evaluated (their problem is reported once, at them).
+    pub(super) failed_params: Vec<String>,
 }
 
 pub(super) fn item(kind: &str, name: &str) -> String {
@@ -164,6 +166,7 @@ impl<'s> Validator<'s> {
             suggestions: RefCell::default(),
             listed: RefCell::default(),
             params: BTreeMap::new(),
+            failed_params: Vec::new(),
         }
     }
 

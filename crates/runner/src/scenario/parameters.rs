@@ -89,6 +89,11 @@ impl Validator<'_> {
         }
         let pairs: Vec<(&str, &str)> = defs.iter().map(|(n, t, _)| (*n, t.as_str())).collect();
         let (values, errors) = expr::eval_parameters(&pairs);
+        self.failed_params = defs
+            .iter()
+            .map(|(n, _, _)| n.to_string())
+            .filter(|n| !values.contains_key(n))
+            .collect();
         for (i, e) in errors {
             let (name, text, span) = &defs[i];
             let at = span.inside_string(self.src, text, e.at.clone());
@@ -110,6 +115,15 @@ impl Validator<'_> {
         item: &str,
         field: &str,
     ) -> Option<f64> {
+        // A value over a parameter that failed is not reported again.
+        let over_failed = expr::parse(text).is_ok_and(|e| {
+            e.names()
+                .iter()
+                .any(|(n, _)| self.failed_params.iter().any(|f| f == n))
+        });
+        if over_failed {
+            return None;
+        }
         match eval_quantity(&Q::Text(text.to_string()), dim, &self.params) {
             Ok(x) => Some(x),
             Err(QuantityError::Expr(e)) => {

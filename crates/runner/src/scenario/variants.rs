@@ -129,9 +129,9 @@ pub fn apply_variant(base: &Loaded, variant: &VariantWire) -> Result<Loaded, Dia
         list: list
             .into_iter()
             .map(|mut d| {
-                d.item = Some(match d.item {
-                    Some(i) => format!("variant '{label}', {i}"),
-                    None => format!("variant '{label}'"),
+                d.item = Some(match d.item.as_deref() {
+                    Some(i) if i != "variant" => format!("variant '{label}', {i}"),
+                    _ => format!("variant '{label}'"),
                 });
                 d
             })
