@@ -390,3 +390,79 @@ fn issue11_a_sweep_over_a_named_parameter_moves_the_linked_seal() {
         r0[crack]
     );
 }
+
+#[test]
+fn issue11_derived_metrics_are_computed_per_run_and_checked() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write_file(tmp.path(), "tunnel.ron", tunnel(""));
+    let text = r#"Sweep(base: "tunnel.ron", name: "derived", mode: Grid,
+    parameters: [
+        (path: "parameters.crack", values: List(["0.02 mm2", "0.04 mm2"])),
+        (path: "links.seal.element.area", values: List(["0 mm2"])),
+    ],
+    metrics: [
+        (name: "t_490", of: TimeTo(quantity: "prk.pressure", below: "490 mmHg")),
+        (name: "t_480", of: TimeTo(quantity: "prk.pressure", below: "480 mmHg")),
+        (name: "dt", of: Derived("t_480 - t_490")),
+        (name: "loss", of: LeakRate(boundary: "space")),
+        (name: "lost_in_dt", of: Derived("loss * dt")),
+        (name: "never", of: TimeTo(quantity: "prk.pressure", below: "1 mmHg")),
+        (name: "after_never", of: Derived("never - t_490")),
+    ],
+)"#;
+    let file = write_file(tmp.path(), "derived.ron", text);
+    let out = tmp.path().join("out");
+    plenum()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let (h, rows) = runs(&out);
+    let c = |name: &str| h.iter().position(|x| x == name).expect(name);
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        // By hand from the other columns: a time difference in s, and a mass in kg from a
+        // leak rate in kg/day times that time.
+        let dt = r[c("t_480_s")] - r[c("t_490_s")];
+        assert!(dt > 0.0);
+        assert!((r[c("dt_s")] - dt).abs() <= 1e-9 * dt, "{r:?}");
+        let lost = r[c("loss_kg_per_day")] / 86_400.0 * dt;
+        assert!((r[c("lost_in_dt_kg")] - lost).abs() <= 1e-9 * lost, "{r:?}");
+        // A metric without a value gives its derived metrics none.
+        assert!(r[c("after_never_s")].is_nan(), "{r:?}");
+    }
+    // Twice the crack, half the time between the two pressures.
+    assert!((rows[0][c("dt_s")] / rows[1][c("dt_s")] - 2.0).abs() < 0.01);
+    // A dimension error and an unknown name, located inside the string.
+    let bad = text
+        .replace(r#""loss * dt""#, r#""loss + dt""#)
+        .replace(r#""t_480 - t_490""#, r#""t_480 - t_49""#);
+    let file = write_file(tmp.path(), "bad.ron", &bad);
+    let res = plenum().arg("check").arg(&file).output().expect("runs");
+    let err = stderr_of(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "bad.ron:{}: error: metric 'dt': unknown metric 't_49'",
+            at(&bad, "t_49\"")
+        )),
+        "{err}"
+    );
+    assert!(err.contains("did you mean 't_490'?"), "{err}");
+    // `lost_in_dt` reads `dt`, which was refused: not reported twice.
+    assert!(!err.contains("unknown metric 'dt'"), "{err}");
+    let bad = text.replace(r#""loss * dt""#, r#""loss + t_480""#);
+    let file = write_file(tmp.path(), "bad2.ron", &bad);
+    let res = plenum().arg("check").arg(&file).output().expect("runs");
+    let err = stderr_of(&res);
+    assert!(
+        err.contains(&format!(
+            "bad2.ron:{}: error: metric 'lost_in_dt': adds a mass flow and a time",
+            at(&bad, "loss + t_480")
+        )),
+        "{err}"
+    );
+}

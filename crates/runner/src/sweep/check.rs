@@ -348,9 +348,11 @@ impl Checker<'_> {
             let Some(of) = self.get(&m.of, &item) else {
                 continue;
             };
-            if let Some(metric) =
-                self.metric(name, of, m.of.span, net, base.config.duration_s, &item)
-            {
+            let metric = match of {
+                MetricKindWire::Derived(e) => self.derived(name, e, &metrics, &names, &item),
+                _ => self.metric(name, of, m.of.span, net, base.config.duration_s, &item),
+            };
+            if let Some(metric) = metric {
                 metrics.push(metric);
             }
         }

@@ -258,6 +258,12 @@ pub(super) fn execute(
             _ => {}
         }
     }
+    // Derived metrics last, in file order (each reads only metrics before it).
+    for (k, m) in sweep.metrics.iter().enumerate() {
+        if let MetricKind::Derived { expr, inputs, .. } = &m.kind {
+            values[k] = super::derived::value(expr, inputs, &values);
+        }
+    }
     let traj = rec.traj.map(|_| rec.trajectory);
     Ok((values, traj))
 }
