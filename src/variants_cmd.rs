@@ -3,21 +3,19 @@
 use std::path::Path;
 
 use plenum_runner::output::variants::{run_variants, VariantOutcome};
-use plenum_runner::scenario::variants::load_variants;
-use plenum_runner::{Diagnostics, Loaded};
+use plenum_runner::scenario::variants::{load_variants, VariantSet};
+use plenum_runner::Loaded;
 
 use crate::{bad_input, diagnostics, interrupted, output_failure, Failure};
 
 /// The checked variants of `loaded`, in file order (empty when it declares none); a problem
 /// in the list itself is bad input.
-pub(crate) fn variants_of(
-    loaded: &Loaded,
-) -> Result<Vec<(String, Result<Loaded, Diagnostics>)>, Failure> {
+pub(crate) fn variants_of(loaded: &Loaded) -> Result<VariantSet, Failure> {
     load_variants(loaded).map_err(|d| bad_input(diagnostics(&d)))
 }
 
 /// `plenum check`: every variant is checked; all problems are printed, exit code 2 if any.
-pub(crate) fn check(variants: &[(String, Result<Loaded, Diagnostics>)]) -> Result<(), Failure> {
+pub(crate) fn check(variants: &VariantSet) -> Result<(), Failure> {
     let mut bad = Vec::new();
     for (name, v) in variants {
         match v {
@@ -50,7 +48,7 @@ pub(crate) fn check(variants: &[(String, Result<Loaded, Diagnostics>)]) -> Resul
 pub(crate) fn run(
     file: &Path,
     loaded: &Loaded,
-    variants: Vec<(String, Result<Loaded, Diagnostics>)>,
+    variants: VariantSet,
     out_dir: &Path,
     quiet: bool,
     cancel: &plenum_runner::Cancel,

@@ -16,11 +16,10 @@ use rayon::prelude::*;
 
 use super::{charts, convert, write_run, OutputError, RunReport, Table};
 use crate::config::default_time_unit;
-use crate::diag::Diagnostics;
 use crate::output::atomic::write_new;
 use crate::output::safety::{Cancel, Staging};
 use crate::plot::{LineChart, Series};
-use crate::scenario::Loaded;
+use crate::scenario::variants::VariantSet;
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{format_significant, Dimension};
 
@@ -65,7 +64,7 @@ impl VariantSetReport {
 /// Run every variant and write the set into `out_dir` (see the module documentation).
 /// A variant that is invalid or fails is recorded as such and the others carry on.
 pub fn run_variants(
-    variants: Vec<(String, Result<Loaded, Diagnostics>)>,
+    variants: VariantSet,
     out_dir: &Path,
     cancel: Option<&Cancel>,
 ) -> Result<VariantSetReport, OutputError> {

@@ -73,13 +73,13 @@ impl VariantWire {
     }
 }
 
+/// Each variant's name and its checked scenario or its problems, in file order.
+pub type VariantSet = Vec<(String, Result<Loaded, Diagnostics>)>;
+
 /// The variants `base` declares, checked, in file order: each one's name and its scenario or
 /// its problems. A problem of the list itself (an entry that does not parse, a duplicate or
 /// bad name) fails the whole list. Empty when the scenario declares no variants.
-#[allow(clippy::type_complexity)]
-pub fn load_variants(
-    base: &Loaded,
-) -> Result<Vec<(String, Result<Loaded, Diagnostics>)>, Diagnostics> {
+pub fn load_variants(base: &Loaded) -> Result<VariantSet, Diagnostics> {
     let src = base.source.as_str();
     let wire = ScenarioWire::parse(src)
         .map_err(|e| Diagnostics::file_error(&base.file, format!("cannot read again: {e}")))?;

@@ -286,14 +286,17 @@ impl<'de> Deserialize<'de> for NamedValues {
     }
 }
 
+/// Entries of a map of names to values, each with its place.
+type Pairs = Vec<(Spanned<String>, Spanned<Q>)>;
+
 /// The entries of a RON map of names to values, in file order.
 fn pairs<'de, D: Deserializer<'de>>(
     deserializer: D,
     expecting: &'static str,
-) -> Result<Vec<(Spanned<String>, Spanned<Q>)>, D::Error> {
+) -> Result<Pairs, D::Error> {
     struct MapVisitor(&'static str);
     impl<'de> Visitor<'de> for MapVisitor {
-        type Value = Vec<(Spanned<String>, Spanned<Q>)>;
+        type Value = Pairs;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(self.0)
         }
