@@ -168,3 +168,17 @@ fn issue11_plain_quantities_are_not_expressions() {
     }
     assert!(is_identifier("p_close") && !is_identifier("2x") && !is_identifier("sqrt"));
 }
+
+#[test]
+fn issue11_an_si_value_written_with_its_si_unit_reads_back_exactly() {
+    // Sweeps set a named parameter by writing its SI value with the SI unit.
+    let none = BTreeMap::new();
+    for d in Dimension::ALL {
+        for x in [1.2345e-3, 7.0, -2.5e5, 1.0 / 3.0] {
+            let text = format!("{x:e} {}", d.si_unit());
+            let v = eval(text.trim_end(), &none).expect("reads");
+            assert_eq!(v.si, x, "{text}");
+            assert_eq!(v.dim, Dim::of(d), "{text}");
+        }
+    }
+}
