@@ -397,7 +397,12 @@ fn call(f: Func, vals: &[Value], args: &[Expr], at: Range<usize>) -> Result<Valu
 
 /// Parse `text` as an expression.
 pub fn parse(text: &str) -> Result<Expr, ExprError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+        operators: 0,
+    };
     let e = p.sum()?;
     p.skip_ws();
     if p.pos < text.len() {
@@ -453,9 +458,17 @@ pub fn is_identifier(name: &str) -> bool {
         && !FUNCS.iter().any(|(f, _)| *f == name)
 }
 
+/// Deepest nesting of parentheses, calls and signs an expression may have, and most
+/// operators: the parser and the evaluator recurse, and hostile text must not exhaust the
+/// stack (real expressions have a handful of each).
+pub const MAX_NESTING: usize = 64;
+pub const MAX_OPERATORS: usize = 1000;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    depth: usize,
+    operators: usize,
 }
 
 impl Parser<'_> {
@@ -515,6 +528,22 @@ impl Parser<'_> {
             self.skip_ws();
             self.pos
         };
+        self.depth += 1;
+        self.operators += 1;
+        if self.depth > MAX_NESTING || self.operators > MAX_OPERATORS {
+            let at = start..self.text.len();
+            return Err(
+                error(at, "the expression is too deeply nested or too long").expected(format!(
+                    "at most {MAX_NESTING} levels of parentheses and {MAX_OPERATORS} operators"
+                )),
+            );
+        }
+        let e = self.unary_inner(start);
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self, start: usize) -> Result<Expr, ExprError> {
         match self.peek() {
             Some('-' | '\u{2212}') => {
                 self.pos += self.rest().chars().next().map_or(1, char::len_utf8);

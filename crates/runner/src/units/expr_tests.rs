@@ -182,3 +182,17 @@ fn issue11_an_si_value_written_with_its_si_unit_reads_back_exactly() {
         }
     }
 }
+
+#[test]
+fn issue11_hostile_nesting_is_refused_not_a_stack_overflow() {
+    for text in [
+        "(".repeat(100_000) + "1",
+        "-".repeat(100_000) + "1",
+        "1".to_string() + &" + 1".repeat(100_000),
+        "sqrt(".repeat(10_000) + "1",
+    ] {
+        let e = parse(&text).expect_err("refused");
+        assert!(e.message.contains("too deeply nested or too long"), "{e}");
+    }
+    assert!(parse(&("(".repeat(20) + "1" + &")".repeat(20))).is_ok());
+}
