@@ -120,13 +120,26 @@ fn issue11_variants_run_side_by_side_and_a_failing_one_is_recorded() {
         table.contains("tunnel.ron:") && table.contains("no link 'seel'"),
         "{table}"
     );
-    // One overlay per quantity, a line per variant that ran.
-    let svg = std::fs::read_to_string(out.join("pressure.svg")).expect("pressure.svg");
+    // One overlay per quantity, a line per variant that ran (one that lacks the item has
+    // none: the crack is removed in seal_only).
+    let svg = std::fs::read_to_string(out.join("pressure-prk.svg")).expect("pressure-prk.svg");
     for v in ["both", "space_only", "seal_only", "bigger"] {
-        assert!(svg.contains(&format!("prk [{v}]")), "{v} in the overlay");
+        assert!(
+            svg.contains(&format!("\n{v}\n</text>")),
+            "{v} in the overlay"
+        );
     }
-    assert!(!svg.contains("[broken]"));
-    assert!(out.join("pressure.png").is_file() && out.join("flows.svg").is_file());
+    assert!(!svg.contains("\nbroken\n"));
+    let svg = std::fs::read_to_string(out.join("flow-crack.svg")).expect("flow-crack.svg");
+    assert!(svg.contains("\nboth\n</text>") && !svg.contains("\nseal_only\n"));
+    for f in [
+        "pressure-prk.png",
+        "flow-crack.png",
+        "flow-seal.png",
+        "flow-seal.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
     // The tree is Plenum's: a second run replaces it; a foreign file inside a variant's
     // directory is refused and nothing is changed.
     let before = tree(&out);

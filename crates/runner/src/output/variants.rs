@@ -1,6 +1,7 @@
 //! A variant set: every variant of a scenario run in parallel, each one's complete results in
 //! `OUT/VARIANT/` (a normal run directory), and beside them one overlay plot per quantity
-//! (`pressure`, `flows`) and a side-by-side table (`variants.txt`).
+//! (`pressure-COMPARTMENT`, `flow-LINK`: one line per variant) and a side-by-side table
+//! (`variants.txt`).
 //!
 //! The whole tree is one output: written into a temporary and swapped into place
 //! ([`Staging`]); the top manifest records each variant's directory, which holds its own
@@ -145,8 +146,9 @@ pub fn run_variants(
     })
 }
 
-/// One chart per quantity, each with one line per item and variant: compartment pressures
-/// and link mass flows, in the first variant's display units.
+/// One chart per quantity (each compartment's pressure, each link's mass flow), one line per
+/// variant in the variant's own colour on every chart, in the first variant's display units.
+/// Named `pressure-ITEM` and `flow-ITEM`.
 fn overlays(ran: &[(&str, &Summary, &Table)]) -> Vec<(String, LineChart)> {
     let Some((_, first, _)) = ran.first() else {
         return Vec::new();
@@ -170,15 +172,13 @@ fn overlays(ran: &[(&str, &Summary, &Table)]) -> Vec<(String, LineChart)> {
     let quantities = [
         (
             "pressure",
-            "compartment pressures",
             ".pressure_Pa",
             display.pressure.clone(),
             Dimension::Pressure,
             "pressure",
         ),
         (
-            "flows",
-            "link mass flows (positive: from → to)",
+            "flow",
             ".mass_flow_kg_per_s",
             flow_unit,
             Dimension::MassFlow,
@@ -186,35 +186,56 @@ fn overlays(ran: &[(&str, &Summary, &Table)]) -> Vec<(String, LineChart)> {
         ),
     ];
     let mut charts = Vec::new();
-    for (file, what, suffix, unit, dim, axis) in quantities {
-        let mut series = Vec::new();
-        for (variant, _, table) in ran {
-            let x = convert(
-                table.column("time_s").unwrap_or(&[]),
-                &time_unit,
-                Dimension::Time,
-            );
-            for (item, c) in table.with_suffix(suffix) {
-                series.push(Series {
-                    label: format!("{item} [{variant}]"),
-                    x: x.clone(),
-                    y: convert(c, &unit, dim),
-                });
+    for (file, suffix, unit, dim, axis) in quantities {
+        // Items in order of first appearance over the variants (a variant may add one).
+        let mut items: Vec<&str> = Vec::new();
+        for (_, _, t) in ran {
+            for (item, _) in t.with_suffix(suffix) {
+                if !items.contains(&item) {
+                    items.push(item);
+                }
             }
         }
-        if series.is_empty() {
-            continue;
+        for item in items {
+            // One series per variant, empty where the variant lacks the item, so that each
+            // variant keeps its colour on every chart.
+            let series = ran
+                .iter()
+                .map(
+                    |(variant, _, t)| match t.column(&format!("{item}{suffix}")) {
+                        Some(c) => Series {
+                            label: (*variant).to_string(),
+                            x: convert(
+                                t.column("time_s").unwrap_or(&[]),
+                                &time_unit,
+                                Dimension::Time,
+                            ),
+                            y: convert(c, &unit, dim),
+                        },
+                        None => Series {
+                            label: String::new(),
+                            x: Vec::new(),
+                            y: Vec::new(),
+                        },
+                    },
+                )
+                .collect();
+            let what = if file == "flow" {
+                format!("{item} mass flow (positive: from → to)")
+            } else {
+                format!("{item} pressure")
+            };
+            charts.push((
+                format!("{file}-{item}"),
+                LineChart {
+                    title: format!("{}: {what}, by variant", first.scenario),
+                    x_label: format!("time ({time_unit})"),
+                    y_label: format!("{axis} ({unit})"),
+                    series,
+                    log_y: false,
+                },
+            ));
         }
-        charts.push((
-            file.to_string(),
-            LineChart {
-                title: format!("{}: {what}, {} variants", first.scenario, ran.len()),
-                x_label: format!("time ({time_unit})"),
-                y_label: format!("{axis} ({unit})"),
-                series,
-                log_y: false,
-            },
-        ));
     }
     charts
 }
