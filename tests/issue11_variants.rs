@@ -39,6 +39,11 @@ const VARIANTS: &str = r#"    variants: [
         (name: "seal_only", remove: ["links.crack"]),
         (name: "broken", set: { "links.seel.element.area": "0 mm2" }),
         (name: "bigger", set: { "parameters.crack": "2 * 0.02 mm2" }),
+        (name: "valve", links: [
+            (name: "seal", from: "station", to: "prk", element: PowerLaw(c: 1e-9, n: 0.65)),
+        ]),
+        (name: "fuller", set: { "compartments.prk.pressure": "p0 + 100 mmHg" },
+         links: [ (name: "extra", from: "prk", to: "space", element: Orifice(area: "seal / 2", cd: 0.6)) ]),
     ],"#;
 
 fn final_pressure(dir: &Path) -> f64 {
@@ -84,8 +89,15 @@ fn issue11_variants_run_side_by_side_and_a_failing_one_is_recorded() {
     let stdout = String::from_utf8_lossy(&res.stdout);
     // The invalid variant is bad input (exit 2), named; the others ran.
     assert_eq!(res.status.code(), Some(2), "{err}");
-    assert!(err.contains("1 of 5 variants did not run: broken"), "{err}");
-    for v in ["both", "space_only", "seal_only", "bigger"] {
+    assert!(err.contains("1 of 7 variants did not run: broken"), "{err}");
+    for v in [
+        "both",
+        "space_only",
+        "seal_only",
+        "bigger",
+        "valve",
+        "fuller",
+    ] {
         assert_eq!(summary(&out.join(v))["status"], "completed", "{v}");
         assert!(out.join(v).join("timeseries.csv").is_file());
     }
@@ -95,6 +107,19 @@ fn issue11_variants_run_side_by_side_and_a_failing_one_is_recorded() {
     assert!(final_pressure(&out.join("space_only")) < both - 20.0);
     assert!(final_pressure(&out.join("seal_only")) > both + 20.0);
     assert!((final_pressure(&out.join("bigger")) - both).abs() < 0.5);
+    // A link replaced by another element, a link added, an initial state changed.
+    let valve = summary(&out.join("valve"));
+    let seal = valve["links"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["name"] == "seal"))
+        .expect("seal");
+    assert_eq!(seal["element"], "PowerLaw");
+    let fuller = summary(&out.join("fuller"));
+    let prk = &fuller["compartments"][0];
+    assert!((prk["initial_pressure_Pa"].as_f64().expect("number") / MMHG - 600.0).abs() < 1e-9);
+    assert!(fuller["links"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|l| l["name"] == "extra")));
     // The side-by-side table: printed and written, one column per variant, the failure
     // recorded with its located message.
     let table = std::fs::read_to_string(out.join("variants.txt")).expect("variants.txt");
@@ -110,7 +135,15 @@ fn issue11_variants_run_side_by_side_and_a_failing_one_is_recorded() {
         .collect();
     assert_eq!(
         header,
-        ["both", "space_only", "seal_only", "broken", "bigger"]
+        [
+            "both",
+            "space_only",
+            "seal_only",
+            "broken",
+            "bigger",
+            "valve",
+            "fuller"
+        ]
     );
     assert!(table.contains("INVALID"), "{table}");
     assert!(table.contains("final pressure prk"), "{table}");
@@ -225,7 +258,7 @@ fn issue11_check_checks_every_variant() {
         )),
         "{err}"
     );
-    assert!(err.contains("1 of 5 variants is invalid: broken"), "{err}");
+    assert!(err.contains("1 of 7 variants is invalid: broken"), "{err}");
 }
 
 /// The line and 1-based column of `needle` in `text`.
