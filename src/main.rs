@@ -31,6 +31,7 @@ macro_rules! tell {
 
 mod signals;
 mod sweep_cmd;
+mod variants_cmd;
 
 use clap::{Parser, Subcommand};
 use plenum_runner::units::{self, Dimension};
@@ -354,6 +355,10 @@ fn run(file: &Path, out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
         code: e.exit_code(),
         error: anyhow::Error::new(e),
     })?;
+    let variants = variants_cmd::variants_of(&loaded)?;
+    if !variants.is_empty() {
+        return variants_cmd::run(file, &loaded, variants, &out_dir, quiet, &cancel);
+    }
     let started = std::time::Instant::now();
     let shown = out_dir.display();
     let result = signals::unless_interrupted(
@@ -443,7 +448,7 @@ fn check(file: &Path) -> Result<(), Failure> {
         plenum_runner::config::fmt_interval(l.config.output_interval_s),
         l.config.output_times().len()
     );
-    Ok(())
+    variants_cmd::check(&variants_cmd::variants_of(&l)?)
 }
 
 fn plot(dir: &Path, overrides: DisplayOverrides, steer: PlotSteer) -> Result<(), Failure> {

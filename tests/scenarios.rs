@@ -151,7 +151,7 @@ fn outputs_show_each_link_as_it_was_at_that_time() {
     let l = load(&root().join("scenarios/prk-pressure-test.ron")).expect("valid");
     let full = simulate_run(&l.network, &l.config, &l.name, true).expect("runs");
     let rows = full.trajectory.expect("kept").rows;
-    let fill = l.network.link("fill_both").expect("link").0;
+    let fill = l.network.link("fill").expect("link").0;
     let day = 86_400.0;
     for r in &rows {
         let open = r.t > 3.0 * day && r.t <= 3.0 * day + 3600.0;

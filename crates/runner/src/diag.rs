@@ -42,6 +42,30 @@ impl Span {
         }
     }
 
+    /// The part `range` (bytes of the string's text) of a string value at this span in
+    /// `src`, so an error can point inside the string; the whole span when the string is not
+    /// written plainly between quotes (escapes shift the columns).
+    pub(crate) fn inside_string(
+        self,
+        src: &str,
+        text: &str,
+        range: std::ops::Range<usize>,
+    ) -> Span {
+        let Some(r) = self.range_in(src) else {
+            return self;
+        };
+        let written = &src[r.clone()];
+        let plain = written.len() == text.len() + 2
+            && written.starts_with('"')
+            && &written[1..written.len() - 1] == text;
+        if !plain || range.end > text.len() || !text.is_char_boundary(range.start) {
+            return self;
+        }
+        // An empty range (the end of the text) points at the closing quote.
+        let start = r.start + 1 + range.start;
+        Span::of(&src[start..start + range.len().max(1)])
+    }
+
     /// The byte range of this span in `src`, when it points into `src`.
     pub fn range_in(&self, src: &str) -> Option<std::ops::Range<usize>> {
         if self.addr == 0 {

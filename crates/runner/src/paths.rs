@@ -28,7 +28,9 @@ mod param;
 #[cfg(test)]
 mod tests;
 
-pub use param::{apply, resolve_path, ElementField, ParamPath, ScheduleField, Target};
+pub use param::{
+    apply, resolve_path, resolve_path_in, ElementField, ParamPath, ScheduleField, Target,
+};
 
 /// What cannot be resolved, in the words the diagnostics print.
 #[derive(Debug, Clone, PartialEq, Eq)]

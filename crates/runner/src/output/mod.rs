@@ -20,6 +20,7 @@ pub mod names;
 pub mod plots;
 pub mod safety;
 pub mod timeseries;
+pub mod variants;
 
 use std::path::{Path, PathBuf};
 

@@ -16,7 +16,7 @@ use crate::sample::{open_unit, Distribution};
 use crate::summary::{auto_flow_unit, Summary};
 use crate::units::{self, Dimension};
 
-fn convert(values: &[f64], unit: &str, dim: Dimension) -> Vec<f64> {
+pub(super) fn convert(values: &[f64], unit: &str, dim: Dimension) -> Vec<f64> {
     match units::unit_factor(unit, dim) {
         Ok(f) => values.iter().map(|v| f.from_si(*v)).collect(),
         Err(_) => values.to_vec(),

@@ -353,11 +353,16 @@ pub fn inspect_dir(dir: &Path) -> Result<Option<Owned>, SafetyError> {
             continue;
         }
         let path = dir.join(n);
+        let md = std::fs::symlink_metadata(&path).map_err(io("reading", &path))?;
+        if md.is_dir() && owned.record(&format!("{n}{SUBDIR_MARK}")).is_some() {
+            // A results directory of its own (a variant's run), with its own manifest.
+            inspect_dir(&path)?;
+            continue;
+        }
         let Some(rec) = owned.record(n) else {
             foreign.push(n.clone());
             continue;
         };
-        let md = std::fs::symlink_metadata(&path).map_err(io("reading", &path))?;
         if !md.is_file() {
             foreign.push(n.clone());
             continue;
@@ -389,6 +394,10 @@ pub fn inspect_dir(dir: &Path) -> Result<Option<Owned>, SafetyError> {
 
 // -------------------------------------------------------------------------------------------
 // Writing a whole directory
+
+/// A manifest entry whose name ends with this is a subdirectory that is a results directory
+/// of its own (a variant's run in a variant set), checked through its own manifest.
+pub const SUBDIR_MARK: &str = "/";
 
 /// A results directory being written: a temporary beside the output, swapped into place by
 /// [`Staging::commit`]; removed when dropped uncommitted.
@@ -471,7 +480,17 @@ impl Staging {
         names.sort();
         let mut m = Manifest::new(&self.kind, None);
         for n in &names {
-            let (bytes, sha) = hash_file(&self.tmp.join(n))?;
+            let path = self.tmp.join(n);
+            if path.is_dir() {
+                // A results directory written with its own manifest (see SUBDIR_MARK).
+                m.files.push(FileRecord {
+                    name: format!("{n}{SUBDIR_MARK}"),
+                    bytes: None,
+                    sha256: None,
+                });
+                continue;
+            }
+            let (bytes, sha) = hash_file(&path)?;
             m.files.push(FileRecord {
                 name: n.clone(),
                 bytes: Some(bytes),

@@ -1,7 +1,11 @@
 //! Parameter paths: `SECTION.NAME.FIELD...`, resolved against the model's parts to a
 //! [`Target`] that [`apply`] sets.
 
+use std::collections::BTreeMap;
+
 use plenum_physics::{AreaLaw, Schedule};
+
+use crate::units::expr;
 
 use super::*;
 
@@ -78,9 +82,20 @@ pub enum Target {
     SourceTemperature(usize),
     GasMolarMass(usize),
     GasCpMolar(usize),
+    /// A named parameter of the scenario (`parameters.NAME`). It is set in the scenario
+    /// before the scenario is checked, so that every value written over it moves with it
+    /// (see [`crate::scenario::variants::apply_variant`]); [`apply`] refuses it.
+    Named(String),
 }
 
-const SECTIONS: [&str; 5] = ["compartments", "boundaries", "links", "sources", "gas"];
+const SECTIONS: [&str; 6] = [
+    "compartments",
+    "boundaries",
+    "links",
+    "sources",
+    "gas",
+    "parameters",
+];
 
 impl ScheduleField {
     pub fn name(self) -> &'static str {
@@ -281,9 +296,20 @@ impl ParamPath {
 
     /// What the path addresses in `parts`, and the dimension of its value.
     pub fn resolve(&self, parts: &NetworkParts) -> Result<(Target, Dimension), PathError> {
+        self.resolve_in(parts, &BTreeMap::new())
+    }
+
+    /// What the path addresses in `parts` or among the named parameters `params`, and the
+    /// dimension of its value.
+    pub fn resolve_in(
+        &self,
+        parts: &NetworkParts,
+        params: &BTreeMap<String, expr::Value>,
+    ) -> Result<(Target, Dimension), PathError> {
         let segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
         let path = self.text.as_str();
         match segs.as_slice() {
+            ["parameters", name] => named(params, name),
             ["compartments", name, rest @ ..] => compartment(parts, name, rest),
             ["boundaries", name, rest @ ..] => boundary(parts, name, rest),
             ["links", name, rest @ ..] => link(parts, name, rest, path),
@@ -572,6 +598,46 @@ pub fn resolve_path(parts: &NetworkParts, path: &str) -> Result<(Target, Dimensi
     ParamPath::parse(path)?.resolve(parts)
 }
 
+/// Resolve a parameter path against the base model and its named parameters.
+pub fn resolve_path_in(
+    parts: &NetworkParts,
+    params: &BTreeMap<String, expr::Value>,
+    path: &str,
+) -> Result<(Target, Dimension), PathError> {
+    ParamPath::parse(path)?.resolve_in(parts, params)
+}
+
+fn named(
+    params: &BTreeMap<String, expr::Value>,
+    name: &str,
+) -> Result<(Target, Dimension), PathError> {
+    let Some(v) = params.get(name) else {
+        let names: Vec<&str> = params.keys().map(String::as_str).collect();
+        let expected = if names.is_empty() {
+            "a parameter declared in the scenario's parameters: {...} (it declares none)".into()
+        } else {
+            format!("one of the parameters: {}", name_list(&names))
+        };
+        return Err(err(
+            Reason::UnknownName,
+            format!("no parameter '{name}' in the base scenario"),
+            did(name, names),
+        )
+        .expected(expected));
+    };
+    match v.dim.named() {
+        Some(d) => Ok((Target::Named(name.to_string()), d)),
+        None => Err(err(
+            Reason::NotSweepable,
+            format!(
+                "parameter '{name}' is {}, which has no unit to write values in",
+                v.dim.describe()
+            ),
+            Some("a parameter of a named dimension (a pressure, an area, ...)".into()),
+        )),
+    }
+}
+
 /// Set a schedule: one field, or (none named) the whole: a constant becomes `value`; any
 /// other schedule is scaled so that its value at t = 0 is `value` (a ramped crack keeps
 /// its shape).
@@ -669,6 +735,11 @@ pub fn apply(parts: &mut NetworkParts, target: &Target, value: f64) -> Result<()
             *slot = value;
         }
         Target::SourceTemperature(i) => parts.sources[*i].temperature = value,
+        Target::Named(name) => {
+            return Err(format!(
+                "parameter '{name}' is set in the scenario before it is checked, not in the model"
+            ))
+        }
         Target::GasMolarMass(s) | Target::GasCpMolar(s) => {
             let gas = parts.gas.get_or_insert_with(Gas::air);
             let sp = gas

@@ -91,6 +91,10 @@ pub(super) struct Validator<'s> {
     pub(super) suggestions: RefCell<HashMap<(String, u8), Option<String>>>,
     /// Names listed in "expected" lines, by kinds mask.
     pub(super) listed: RefCell<HashMap<u8, String>>,
+    /// The named parameters, evaluated (see `parameters.rs`).
+    pub(super) params: BTreeMap<String, expr::Value>,
+    /// Parameters declared but not evaluated (their problem is reported once, at them).
+    pub(super) failed_params: Vec<String>,
 }
 
 pub(super) fn item(kind: &str, name: &str) -> String {
@@ -164,6 +168,8 @@ impl<'s> Validator<'s> {
             warnings: Vec::new(),
             suggestions: RefCell::default(),
             listed: RefCell::default(),
+            params: BTreeMap::new(),
+            failed_params: Vec::new(),
         }
     }
 
@@ -417,6 +423,7 @@ impl<'s> Validator<'s> {
                     .hint("the name becomes the output directory out/<name>");
             }
         }
+        self.parameters(w.parameters.as_ref());
         self.duration = self.quantity_in(
             &w.duration,
             Dimension::Time,
@@ -577,6 +584,7 @@ impl<'s> Validator<'s> {
             network,
             config,
             warnings: std::mem::take(&mut self.warnings),
+            parameters: std::mem::take(&mut self.params),
         })
     }
 }

@@ -13,7 +13,7 @@
 //! units, thresholds) that every later stage reads, and the provenance of the file.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::f64::consts::{LN_2, PI};
 use std::path::Path;
 
@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::diag::{clip, Diagnostic, Diagnostics, Sink};
 use crate::paths::{name_list, NameKind, Names};
 use crate::suggest::did_you_mean;
-use crate::units::{self, Dimension, UnitError};
+use crate::units::{self, expr, Dimension, UnitError};
 
 pub use crate::config::{
     default_time_unit, fmt_time, DisplayUnits, PlotKind, PlotSpec, RunConfig, Threshold, MAX_ROWS,
@@ -40,6 +40,7 @@ use check::*;
 use elements::*;
 
 pub(crate) use check::fmt_number;
+pub use parameters::{eval_quantity, QuantityError};
 pub(crate) use syntax::{describe_at, wire_diagnostic};
 
 mod check;
@@ -48,12 +49,14 @@ mod events;
 mod life;
 mod network;
 mod outputs;
+mod parameters;
 mod plots;
 mod solver;
 mod syntax;
 #[cfg(test)]
 mod tests;
 mod values;
+pub mod variants;
 pub mod wire;
 
 /// Viscosity of air at 295 K used when a crack gives none, Pa s.
@@ -97,6 +100,10 @@ pub struct Loaded {
     /// Things that are allowed but probably not meant (`check` and `run` print them on
     /// stderr), each `file:line:col: warning: ...`.
     pub warnings: Vec<String>,
+    /// The named parameters, evaluated (SI value and dimension), by name.
+    pub parameters: BTreeMap<String, expr::Value>,
+    /// The variant this is, when it is one of the file's variants (see [`variants`]).
+    pub variant: Option<String>,
 }
 
 /// Read and check a scenario file.
@@ -109,8 +116,12 @@ pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
 /// Check a scenario given as text; `file` names it in messages.
 pub fn load_str(source: String, file: &str) -> Result<Loaded, Diagnostics> {
     let checked = validate_source(&source, file)?;
+    Ok(loaded(checked, source, file))
+}
+
+fn loaded(checked: Checked, source: String, file: &str) -> Loaded {
     let sha256 = hex(&Sha256::digest(source.as_bytes()));
-    Ok(Loaded {
+    Loaded {
         file: file.to_string(),
         sha256,
         name: checked.name,
@@ -123,8 +134,10 @@ pub fn load_str(source: String, file: &str) -> Result<Loaded, Diagnostics> {
             .into_iter()
             .map(|w| format!("{file}:{w}"))
             .collect(),
+        parameters: checked.parameters,
+        variant: None,
         source,
-    })
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -140,6 +153,7 @@ struct Checked {
     config: RunConfig,
     /// `line:col: warning: ...` (the file name is added by the caller).
     warnings: Vec<String>,
+    parameters: BTreeMap<String, expr::Value>,
 }
 
 fn validate_source(src: &str, file: &str) -> Result<Checked, Diagnostics> {

@@ -70,6 +70,9 @@ impl<'s> Validator<'s> {
             Q::Number(x) => *x,
             Q::Text(t) => match units::parse_quantity(t, dim) {
                 Ok(x) => x,
+                Err(_) if expr::looks_like_expression(t) => {
+                    self.expression(v.span, t, dim, item, field)?
+                }
                 Err(e) => {
                     self.unit_error(v.span, item, field, &e);
                     return None;
@@ -175,6 +178,9 @@ impl<'s> Validator<'s> {
         let q = self.get_field(v, item, field)?;
         let parsed = match q {
             Q::Number(x) => Some(*x),
+            Q::Text(t) if t.trim().parse::<f64>().is_err() && expr::looks_like_expression(t) => {
+                return self.expression(v.span, t, Dimension::Dimensionless, item, field);
+            }
             Q::Text(t) => t.trim().parse::<f64>().ok(),
         };
         match parsed {

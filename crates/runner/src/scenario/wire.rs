@@ -262,22 +262,53 @@ pub struct SpeciesMap(pub Vec<(Spanned<String>, Spanned<Q>)>);
 
 impl<'de> Deserialize<'de> for SpeciesMap {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor;
-        impl<'de> Visitor<'de> for MapVisitor {
-            type Value = SpeciesMap;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map from species to value, like {\"N2\": 0.78, \"O2\": 0.22}")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpeciesMap, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = map.next_entry::<Spanned<String>, Spanned<Q>>()? {
-                    out.push(entry);
-                }
-                Ok(SpeciesMap(out))
-            }
-        }
-        deserializer.deserialize_map(MapVisitor)
+        pairs(
+            deserializer,
+            "a map from species to value, like {\"N2\": 0.78, \"O2\": 0.22}",
+        )
+        .map(SpeciesMap)
     }
+}
+
+/// A map from a name to a value, e.g. the named parameters `{"crack": "0.02 mm2"}` or a
+/// variant's `set: {"parameters.crack": "0.05 mm2"}`. Kept in file order; duplicates are
+/// reported by validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NamedValues(pub Vec<(Spanned<String>, Spanned<Q>)>);
+
+impl<'de> Deserialize<'de> for NamedValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        pairs(
+            deserializer,
+            "a map from name to value, like {\"crack\": \"0.02 mm2\"}",
+        )
+        .map(NamedValues)
+    }
+}
+
+/// Entries of a map of names to values, each with its place.
+type Pairs = Vec<(Spanned<String>, Spanned<Q>)>;
+
+/// The entries of a RON map of names to values, in file order.
+fn pairs<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    expecting: &'static str,
+) -> Result<Pairs, D::Error> {
+    struct MapVisitor(&'static str);
+    impl<'de> Visitor<'de> for MapVisitor {
+        type Value = Pairs;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(entry) = map.next_entry::<Spanned<String>, Spanned<Q>>()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(MapVisitor(expecting))
 }
 
 // -------------------------------------------------------------------------------------------
@@ -375,6 +406,12 @@ pub struct ScenarioWire {
     /// Atmosphere limits whose first crossings the summary reports.
     #[serde(default)]
     pub limits: Vec<Spanned<LimitWire>>,
+    /// Named parameters, `{"crack": "0.02 mm2"}`: any quantity may be an expression over them.
+    #[serde(default)]
+    pub parameters: Option<Spanned<NamedValues>>,
+    /// Named variants of the scenario, each a set of overrides (see `variants.rs`).
+    #[serde(default)]
+    pub variants: Vec<Spanned<super::variants::VariantWire>>,
 }
 
 impl ScenarioWire {
@@ -853,6 +890,7 @@ impl_wire!(
     bool,
     Q,
     SpeciesMap,
+    NamedValues,
     GasWire,
     SpeciesWire,
     CompartmentWire,

@@ -8,7 +8,7 @@ use super::check_items::default_plots;
 use super::check_items::resolve_quantity;
 use super::*;
 use crate::diag::{clip, read_source, Diagnostic, Diagnostics, Sink, SourceIndex};
-use crate::paths::{apply, resolve_path, Target};
+use crate::paths::{apply, resolve_path_in, Target};
 use crate::sample::permutation;
 use crate::scenario::{byte_offset, ron_options, Span, Spanned, Q};
 use crate::scenario::{describe_at, fmt_number, load, wire_diagnostic, Loaded};
@@ -165,6 +165,10 @@ impl Checker<'_> {
         span: Span,
         item: &str,
     ) -> bool {
+        if matches!(target, Target::Named(_)) {
+            // Checked against the whole scenario in `named_admissible`.
+            return true;
+        }
         let mut p = parts.clone();
         let problem = match apply(&mut p, target, x) {
             Err(e) => Some(e),
@@ -191,6 +195,44 @@ impl Checker<'_> {
                 false
             }
         }
+    }
+
+    /// For a named parameter: whether the scenario, checked again with the smallest and the
+    /// largest value, accepts them (every value written over the parameter moves with it).
+    fn named_admissible(&mut self, base: &Loaded, p: &Param, span: Span, item: &str) -> bool {
+        let Target::Named(name) = &p.target else {
+            return true;
+        };
+        let Values::Discrete(vals) = &p.values else {
+            return true;
+        };
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for x in [lo, hi] {
+            if let Err(d) = super::execute::with_parameters(base, &[(name, x, p.dim)]) {
+                let why: Vec<String> = d
+                    .list
+                    .iter()
+                    .map(|d| match &d.item {
+                        Some(i) => format!("{i}: {}", d.message),
+                        None => d.message.clone(),
+                    })
+                    .collect();
+                self.err(
+                    span,
+                    item,
+                    format!(
+                        "the value {} (SI) is refused by the base scenario: {}",
+                        fmt_number(x),
+                        why.join("; ")
+                    ),
+                    Some("values the scenario accepts for the parameter".into()),
+                    None,
+                );
+                return false;
+            }
+        }
+        true
     }
 
     pub(super) fn check(
@@ -222,7 +264,7 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let (target, dim) = match resolve_path(&base.parts, path) {
+            let (target, dim) = match resolve_path_in(&base.parts, &base.parameters, path) {
                 Ok(t) => t,
                 Err(e) => {
                     self.err(p.path.span, &item, e.message, e.expected, e.hint);
@@ -235,6 +277,9 @@ impl Checker<'_> {
             if let Some(param) =
                 self.values(values, p.values.span, path, target, dim, &item, &base.parts)
             {
+                if !self.named_admissible(&base, &param, p.values.span, &item) {
+                    continue;
+                }
                 params.push(param);
                 path_spans.push(p.path.span);
             }
@@ -304,9 +349,11 @@ impl Checker<'_> {
             let Some(of) = self.get(&m.of, &item) else {
                 continue;
             };
-            if let Some(metric) =
-                self.metric(name, of, m.of.span, net, base.config.duration_s, &item)
-            {
+            let metric = match of {
+                MetricKindWire::Derived(e) => self.derived(name, e, &metrics, &names, &item),
+                _ => self.metric(name, of, m.of.span, net, base.config.duration_s, &item),
+            };
+            if let Some(metric) = metric {
                 metrics.push(metric);
             }
         }

@@ -388,6 +388,8 @@ impl Checker<'_> {
             MetricKindWire::FlowDirection(l) => {
                 (MetricKind::FlowDirection(link(self, l)?.0), "sign")
             }
+            // Checked against the metrics before it, in `derived.rs`.
+            MetricKindWire::Derived(_) => return None,
         };
         Some(Metric {
             name: name.to_string(),

@@ -13,7 +13,10 @@ use super::*;
 use crate::output::error::SafetyError;
 use crate::output::names::manifest_name;
 use crate::output::safety::{self, Cancel};
-use crate::paths::apply;
+use crate::paths::{apply, Target};
+use crate::scenario::variants::{apply_variant, VariantWire};
+use crate::scenario::{Loaded, Q};
+use crate::units::Dimension;
 
 // ------------------------------------------------------------------------------------------
 // One run
@@ -114,6 +117,25 @@ impl Observer for Recorder<'_> {
     }
 }
 
+/// `base` with its named parameters set to the SI values given (the same mechanism as a
+/// variant's `set: {"parameters.NAME": ...}`), checked again.
+pub fn with_parameters(
+    base: &Loaded,
+    named: &[(&str, f64, Dimension)],
+) -> Result<Loaded, crate::diag::Diagnostics> {
+    let set = named
+        .iter()
+        .map(|(n, v, d)| {
+            let text = format!("{v:e} {}", d.si_unit());
+            (
+                format!("parameters.{n}"),
+                Q::Text(text.trim_end().to_string()),
+            )
+        })
+        .collect();
+    apply_variant(base, &VariantWire::setting("sweep", set))
+}
+
 pub(super) type Executed = (Vec<Option<f64>>, Option<Vec<(f64, f64)>>);
 
 pub(super) fn execute(
@@ -121,9 +143,29 @@ pub(super) fn execute(
     params: &[f64],
     keep_trajectory: bool,
 ) -> Result<Executed, String> {
-    let mut parts = sweep.base.parts.clone();
+    // Named parameters are set in the scenario before it is checked, so that every value
+    // written over them moves with them; the other paths are applied to the checked model.
+    let named: Vec<(&str, f64, Dimension)> = sweep
+        .params
+        .iter()
+        .zip(params)
+        .filter_map(|(p, v)| match &p.target {
+            Target::Named(n) => Some((n.as_str(), *v, p.dim)),
+            _ => None,
+        })
+        .collect();
+    let with_named;
+    let base = if named.is_empty() {
+        &sweep.base
+    } else {
+        with_named = with_parameters(&sweep.base, &named).map_err(|d| d.to_string())?;
+        &with_named
+    };
+    let mut parts = base.parts.clone();
     for (p, v) in sweep.params.iter().zip(params) {
-        apply(&mut parts, &p.target, *v).map_err(|e| format!("{}: {e}", p.path))?;
+        if !matches!(p.target, Target::Named(_)) {
+            apply(&mut parts, &p.target, *v).map_err(|e| format!("{}: {e}", p.path))?;
+        }
     }
     // The event that finds each TimeTo metric's crossing, by metric.
     let mut crossing_event: Vec<Option<EventId>> = vec![None; sweep.metrics.len()];
@@ -148,7 +190,7 @@ pub(super) fn execute(
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let config = &sweep.base.config;
+    let config = &base.config;
     let t_end = config.duration_s;
     // Output times: all of them when a metric or trajectory needs the history, else only the
     // times metrics ask for.
@@ -214,6 +256,12 @@ pub(super) fn execute(
                 }
             }
             _ => {}
+        }
+    }
+    // Derived metrics last, in file order (each reads only metrics before it).
+    for (k, m) in sweep.metrics.iter().enumerate() {
+        if let MetricKind::Derived { expr, inputs, .. } = &m.kind {
+            values[k] = super::derived::value(expr, inputs, &values);
         }
     }
     let traj = rec.traj.map(|_| rec.trajectory);

@@ -27,6 +27,7 @@
 
 mod check;
 mod check_items;
+mod derived;
 mod display;
 mod execute;
 mod files;

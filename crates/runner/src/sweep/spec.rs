@@ -166,6 +166,8 @@ pub enum MetricKindWire {
     FirstReversal(Spanned<String>),
     /// Direction of a link's flow at the end: 1 (from -> to), -1, or 0 (inside the deadband).
     FlowDirection(Spanned<String>),
+    /// An expression over the metrics declared before it, e.g. `"t_1mmHg - t_close"`.
+    Derived(Spanned<String>),
 }
 
 /// Trajectories to keep.
@@ -259,6 +261,12 @@ pub enum MetricKind {
     Reversals(LinkId),
     FirstReversal(LinkId),
     FlowDirection(usize),
+    /// An expression over other metrics (see `derived.rs`); `dim` is its value's.
+    Derived {
+        expr: crate::units::expr::Expr,
+        inputs: Vec<super::derived::Input>,
+        dim: crate::units::expr::Dim,
+    },
 }
 
 /// How runs are generated.

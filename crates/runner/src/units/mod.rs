@@ -20,6 +20,8 @@
 //! Hand-written rather than a units crate: a dimension-checked SI table tailored to the
 //! scenario grammar, with errors that name the text, the expected dimension and a suggestion.
 
+pub mod expr;
+
 use std::fmt;
 
 use crate::suggest::did_you_mean;
