@@ -564,3 +564,35 @@ fn issue11_plot_redraws_the_report_in_the_new_units() {
         "the plots are the new ones"
     );
 }
+
+#[test]
+fn issue11_variant_set_report_has_the_table_every_overlay_and_each_variant() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    run_ok(&root().join("scenarios/prk-pressure-test.ron"), &out);
+    let html = report(&out);
+    let doc = parse(&html);
+    assert_offline(&doc, &html);
+    assert_eq!(
+        headings(&doc),
+        [
+            "Side by side",
+            "Plots",
+            "Variants",
+            "Scenario",
+            "Provenance"
+        ]
+    );
+    // One inline figure per overlay plot of the set.
+    assert_figures(&doc, &out);
+    let side = text_of(section(&doc, "Side by side"));
+    for v in ["space_only", "seal_only", "both", "both_larger"] {
+        assert!(side.contains(v), "{v} missing from the table");
+        assert!(
+            text_of(section(&doc, "Variants")).contains(&format!("{v}/report.html")),
+            "{v}'s own report is not named"
+        );
+        assert!(out.join(v).join("report.html").is_file(), "{v}: no report");
+    }
+    assert!(side.contains("final pressure prk"), "{side}");
+}

@@ -72,6 +72,15 @@ pub fn run_variants(
 ) -> Result<VariantSetReport, OutputError> {
     let staging = Staging::begin(out_dir, "variants")?;
     let dir = staging.path().to_path_buf();
+    // The base scenario's name and text, for the set's report.
+    let base = variants.iter().find_map(|(_, l)| l.as_ref().ok()).map(|l| {
+        (
+            l.name.clone(),
+            l.file.clone(),
+            l.source.clone(),
+            l.sha256.clone(),
+        )
+    });
     type Done = (String, VariantOutcome, Option<Table>);
     let done: Vec<Result<Done, OutputError>> = variants
         .into_par_iter()
@@ -120,6 +129,12 @@ pub fn run_variants(
     let table = side_by_side(&variants);
     write_new(&dir.join("variants.txt"), table.as_bytes())?;
     files.push(dir.join("variants.txt"));
+    if let Some(base) = &base {
+        let page = set_page(base, &variants, &table, &files);
+        let path = dir.join(crate::report::REPORT_FILE);
+        crate::report::write(&path, &page)?;
+        files.push(path);
+    }
     staging.commit(cancel)?;
     let files = files
         .iter()
@@ -240,6 +255,72 @@ fn overlays(ran: &[(&str, &Summary, &Table)]) -> Vec<(String, LineChart)> {
         }
     }
     charts
+}
+
+/// The report of a variant set: the side-by-side table, the overlay plots, what each variant
+/// is and where its own report lies, and the scenario.
+fn set_page(
+    (name, file, source, sha256): &(String, String, String, String),
+    variants: &[(String, VariantOutcome)],
+    table: &str,
+    files: &[std::path::PathBuf],
+) -> crate::report::Page {
+    use crate::report::{Block, Figure, Page, Section};
+    let status = variants
+        .iter()
+        .map(|(n, o)| {
+            let what = match o {
+                VariantOutcome::Ran(_) => format!("ran: its own report is {n}/report.html"),
+                VariantOutcome::Invalid(why) => format!("invalid: {why}"),
+                VariantOutcome::Failed(why) => format!("failed: {why}"),
+            };
+            (n.clone(), what)
+        })
+        .collect();
+    let figures: Vec<Block> = Figure::from_files(files)
+        .into_iter()
+        .map(Block::Figure)
+        .collect();
+    let mut sections = vec![Section {
+        heading: "Side by side".into(),
+        blocks: vec![Block::Source {
+            caption: "Each variant's results (variants.txt)".into(),
+            text: table.to_string(),
+        }],
+    }];
+    if !figures.is_empty() {
+        sections.push(Section {
+            heading: "Plots".into(),
+            blocks: figures,
+        });
+    }
+    sections.push(Section {
+        heading: "Variants".into(),
+        blocks: vec![Block::Facts(status)],
+    });
+    sections.push(Section {
+        heading: "Scenario".into(),
+        blocks: vec![Block::Source {
+            caption: file.clone(),
+            text: source.clone(),
+        }],
+    });
+    sections.push(Section {
+        heading: "Provenance".into(),
+        blocks: vec![Block::Facts(vec![
+            ("Plenum".into(), env!("CARGO_PKG_VERSION").into()),
+            ("scenario file".into(), file.clone()),
+            ("scenario SHA-256".into(), sha256.clone()),
+        ])],
+    });
+    Page {
+        title: format!("Plenum variants: {name}"),
+        lead: vec![format!(
+            "{} variants of the scenario, run side by side.",
+            variants.len()
+        )],
+        sections,
+    }
 }
 
 /// The side-by-side table: one column per variant; rows for the status, each compartment's

@@ -155,6 +155,8 @@ pub fn caption_of(file: &str) -> String {
                 format!("What drives {m}: rank correlation of each parameter with it")
             }
             Some(("heatmap", m)) => format!("{m} over two parameters, mean per cell"),
+            Some(("pressure", c)) => format!("Pressure of {c}, one line per variant"),
+            Some(("flow", l)) => format!("Mass flow through {l}, one line per variant"),
             _ => match b.strip_prefix("partial_pressure_") {
                 Some(sp) => format!("Partial pressure of {sp}"),
                 None => b.to_string(),
