@@ -569,7 +569,7 @@ fn issue11_plot_redraws_the_report_in_the_new_units() {
 fn issue11_variant_set_report_has_the_table_every_overlay_and_each_variant() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
-    run_ok(&root().join("scenarios/prk-pressure-test.ron"), &out);
+    run_ok(root().join("scenarios/prk-pressure-test.ron"), &out);
     let html = report(&out);
     let doc = parse(&html);
     assert_offline(&doc, &html);
