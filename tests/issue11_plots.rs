@@ -8,10 +8,12 @@ use std::path::Path;
 
 use common::{plenum, root, stderr_of, summary, write_file};
 
-/// The pressure test with extra plots and thresholds spliced into its outputs.
+/// The pressure test (three tunnels in one network, tests/data/issue11) with extra plots
+/// and thresholds spliced into its outputs.
 fn pressure_test(outputs_extra: &str) -> String {
-    let src = std::fs::read_to_string(root().join("scenarios/prk-pressure-test.ron"))
-        .expect("shipped scenario");
+    let src =
+        std::fs::read_to_string(root().join("tests/data/issue11/pressure-test-compartments.ron"))
+            .expect("test fixture");
     src.replace(
         "        flow_unit: \"kg/day\",\n    ),",
         &format!("        flow_unit: \"kg/day\",\n{outputs_extra}\n    ),"),
