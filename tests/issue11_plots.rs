@@ -330,7 +330,7 @@ fn issue11_compare_two_runs_tables_their_differences() {
         r["differences"][1].as_f64(),
         Some(final_p(&sb) - final_p(&sa))
     );
-    let r = row("mass lost from the compartments");
+    let r = row("mass lost by the compartments (< 0: gained)");
     assert_eq!(r["values"][1], sb["total_mass_lost_kg"]);
     let r = row("first crossing: 1 mmHg below raise_end");
     assert_eq!(r["values"][0], sa["thresholds"][0]["first_crossing_s"]);

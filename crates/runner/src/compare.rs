@@ -205,7 +205,7 @@ pub fn compare(runs: &[Run]) -> Result<Comparison, CompareError> {
                 .map(|x| x.leak_rate_end_kg_per_day)
         });
     }
-    row("mass lost from the compartments".into(), "kg", &|s| {
+    row("mass lost by the compartments (< 0: gained)".into(), "kg", &|s| {
         Some(s.total_mass_lost_kg)
     });
     for t in &thresholds {
