@@ -205,9 +205,11 @@ pub fn compare(runs: &[Run]) -> Result<Comparison, CompareError> {
                 .map(|x| x.leak_rate_end_kg_per_day)
         });
     }
-    row("mass lost by the compartments (< 0: gained)".into(), "kg", &|s| {
-        Some(s.total_mass_lost_kg)
-    });
+    row(
+        "mass lost by the compartments (< 0: gained)".into(),
+        "kg",
+        &|s| Some(s.total_mass_lost_kg),
+    );
     for t in &thresholds {
         row(format!("first crossing: {t}"), "s", &|s| {
             s.thresholds
