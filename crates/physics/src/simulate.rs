@@ -12,6 +12,7 @@ use diffsol_la::MatrixRef;
 
 mod dopri5;
 mod events;
+mod samples;
 mod sparse;
 
 use events::{FlowSign, Watch};
@@ -310,6 +311,11 @@ struct Driver<'s, 'n> {
     cause_steps: Vec<usize>,
     /// Jacobian assemblies counted by the sparse path (the dense one counts products).
     sparse_jacobians: Option<usize>,
+    /// The sparse path (large networks) locates flow reversals on `samples`, the step's dense
+    /// output sampled once, evaluating only the link's two ends; the dense path interpolates
+    /// the whole state at each trial time, as it always has.
+    partial_interp: bool,
+    samples: samples::Samples,
 }
 
 /// What to do at the top of a segment.
@@ -373,6 +379,8 @@ impl<'s, 'n> Driver<'s, 'n> {
             cause: None,
             cause_steps: vec![0; net.events.len()],
             sparse_jacobians: None,
+            partial_interp: false,
+            samples: samples::Samples::default(),
         };
         let rel = settings.event_rearm_band;
         d.watches = net
@@ -490,6 +498,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         let start = std::cell::RefCell::new(self.y.clone());
         let sys = self.sys;
         if self.settings.jacobian.is_sparse(n) {
+            self.partial_interp = true;
             let eqn = sparse::Equations::new(sys, &start);
             let mut problem = OdeBuilder::<sparse::M>::new()
                 .rtol(self.settings.rtol)

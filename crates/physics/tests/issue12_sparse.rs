@@ -214,9 +214,29 @@ fn issue12_dense_and_sparse_jacobians_give_the_same_answer() {
                 );
             }
         }
+        // Flow reversals: the same links turn the same way at the same times (the sparse
+        // path locates them on six samples of the step's interpolant, a polynomial of degree
+        // at most five that they reproduce to round-off; the states differ by less than one
+        // error weight, which moves a zero crossing by a small fraction of a step).
+        assert_eq!(od.reversals.len(), os.reversals.len(), "{name}: reversals");
+        let step = t_end / od.stats.steps as f64;
+        for (a, b) in od.reversals.iter().zip(&os.reversals) {
+            assert_eq!((a.link, a.now_forward), (b.link, b.now_forward), "{name}");
+            assert!(
+                (a.time - b.time).abs() <= 1e-3 * step,
+                "{name}: reversal of {:?} at {} s dense, {} s sparse",
+                a.link,
+                a.time,
+                b.time
+            );
+        }
         eprintln!(
-            "{name}: largest difference {worst:.2e} error weights; steps {} / {}, jacobians {} / {}",
-            od.stats.steps, os.stats.steps, od.stats.jacobian_evals, os.stats.jacobian_evals
+            "{name}: {} reversals, largest difference {worst:.2e} error weights; steps {} / {}, jacobians {} / {}",
+            od.reversals.len(),
+            od.stats.steps,
+            os.stats.steps,
+            od.stats.jacobian_evals,
+            os.stats.jacobian_evals
         );
         // The sparse Jacobian costs a few products per assembly, the dense one n.
         let n = sys.len();

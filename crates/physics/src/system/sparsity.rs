@@ -13,6 +13,16 @@ impl System<'_> {
         start..start + self.ns + usize::from(self.energy[i].is_some())
     }
 
+    /// The state entries link `l`'s flow depends on: the blocks of its compartment ends
+    /// (a boundary's is empty).
+    pub(crate) fn link_states(&self, l: usize) -> [std::ops::Range<usize>; 2] {
+        let link = &self.net.links[l];
+        [link.from, link.to].map(|n| match n {
+            NodeId::Compartment(c) => self.block(c.0),
+            NodeId::Boundary(_) => 0..0,
+        })
+    }
+
     /// The rows a link end's rates land in: a compartment's block, or a boundary's ledger.
     fn end_rows(&self, n: NodeId) -> std::ops::Range<usize> {
         match n {
