@@ -45,7 +45,7 @@ fn issue12_a_chain_of_10000_compartments_runs_through_plenum_run() {
     let status = std::process::Command::new("/bin/sh")
         .arg("-c")
         .arg("ulimit -v 1572864 && exec \"$0\" run \"$1\" --out \"$2\" >/dev/null")
-        .arg(&bin)
+        .arg(bin)
         .arg(&file)
         .arg(&out)
         .status()
