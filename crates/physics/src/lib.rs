@@ -72,6 +72,7 @@ pub use model::{
 };
 pub use schedule::Schedule;
 pub use simulate::{
-    simulate, simulate_collect, FiredEvent, Method, Observer, Outcome, Reversal, Settings, Stats,
+    simulate, simulate_collect, FiredEvent, Jacobian, Method, Observer, Outcome, Reversal,
+    Settings, Stats, SPARSE_ABOVE,
 };
 pub use system::{Snapshot, System};

@@ -287,6 +287,57 @@ pub fn p3b() -> NetworkParts {
     parts
 }
 
+/// The shape of a [`scaling_network`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// Compartment i joined to i + 1: n - 1 links.
+    Chain,
+    /// A binary tree, compartment i joined to (i - 1) / 2: n - 1 links.
+    Tree,
+    /// A square grid (rows of ceil(sqrt n)), each joined to its right and lower neighbour:
+    /// about 2 n links.
+    Mesh,
+}
+
+/// `n` isothermal air compartments of 20-69 m3 at 100.3-102.3 kPa (spread deterministically),
+/// joined in `topology` by 1 cm2 orifices (Cd 0.6), compartment 0 leaking to space through
+/// 1 mm2 (Cd 0.6): the networks of the size-scaling bench and the sparse-path tests.
+pub fn scaling_network(topology: Topology, n: usize) -> NetworkParts {
+    let compartments = (0..n)
+        .map(|i| {
+            let volume = 20.0 + ((i * 37) % 50) as f64;
+            let pressure = 100_325.0 + 20.0 * ((i * 7919) % 101) as f64;
+            isothermal(&format!("m{i}"), volume, pressure, vec![1.0])
+        })
+        .collect();
+    let hatch = |i: usize, j: usize| link(&format!("h{i}-{j}"), c(i), c(j), orifice(1e-4, 0.6));
+    let mut links: Vec<Link> = match topology {
+        Topology::Chain => (1..n).map(|i| hatch(i - 1, i)).collect(),
+        Topology::Tree => (1..n).map(|i| hatch((i - 1) / 2, i)).collect(),
+        Topology::Mesh => {
+            let w = (n as f64).sqrt().ceil() as usize;
+            let mut l = Vec::new();
+            for i in 0..n {
+                if (i + 1) % w != 0 && i + 1 < n {
+                    l.push(hatch(i, i + 1));
+                }
+                if i + w < n {
+                    l.push(hatch(i, i + w));
+                }
+            }
+            l
+        }
+    };
+    links.push(link("leak", c(0), b(0), orifice(1e-6, 0.6)));
+    NetworkParts {
+        gas: Some(air()),
+        compartments,
+        boundaries: vec![space()],
+        links,
+        ..NetworkParts::default()
+    }
+}
+
 /// Compare J v (analytic) of `net` at `y` with the central difference (f(y + h e_j) - f(y - h e_j)) / 2h
 /// for every column j. The step is h_j = 1e-5 max(|y_j|, atol_j): the truncation error is
 /// (h^2/6) f''' ~ 1e-10 of the column's scale for laws smooth on the scale of the state,

@@ -3,11 +3,17 @@
 //! on the dense output, and a log of every reversal of a link's flow.
 
 use diffsol::{
-    NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod, OdeSolverStopReason, Vector, VectorCommon,
+    DefaultDenseMatrix, FaerSparseLU, FaerVec, LinearSolver, NalgebraLU, NalgebraMat, NalgebraVec,
+    OdeBuilder, OdeEquationsImplicit, OdeSolverMethod, OdeSolverProblem, OdeSolverStopReason,
+    Vector, VectorCommon, VectorRef,
 };
+
+use diffsol_la::MatrixRef;
 
 mod dopri5;
 mod events;
+mod samples;
+mod sparse;
 
 use events::{FlowSign, Watch};
 
@@ -25,6 +31,34 @@ pub enum Method {
     Bdf,
     /// Explicit Dormand-Prince 5(4) (ode_solvers), for non-stiff networks and cross-checks.
     Dopri5,
+}
+
+/// How the implicit integrator forms and factorises its Jacobian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Jacobian {
+    /// Dense up to [`SPARSE_ABOVE`] state variables, sparse above.
+    #[default]
+    Auto,
+    /// A dense matrix from one Jacobian-vector product per state, dense LU (nalgebra): the
+    /// fastest for small networks; memory grows with the square of the state.
+    Dense,
+    /// A sparse matrix on the network's structural pattern, assembled from one product per
+    /// column colour, sparse LU (faer): memory and work grow with the number of links.
+    Sparse,
+}
+
+/// Above this many state variables, [`Jacobian::Auto`] uses the sparse Jacobian.
+pub const SPARSE_ABOVE: usize = 128;
+
+impl Jacobian {
+    /// Whether a system of `n` state variables is solved with the sparse Jacobian.
+    pub fn is_sparse(self, n: usize) -> bool {
+        match self {
+            Jacobian::Auto => n > SPARSE_ABOVE,
+            Jacobian::Dense => false,
+            Jacobian::Sparse => true,
+        }
+    }
 }
 
 /// Solver settings.
@@ -53,6 +87,8 @@ pub struct Settings {
     /// time of the event's last firing fires it when the interval ends, if the quantity is
     /// still beyond the threshold then. See [`simulate`].
     pub event_rearm_interval: f64,
+    /// Dense or sparse Jacobian (BDF only).
+    pub jacobian: Jacobian,
 }
 
 impl Default for Settings {
@@ -66,6 +102,7 @@ impl Default for Settings {
             reversal_deadband: 1e-9,
             event_rearm_band: 1e-9,
             event_rearm_interval: 10.0,
+            jacobian: Jacobian::Auto,
         }
     }
 }
@@ -272,6 +309,13 @@ struct Driver<'s, 'n> {
     cause: Option<usize>,
     /// Steps taken in segments started by each event's firings.
     cause_steps: Vec<usize>,
+    /// Jacobian assemblies counted by the sparse path (the dense one counts products).
+    sparse_jacobians: Option<usize>,
+    /// The sparse path (large networks) locates flow reversals on `samples`, the step's dense
+    /// output sampled once, evaluating only the link's two ends; the dense path interpolates
+    /// the whole state at each trial time, as it always has.
+    partial_interp: bool,
+    samples: samples::Samples,
 }
 
 /// What to do at the top of a segment.
@@ -334,6 +378,9 @@ impl<'s, 'n> Driver<'s, 'n> {
             lazy_y: vec![0.0; sys.len()],
             cause: None,
             cause_steps: vec![0; net.events.len()],
+            sparse_jacobians: None,
+            partial_interp: false,
+            samples: samples::Samples::default(),
         };
         d.watches = net
             .events
@@ -424,6 +471,18 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
         let start = std::cell::RefCell::new(self.y.clone());
         let sys = self.sys;
+        if self.settings.jacobian.is_sparse(n) {
+            self.partial_interp = true;
+            let eqn = sparse::Equations::new(sys, &start);
+            let mut problem = OdeBuilder::<sparse::M>::new()
+                .rtol(self.settings.rtol)
+                .atol(self.atol.clone())
+                .build_from_eqn(eqn)
+                .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
+            let result = self.bdf_segments::<_, FaerSparseLU<f64>>(&mut problem, &start);
+            self.sparse_jacobians = Some(problem.eqn.rhs.jacobians.get());
+            return result;
+        }
         let mut problem = OdeBuilder::<NalgebraMat<f64>>::new()
             .rtol(self.settings.rtol)
             .atol(self.atol.clone())
@@ -437,6 +496,24 @@ impl<'s, 'n> Driver<'s, 'n> {
             )
             .build()
             .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
+        self.bdf_segments::<_, NalgebraLU<f64>>(&mut problem, &start)
+    }
+
+    /// Integrate segment after segment with one BDF problem whose initial state is read
+    /// from `start` (dense or sparse linear algebra alike).
+    fn bdf_segments<Eqn, LS>(
+        &mut self,
+        problem: &mut OdeSolverProblem<Eqn>,
+        start: &std::cell::RefCell<Vec<f64>>,
+    ) -> Result<(), SimError>
+    where
+        Eqn: OdeEquationsImplicit<T = f64>,
+        Eqn::V: DefaultDenseMatrix + HostSlice,
+        LS: LinearSolver<Eqn::M>,
+        for<'b> &'b Eqn::V: VectorRef<Eqn::V>,
+        for<'b> &'b Eqn::M: MatrixRef<Eqn::M>,
+    {
+        let n = self.sys.len();
         // diffsol caps Newton convergence failures at 50 over a solver's whole life, not per
         // step; one solver runs a whole segment, and at equilibrium BDF keeps lengthening its
         // step until Newton fails, cuts it, and grows it again, so a long quiet segment (a
@@ -458,7 +535,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             problem.t0 = self.t;
             start.borrow_mut().copy_from_slice(&self.y);
             let mut solver = problem
-                .bdf::<NalgebraLU<f64>>()
+                .bdf::<LS>()
                 .map_err(|e| self.solver_err("BDF", self.t, Some(&self.y), bdf_reason(&e)))?;
             self.stats.restarts += 1;
             let mut stop = self.segment_stop(seg_end);
@@ -471,14 +548,14 @@ impl<'s, 'n> Driver<'s, 'n> {
             let mut vbuf = solver.state().y.clone();
             while !restart {
                 if self.stats.steps >= self.settings.max_steps {
-                    ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                    ybuf.copy_from_slice(solver.state().y.host());
                     return Err(self.budget_err("BDF", t_old, &ybuf));
                 }
                 let reason = match solver.step() {
                     Ok(r) => r,
                     Err(e) => {
                         let t_fail = solver.state().t;
-                        ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                        ybuf.copy_from_slice(solver.state().y.host());
                         return Err(self.solver_err("BDF", t_fail, Some(&ybuf), bdf_reason(&e)));
                     }
                 };
@@ -487,7 +564,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                     self.cause_steps[c] += 1;
                 }
                 let t_new = solver.state().t;
-                ybuf.copy_from_slice(solver.state().y.inner().as_slice());
+                ybuf.copy_from_slice(solver.state().y.host());
                 // BDF's error test is a norm over the whole state, so one species a sink
                 // empties can end a step further below zero than its own tolerance (BDF of
                 // order > 1 extrapolates the fall). Such a step is refused: restart from its
@@ -513,7 +590,7 @@ impl<'s, 'n> Driver<'s, 'n> {
                             reason: e.to_string(),
                         }
                     })?;
-                    out.copy_from_slice(vbuf.inner().as_slice());
+                    out.copy_from_slice(vbuf.host());
                     Ok(())
                 };
                 let hit = self.process_step(t_old, t_new, &ybuf, &mut interp)?;
@@ -758,7 +835,9 @@ impl<'s, 'n> Driver<'s, 'n> {
         self.stats.rhs_evals += self.sys.rhs_evals.get();
         self.stats.jvp_evals = self.sys.jvp_evals.get();
         let n = self.sys.len().max(1);
-        if self.settings.method == Method::Bdf {
+        if let Some(j) = self.sparse_jacobians {
+            self.stats.jacobian_evals = j;
+        } else if self.settings.method == Method::Bdf {
             // diffsol assembles the dense Jacobian from n products with unit vectors.
             self.stats.jacobian_evals = self.stats.jvp_evals / n;
         }
@@ -837,6 +916,27 @@ pub fn simulate_collect(
     let mut obs = |_s: &System<'_>, t: f64, y: &[f64]| rows.push((t, y.to_vec()));
     let outcome = simulate(net, settings, t_end, output_times, &mut obs)?;
     Ok((rows, outcome))
+}
+
+/// The host memory of a solver vector (both backends keep it contiguous).
+trait HostSlice {
+    fn host(&self) -> &[f64];
+}
+
+impl HostSlice for NalgebraVec<f64> {
+    fn host(&self) -> &[f64] {
+        self.inner().as_slice()
+    }
+}
+
+impl HostSlice for FaerVec<f64> {
+    fn host(&self) -> &[f64] {
+        self.inner()
+            .col(0)
+            .try_as_col_major()
+            .expect("faer vectors are contiguous")
+            .as_slice()
+    }
 }
 
 #[allow(dead_code)]

@@ -15,6 +15,7 @@
 use std::cell::{Cell, RefCell};
 
 mod sources;
+mod sparsity;
 
 use crate::element::{Flow, GasState};
 use crate::model::{
@@ -376,12 +377,19 @@ impl<'n> System<'n> {
 
     /// Fill node values (and, with `v`, their directional derivatives) at (t, y).
     fn fill_nodes(&self, t: f64, y: &[f64], v: Option<&[f64]>, sc: &mut Scratch) {
+        self.fill_boundaries(sc);
+        for i in 0..self.net.compartments.len() {
+            self.fill_node(i, t, y, v, sc);
+        }
+    }
+
+    /// Size the scratch and fill the boundaries' node values, which never change, on the
+    /// first call only.
+    fn fill_boundaries(&self, sc: &mut Scratch) {
         let ns = self.ns;
         let nc = self.net.compartments.len();
         let nn = nc + self.net.boundaries.len();
-        // Boundaries never change: fill them on the first call only.
-        let first = sc.nodes.len() != nn;
-        if first {
+        if sc.nodes.len() != nn {
             sc.nodes.resize(nn, NodeVals::default());
             sc.y.resize(nn * ns, 0.0);
             sc.dy.resize(nn * ns, 0.0);
@@ -391,114 +399,127 @@ impl<'n> System<'n> {
                     .copy_from_slice(&self.boundary_y[j * ns..(j + 1) * ns]);
             }
         }
-        for (i, c) in self.net.compartments.iter().enumerate() {
-            let off = self.offsets[i];
-            if ns == 1 && v.is_none() {
-                if let Some(temp) = self.fixed_temperature[i] {
-                    // One species at a fixed temperature (the reference problems, and any
-                    // perfect-gas model): the mixture is the species itself.
-                    let m = y[off];
-                    let node = &mut sc.nodes[i];
-                    node.gas = GasState {
-                        p: m * self.species_r[0] * temp * self.inv_volume[i],
-                        t: temp,
-                        r: self.species_r[0],
-                        gamma: self.species_cp[0] / self.species_cv[0],
-                    };
-                    node.m = m;
-                    node.cp = self.species_cp[0];
-                    node.h = self.species_cp[0] * temp;
-                    // A node below zero mass carries its own (negative) gas: see
-                    // `FlowElement::flow`.
-                    sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 };
-                    continue;
-                }
+    }
+
+    /// Fill the node values of `node` alone (nothing for a boundary: see
+    /// [`System::fill_boundaries`]), for a quantity that reads one or two nodes.
+    fn fill_one(&self, node: usize, t: f64, y: &[f64], sc: &mut Scratch) {
+        self.fill_boundaries(sc);
+        if node < self.net.compartments.len() {
+            self.fill_node(node, t, y, None, sc);
+        }
+    }
+
+    /// Fill compartment `i`'s node values (and, with `v`, their directional derivatives).
+    fn fill_node(&self, i: usize, t: f64, y: &[f64], v: Option<&[f64]>, sc: &mut Scratch) {
+        let ns = self.ns;
+        let c = &self.net.compartments[i];
+        let off = self.offsets[i];
+        if ns == 1 && v.is_none() {
+            if let Some(temp) = self.fixed_temperature[i] {
+                // One species at a fixed temperature (the reference problems, and any
+                // perfect-gas model): the mixture is the species itself.
+                let m = y[off];
+                let node = &mut sc.nodes[i];
+                node.gas = GasState {
+                    p: m * self.species_r[0] * temp * self.inv_volume[i],
+                    t: temp,
+                    r: self.species_r[0],
+                    gamma: self.species_cp[0] / self.species_cv[0],
+                };
+                node.m = m;
+                node.cp = self.species_cp[0];
+                node.h = self.species_cp[0] * temp;
+                // A node below zero mass carries its own (negative) gas: see
+                // `FlowElement::flow`.
+                sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 };
+                return;
             }
-            let ms = &y[off..off + ns];
-            let m: f64 = ms.iter().sum();
-            // Fractions stay m_s / m below zero mass too (all of a node's species overshoot
-            // together), so that each species' flux stays proportional to its mass.
-            // A compartment emptied to a subnormal mass has no composition left (1/m would
-            // overflow): it carries none, as at zero.
-            let has_mass = m.abs() >= MASS_FLOOR;
-            let inv_m = if has_mass { 1.0 / m } else { 0.0 };
-            let mut sum_r = 0.0; // sum m_s R_s
-            let mut sum_cv = 0.0; // sum m_s cv_s
-            let mut sum_cp = 0.0; // sum m_s cp_s
+        }
+        let ms = &y[off..off + ns];
+        let m: f64 = ms.iter().sum();
+        // Fractions stay m_s / m below zero mass too (all of a node's species overshoot
+        // together), so that each species' flux stays proportional to its mass.
+        // A compartment emptied to a subnormal mass has no composition left (1/m would
+        // overflow): it carries none, as at zero.
+        let has_mass = m.abs() >= MASS_FLOOR;
+        let inv_m = if has_mass { 1.0 / m } else { 0.0 };
+        let mut sum_r = 0.0; // sum m_s R_s
+        let mut sum_cv = 0.0; // sum m_s cv_s
+        let mut sum_cp = 0.0; // sum m_s cp_s
+        for s in 0..ns {
+            sum_r += ms[s] * self.species_r[s];
+            sum_cv += ms[s] * self.species_cv[s];
+            sum_cp += ms[s] * self.species_cp[s];
+            sc.y[i * ns + s] = ms[s] * inv_m;
+        }
+        let temp = match (self.fixed_temperature[i], &c.thermal, self.energy[i]) {
+            (Some(temp), _, _) => temp,
+            // With S = sum m_s cv_s and C = `heat_floor` (the heat capacity of the gas at
+            // ten times the absolute pressure tolerance), T = (U S + C^2 T0)/(S^2 + C^2):
+            // the gas's own U / S to a relative (C/S)^2 (1e-12 at 100 Pa with the default
+            // tolerance), tending smoothly to the initial temperature T0 as the
+            // compartment empties, where U / S is round-off over round-off.
+            (_, _, Some(e)) => {
+                let c2 = self.heat_floor[i] * self.heat_floor[i];
+                (y[e] * sum_cv + c2 * c.temperature) / (sum_cv * sum_cv + c2)
+            }
+            (_, Thermal::Isothermal { temperature }, _) => temperature.value(t),
+            _ => c.temperature,
+        };
+        let p = sum_r * temp * self.inv_volume[i];
+        let (r, cp, cv) = if m >= MASS_FLOOR {
+            (sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m)
+        } else {
+            let yf = self.net.gas.mass_fractions(&c.composition);
+            let mix = self.net.gas.mixture(&yf);
+            (mix.r, mix.cp, mix.cv)
+        };
+        let node = &mut sc.nodes[i];
+        node.gas = GasState {
+            p,
+            t: temp,
+            r,
+            gamma: cp / cv,
+        };
+        node.m = m;
+        node.cp = cp;
+        node.h = cp * temp;
+        if let Some(v) = v {
+            let vs = &v[off..off + ns];
+            let dm: f64 = vs.iter().sum();
+            let mut d_sum_r = 0.0;
+            let mut d_sum_cv = 0.0;
+            let mut d_cp = 0.0;
+            let mut d_cv = 0.0;
             for s in 0..ns {
-                sum_r += ms[s] * self.species_r[s];
-                sum_cv += ms[s] * self.species_cv[s];
-                sum_cp += ms[s] * self.species_cp[s];
-                sc.y[i * ns + s] = ms[s] * inv_m;
+                d_sum_r += vs[s] * self.species_r[s];
+                d_sum_cv += vs[s] * self.species_cv[s];
+                let dys = (vs[s] - sc.y[i * ns + s] * dm) * inv_m;
+                sc.dy[i * ns + s] = dys;
+                d_cp += dys * self.species_cp[s];
+                d_cv += dys * self.species_cv[s];
             }
-            let temp = match (self.fixed_temperature[i], &c.thermal, self.energy[i]) {
-                (Some(temp), _, _) => temp,
-                // With S = sum m_s cv_s and C = `heat_floor` (the heat capacity of the gas at
-                // ten times the absolute pressure tolerance), T = (U S + C^2 T0)/(S^2 + C^2):
-                // the gas's own U / S to a relative (C/S)^2 (1e-12 at 100 Pa with the default
-                // tolerance), tending smoothly to the initial temperature T0 as the
-                // compartment empties, where U / S is round-off over round-off.
-                (_, _, Some(e)) => {
+            let dt = match (self.fixed_temperature[i], self.energy[i]) {
+                (None, Some(e)) => {
                     let c2 = self.heat_floor[i] * self.heat_floor[i];
-                    (y[e] * sum_cv + c2 * c.temperature) / (sum_cv * sum_cv + c2)
+                    (v[e] * sum_cv + (y[e] - 2.0 * sum_cv * temp) * d_sum_cv)
+                        / (sum_cv * sum_cv + c2)
                 }
-                (_, Thermal::Isothermal { temperature }, _) => temperature.value(t),
-                _ => c.temperature,
+                _ => 0.0,
             };
-            let p = sum_r * temp * self.inv_volume[i];
-            let (r, cp, cv) = if m >= MASS_FLOOR {
-                (sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m)
+            // Below zero mass the mixture properties are the initial ones (constants).
+            let (dr, d_cp, d_cv) = if m >= MASS_FLOOR {
+                ((d_sum_r - r * dm) * inv_m, d_cp, d_cv)
             } else {
-                let yf = self.net.gas.mass_fractions(&c.composition);
-                let mix = self.net.gas.mixture(&yf);
-                (mix.r, mix.cp, mix.cv)
+                (0.0, 0.0, 0.0)
             };
             let node = &mut sc.nodes[i];
-            node.gas = GasState {
-                p,
-                t: temp,
-                r,
-                gamma: cp / cv,
-            };
-            node.m = m;
-            node.cp = cp;
-            node.h = cp * temp;
-            if let Some(v) = v {
-                let vs = &v[off..off + ns];
-                let dm: f64 = vs.iter().sum();
-                let mut d_sum_r = 0.0;
-                let mut d_sum_cv = 0.0;
-                let mut d_cp = 0.0;
-                let mut d_cv = 0.0;
-                for s in 0..ns {
-                    d_sum_r += vs[s] * self.species_r[s];
-                    d_sum_cv += vs[s] * self.species_cv[s];
-                    let dys = (vs[s] - sc.y[i * ns + s] * dm) * inv_m;
-                    sc.dy[i * ns + s] = dys;
-                    d_cp += dys * self.species_cp[s];
-                    d_cv += dys * self.species_cv[s];
-                }
-                let dt = match (self.fixed_temperature[i], self.energy[i]) {
-                    (None, Some(e)) => {
-                        let c2 = self.heat_floor[i] * self.heat_floor[i];
-                        (v[e] * sum_cv + (y[e] - 2.0 * sum_cv * temp) * d_sum_cv)
-                            / (sum_cv * sum_cv + c2)
-                    }
-                    _ => 0.0,
-                };
-                // Below zero mass the mixture properties are the initial ones (constants).
-                let (dr, d_cp, d_cv) = if m >= MASS_FLOOR {
-                    ((d_sum_r - r * dm) * inv_m, d_cp, d_cv)
-                } else {
-                    (0.0, 0.0, 0.0)
-                };
-                let node = &mut sc.nodes[i];
-                node.dt = dt;
-                node.dp = (d_sum_r * temp + sum_r * dt) / c.volume;
-                node.dh = d_cp * temp + cp * dt;
-                node.dr = dr;
-                node.dg = (d_cp * cv - cp * d_cv) / (cv * cv);
-            }
+            node.dt = dt;
+            node.dp = (d_sum_r * temp + sum_r * dt) / c.volume;
+            node.dh = d_cp * temp + cp * dt;
+            node.dr = dr;
+            node.dg = (d_cp * cv - cp * d_cv) / (cv * cv);
         }
     }
 
@@ -654,7 +675,25 @@ impl<'n> System<'n> {
     pub fn quantity(&self, q: Quantity, t: f64, y: &[f64]) -> f64 {
         let mut sc = self.scratch.borrow_mut();
         let sc = &mut *sc;
-        self.fill_nodes(t, y, None, sc);
+        // Only the nodes the quantity reads: a watched flow or pressure costs the same in a
+        // network of ten thousand compartments as in one of ten.
+        match q {
+            Quantity::Pressure(c)
+            | Quantity::Temperature(c)
+            | Quantity::Mass(c)
+            | Quantity::PartialPressure(c, _) => self.fill_one(c.0, t, y, sc),
+            Quantity::MassFlow(l) => {
+                let link = &self.net.links[l.0];
+                self.fill_one(self.node_index(link.from), t, y, sc);
+                self.fill_one(self.node_index(link.to), t, y, sc);
+            }
+            Quantity::Average(k) => match self.net.averages[k.0].quantity {
+                Quantity::Pressure(c) | Quantity::PartialPressure(c, _) => {
+                    self.fill_one(c.0, t, y, sc)
+                }
+                _ => self.fill_nodes(t, y, None, sc),
+            },
+        }
         match q {
             Quantity::Pressure(c) => sc.nodes[c.0].gas.p,
             Quantity::Temperature(c) => sc.nodes[c.0].gas.t,

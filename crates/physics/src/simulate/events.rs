@@ -1,6 +1,7 @@
 //! Threshold events and flow reversals: the watchers of each crossing, root finding on the
 //! dense output, and firing events (their actions applied to the system's switches).
 
+use super::samples::Samples;
 use super::{Driver, FiredEvent, Interp, Reversal};
 use crate::error::SimError;
 use crate::model::{Direction, Event, EventId, LinkId, Quantity, Trigger};
@@ -312,6 +313,7 @@ impl Driver<'_, '_> {
     ) -> Result<(), SimError> {
         let mut flows = std::mem::take(&mut self.flow_buf);
         self.sys.link_flows(t_stop, buf, &mut flows);
+        let mut sampled = false;
         for l in 0..flows.len() {
             let m_new = flows[l];
             let m_old = self.flows[l].m_prev;
@@ -326,9 +328,26 @@ impl Driver<'_, '_> {
                     || m_old.abs().max(m_new.abs()) > self.settings.reversal_deadband;
                 let tz = if real {
                     let link = crate::model::LinkId(l);
-                    self.locate(t_old, m_old, t_stop, m_new, buf, interp, |d, t, y| {
-                        d.sys.quantity(Quantity::MassFlow(link), t, y)
-                    })?
+                    let flow =
+                        |d: &Self, t, y: &[f64]| d.sys.quantity(Quantity::MassFlow(link), t, y);
+                    if self.partial_interp && Samples::usable(t_old, t_stop) {
+                        if !sampled {
+                            let mut samples = std::mem::take(&mut self.samples);
+                            let filled = samples.fill(t_old, t_stop, interp, buf);
+                            self.samples = samples;
+                            filled?;
+                            sampled = true;
+                        }
+                        let ends = self.sys.link_states(l);
+                        let samples = &self.samples;
+                        let mut part = |t: f64, out: &mut [f64]| {
+                            samples.write(t, &ends, out);
+                            Ok(())
+                        };
+                        self.locate(t_old, m_old, t_stop, m_new, buf, &mut part, flow)?
+                    } else {
+                        self.locate(t_old, m_old, t_stop, m_new, buf, interp, flow)?
+                    }
                 } else {
                     t_old + (t_stop - t_old) * m_old / (m_old - m_new)
                 };

@@ -553,7 +553,7 @@ impl<'s> Validator<'s> {
             }
         };
         if let Some(s) = &settings {
-            self.dense_limit(&network, s, w.name.span);
+            self.bdf_limit(&network, s, w.name.span);
         }
         if !self.sink.list.is_empty() {
             return None;

@@ -72,13 +72,16 @@ pub const MOLAR_MASS_RANGE: (f64, f64) = (4e-4, 10.0);
 /// Largest molar heat capacity of a species, J/(mol K).
 pub const MAX_MOLAR_CP: f64 = 1e4;
 
-/// Largest state vector the implicit (BDF) integrator takes: it stores the Jacobian as a
-/// dense n x n matrix, and with its LU factors and the Newton iteration matrix that is
-/// three n x n matrices of 8-byte numbers, 3 x 4096² x 8 B = 384 MiB at this limit (20 000
-/// compartments of air would ask for 240 GB). The state holds each compartment's species
-/// masses (plus its energy when its energy balance is on) and each boundary's and source's
-/// received masses. Sparse linear algebra for larger networks is planned.
-pub const MAX_DENSE_STATES: usize = 4096;
+/// Largest state vector the implicit (BDF) integrator takes. Up to
+/// [`plenum_physics::SPARSE_ABOVE`] states it stores the Jacobian densely; above, as a sparse
+/// matrix on the network's pattern (a few blocks of species x species entries per link and
+/// source) factorised by a sparse LU, so memory grows with the number of links, not with the
+/// square of the state: about 0.4 GB for a 10 000-compartment mesh of 5-species air (50 001
+/// states; see docs/performance.md). This bound keeps a run's memory within a few GB
+/// (4 x that mesh: 40 000 compartments of 5-species air, 200 000 of a one-species gas). The
+/// state holds each compartment's species masses (plus its energy when its energy balance
+/// is on) and each boundary's and source's received masses.
+pub const MAX_BDF_STATES: usize = 200_000;
 
 /// A scenario read and checked, ready to run.
 #[derive(Debug, Clone)]

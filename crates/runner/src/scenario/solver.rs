@@ -1,4 +1,4 @@
-//! Solver settings and the limits of the dense integrator.
+//! Solver settings and the size limit of the implicit integrator.
 
 use super::*;
 
@@ -87,34 +87,32 @@ impl<'s> Validator<'s> {
         })
     }
 
-    /// Refuse a network too large for the dense Jacobian of the implicit integrator
-    /// ([`MAX_DENSE_STATES`]), before a run would try to allocate it.
-    pub(super) fn dense_limit(&mut self, network: &Network, settings: &Settings, span: Span) {
+    /// Refuse a network too large for the implicit integrator ([`MAX_BDF_STATES`]), before
+    /// a run would try to allocate its Jacobian.
+    pub(super) fn bdf_limit(&mut self, network: &Network, settings: &Settings, span: Span) {
         if settings.method != Method::Bdf {
             return;
         }
         let n = System::new(network).len();
-        if n <= MAX_DENSE_STATES {
+        if n <= MAX_BDF_STATES {
             return;
         }
-        let gib = |n: usize| (n as f64).powi(2) * 8.0 / f64::from(1u32 << 30);
         let per = self.gas.len();
         self.sink
             .error(
                 span,
                 Some("scenario"),
                 format!(
-                    "the network has {n} state variables ({}, {}, {}, {per} species each), more than the {MAX_DENSE_STATES} the implicit solver handles: its dense Jacobian alone would take {:.1} GiB",
+                    "the network has {n} state variables ({}, {}, {}, {per} species each), more than the {MAX_BDF_STATES} the implicit solver handles",
                     count(network.compartments.len(), "compartment", "compartments"),
                     count(network.boundaries.len(), "boundary", "boundaries"),
                     count(network.sources.len(), "source", "sources"),
-                    gib(n),
                 ),
             )
             .expected(format!(
-                "at most {MAX_DENSE_STATES} state variables (about {} compartments of a {per}-species gas), so that the Jacobian and its LU factors stay under 0.5 GiB",
-                MAX_DENSE_STATES / per.max(1) - 1
+                "at most {MAX_BDF_STATES} state variables (about {} compartments of a {per}-species gas), so that the sparse Jacobian, its LU factors and the run's outputs stay within a few GB",
+                MAX_BDF_STATES / per.max(1) - 1
             ))
-            .hint("sparse linear algebra for large networks is planned; until then merge compartments, use a one-species gas (gas: Perfect(r: 287.05, gamma: 1.4)), or use solver: (method: Dopri5), which needs no Jacobian but is slow when the network is stiff");
+            .hint("merge compartments, use a one-species gas (gas: Perfect(r: 287.05, gamma: 1.4)), or use solver: (method: Dopri5), which needs no Jacobian but is slow when the network is stiff");
     }
 }

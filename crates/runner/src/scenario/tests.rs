@@ -206,9 +206,10 @@ fn issue7_degenerate_numbers_in_every_physical_field_are_refused_where_they_are(
 }
 
 #[test]
-fn issue7_a_network_too_large_for_the_dense_jacobian_is_refused_with_the_limit() {
-    // Air has 5 species: 820 compartments need 4100 states, just over the limit; 818
-    // (4090, plus 5 for the vacuum's ledger) are accepted.
+fn issue12_a_network_too_large_for_the_implicit_solver_is_refused_with_the_limit() {
+    // Air has 5 species: 40 000 compartments need 200 005 states, just over the limit;
+    // 39 999 (199 995, plus 5 for the vacuum's ledger) are accepted, far above the 4096 of
+    // the dense Jacobian (the sparse one scales with the links).
     let network = |n: usize| {
         let comps: Vec<String> = (0..n)
             .map(|i| format!("(name: \"c{i}\", volume: 1, pressure: 1e5, temperature: 295)"))
@@ -218,19 +219,19 @@ fn issue7_a_network_too_large_for_the_dense_jacobian_is_refused_with_the_limit()
             comps.join(", ")
         )
     };
-    assert!(load_str(network(818), "t.ron").is_ok());
-    let e = errors(&network(820));
-    assert!(e.contains("4105 state variables"), "{e}");
+    assert!(load_str(network(39_999), "t.ron").is_ok());
+    let e = errors(&network(40_000));
+    assert!(e.contains("200005 state variables"), "{e}");
     assert!(
-        e.contains(&format!("more than the {MAX_DENSE_STATES}")),
+        e.contains(&format!("more than the {MAX_BDF_STATES}")),
         "{e}"
     );
     assert!(
-        e.contains("sparse linear algebra for large networks is planned"),
+        e.contains("about 39999 compartments of a 5-species gas"),
         "{e}"
     );
     // Dopri5 stores no Jacobian.
-    let dopri = network(820).replacen(
+    let dopri = network(40_000).replacen(
         "duration: 10,",
         "duration: 10, solver: (method: Dopri5),",
         1,

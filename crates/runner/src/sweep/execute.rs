@@ -71,13 +71,13 @@ pub(super) struct Recorder<'a> {
 impl Observer for Recorder<'_> {
     fn observe(&mut self, sys: &System<'_>, t: f64, y: &[f64]) {
         let nc = self.net.compartments.len();
-        let masses: Vec<f64> = (0..nc)
-            .map(|i| sys.quantity(Quantity::Mass(CompartmentId(i)), t, y))
-            .collect();
+        // One buffer for the run's last masses (no allocation per output row).
+        self.mass_last.clear();
+        self.mass_last
+            .extend((0..nc).map(|i| sys.quantity(Quantity::Mass(CompartmentId(i)), t, y)));
         if self.mass_first.is_none() {
-            self.mass_first = Some(masses.clone());
+            self.mass_first = Some(self.mass_last.clone());
         }
-        self.mass_last = masses;
         self.last_t = t;
         for (k, m) in self.metrics.iter().enumerate() {
             let v = &mut self.values[k];
