@@ -74,7 +74,14 @@ pub fn parse(bytes: &[u8], dim: Dimension, cols: &Columns<'_>) -> Result<Series,
             header.len()
         )));
     }
-    let header_line = rdr.position().line().max(1);
+    // The header is the first line that is neither empty nor a comment.
+    let header_line = bytes
+        .split(|b| *b == b'\n')
+        .position(|l| {
+            let l = l.trim_ascii();
+            !l.is_empty() && !l.starts_with(b"#")
+        })
+        .map_or(1, |i| i as u64 + 1);
     let unit_of = |h: &str| h.split_once('_').map(|(_, u)| u.to_string());
     let time_unit = unit_of(&header[0]).or(cols.time_unit.map(str::to_string));
     let value_unit = unit_of(&header[1]).or(cols.value_unit.map(str::to_string));
