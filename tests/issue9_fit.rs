@@ -354,3 +354,86 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
         "mine"
     );
 }
+
+/// The reading times of the shipped synthetic decay (h): 50 readings over 20 days at
+/// irregular times, none between days 8 and 9.5.
+fn shipped_times() -> Vec<f64> {
+    let mut t: Vec<f64> = (0..56)
+        .map(|i| {
+            let u = i as f64 / 55.0;
+            ((u + 0.2 * u * (1.0 - u)) * 480.0 * 10.0).round() / 10.0
+        })
+        .filter(|h| !(192.0..228.0).contains(h))
+        .collect();
+    t.truncate(50);
+    t
+}
+
+#[test]
+fn issue9_shipped_synthetic_decay_is_plenums() {
+    let dir = root().join("scenarios/diagnosis");
+    let d = tempfile::tempdir().unwrap();
+    let t = shipped_times();
+    assert_eq!(t.len(), 50);
+    let mut csv = String::from("time_h,pressure_mmHg\n");
+    for h in &t {
+        csv.push_str(&format!("{h},100\n"));
+    }
+    // The shipped fit file, read with placeholder readings at the shipped times.
+    let fit_text = std::fs::read_to_string(dir.join("synthetic.ron")).unwrap();
+    write_file(
+        d.path(),
+        "synthetic.ron",
+        fit_text.replace(
+            "\"prk-decay.ron\"",
+            &format!("\"{}\"", scenario().display()),
+        ),
+    );
+    write_file(d.path(), "synthetic-decay.csv", &csv);
+    let f = fit::load_fit(&d.path().join("synthetic.ron")).unwrap();
+    let clean = Model::new(&f, &f.hypotheses[1])
+        .predict(&[17.3e-6, 730.0 * MMHG])
+        .unwrap()
+        .remove(0);
+    let sensor = Sensor {
+        resolution: MMHG,
+        noise: 0.3 * MMHG,
+        bias: 0.0,
+        seed: 1,
+    };
+    let read = gauge(&sensor, "synthetic", &clean);
+    let header = "# Synthetic PrK decay made by Plenum (see synthetic.ron): laminar crack, gap 17.3 um,\n# 730 mmHg at t = 0, 7 m3; gauge noise 0.3 mmHg (seed 1), resolution 1 mmHg.\n";
+    let mut out = format!("{header}time_h,pressure_mmHg\n");
+    for (h, v) in t.iter().zip(&read) {
+        out.push_str(&format!("{h},{}\n", (v / MMHG).round()));
+    }
+    let shipped = dir.join("synthetic-decay.csv");
+    if std::env::var_os("PLENUM_REGENERATE").is_some() {
+        std::fs::write(&shipped, &out).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&shipped).unwrap(),
+        out,
+        "regenerate with PLENUM_REGENERATE=1"
+    );
+    // And the shipped fit finds the truth and the law.
+    let f = fit::load_fit(&dir.join("synthetic.ron")).unwrap();
+    let r = run(&f);
+    assert!(
+        r.comparison.verdict.contains("laminar"),
+        "{}",
+        r.comparison.verdict
+    );
+    let lam = &r.hypotheses[1].estimates[0];
+    assert!(
+        lam.lower95.unwrap() <= 17.3e-6 && 17.3e-6 <= lam.upper95.unwrap(),
+        "{lam:?}"
+    );
+    let best = r
+        .comparison
+        .scores
+        .iter()
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .unwrap();
+    assert_ne!(best.name, "orifice", "{:?}", r.comparison);
+}
