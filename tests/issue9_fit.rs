@@ -437,3 +437,32 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
         .unwrap();
     assert_ne!(best.name, "orifice", "{:?}", r.comparison);
 }
+
+#[test]
+fn issue9_same_bytes_on_1_and_4_threads() {
+    let d = tempfile::tempdir().unwrap();
+    let fit = root().join("scenarios/diagnosis/march-2021.ron");
+    for n in ["1", "4"] {
+        let out = plenum()
+            .env("RAYON_NUM_THREADS", n)
+            .arg("fit")
+            .arg(&fit)
+            .arg("--out")
+            .arg(d.path().join(n))
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    for f in [
+        "fit.json",
+        "parameters.csv",
+        "fit-data.csv",
+        "comparison.csv",
+        "summary.txt",
+    ] {
+        let a = std::fs::read(d.path().join("1").join(f)).unwrap();
+        let b = std::fs::read(d.path().join("4").join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 4 threads");
+    }
+}

@@ -2,7 +2,8 @@
 //! `levenberg-marquardt` crate), from several deterministic starts, in log space for log
 //! parameters, bounds kept by clamping.
 //!
-//! Gradients are central finite differences of whole runs (two runs per parameter). The
+//! Gradients are finite differences of whole runs: forward (one run per parameter) while
+//! searching, central (two per parameter) for the uncertainty at the best fit. The
 //! integrator's forward sensitivities are not exposed through the runner's event handling
 //! and schedules, and a fit of a few parameters needs few Jacobians; the runs are made with
 //! tolerances far below the difference step ([`super::model::FIT_RTOL`]) so the differences
@@ -160,22 +161,48 @@ impl<'m> Problem<'m> {
         ))
     }
 
-    /// Central differences of the weighted residuals, one column per parameter, the runs
-    /// in parallel (one-sided at a bound).
+    /// The step of parameter `j` at `z` for a difference of relative size `rel`.
+    fn step(&self, z: &[f64], j: usize, rel: f64) -> f64 {
+        if self.log[j] {
+            rel
+        } else {
+            rel * z[j].abs().max((self.hi[j] - self.lo[j]) * 1e-3)
+        }
+    }
+
+    /// Central differences of the weighted residuals (step 1e-4), one column per
+    /// parameter, the runs in parallel (one-sided at a bound): the Jacobian of the
+    /// uncertainty, accurate to about 1e-6 relative.
     fn jacobian_at(&self, z: &[f64]) -> Result<DMatrix<f64>, String> {
         let cols: Vec<Result<DVector<f64>, String>> = (0..z.len())
             .into_par_iter()
             .map(|j| {
-                let h = if self.log[j] {
-                    1e-4
-                } else {
-                    1e-4 * z[j].abs().max((self.hi[j] - self.lo[j]) * 1e-3)
-                };
+                let h = self.step(z, j, 1e-4);
                 let (mut zp, mut zm) = (z.to_vec(), z.to_vec());
                 zp[j] = (z[j] + h).min(self.hi[j]);
                 zm[j] = (z[j] - h).max(self.lo[j]);
                 let (rp, rm) = (self.weighted(&zp)?, self.weighted(&zm)?);
                 Ok((rp - rm) / (zp[j] - zm[j]))
+            })
+            .collect();
+        let cols = cols.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(DMatrix::from_columns(&cols))
+    }
+
+    /// Forward differences (step 1e-6, one run per parameter) from the residuals `r0` at
+    /// `z`: the Jacobian of the search, which needs a direction, not an accurate one.
+    fn forward_jacobian(&self, z: &[f64], r0: &DVector<f64>) -> Result<DMatrix<f64>, String> {
+        let cols: Vec<Result<DVector<f64>, String>> = (0..z.len())
+            .into_par_iter()
+            .map(|j| {
+                let h = self.step(z, j, 1e-6);
+                let mut zp = z.to_vec();
+                zp[j] = z[j] + h;
+                if zp[j] > self.hi[j] {
+                    zp[j] = z[j] - h;
+                }
+                let rp = self.weighted(&zp)?;
+                Ok((rp - r0) / (zp[j] - z[j]))
             })
             .collect();
         let cols = cols.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -202,7 +229,8 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
-        self.jacobian_at(self.z.as_slice()).ok()
+        let r0 = self.residuals.as_ref()?;
+        self.forward_jacobian(self.z.as_slice(), r0).ok()
     }
 }
 
