@@ -89,11 +89,11 @@ fn assert_recovered(result: &FitResult, h: usize, truth: f64) {
 #[test]
 fn issue9_noise_free_orifice_and_laminar_recovered_to_1e6() {
     let t = times(50, 20.0);
-    let d1 = tempfile::tempdir().unwrap();
+    let d1 = tempfile::tempdir().expect("ok");
     write_fit(d1.path(), r#"noise: "0.01 Pa""#, &[ORIFICE], 2);
     let f = synthetic(d1.path(), 0, &[0.037e-6], &t, None);
     assert_recovered(&run(&f), 0, 0.037e-6);
-    let d2 = tempfile::tempdir().unwrap();
+    let d2 = tempfile::tempdir().expect("ok");
     write_fit(d2.path(), r#"noise: "0.01 Pa""#, &[LAMINAR], 2);
     let f = synthetic(d2.path(), 0, &[17.3e-6], &t, None);
     assert_recovered(&run(&f), 0, 17.3e-6);
@@ -102,7 +102,7 @@ fn issue9_noise_free_orifice_and_laminar_recovered_to_1e6() {
 /// Coverage of the 95 % intervals over `n` replicates of noisy, quantised readings; returns
 /// how many intervals held the truth.
 fn coverage(h: &str, truth: f64, n: u64) -> usize {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     let t = times(50, 20.0);
     write_fit(
         d.path(),
@@ -121,7 +121,7 @@ fn coverage(h: &str, truth: f64, n: u64) -> usize {
         let f = synthetic(d.path(), 0, &[truth], &t, Some(&sensor));
         let r = run(&f);
         let e = &r.hypotheses[0].estimates[0];
-        let (lo, hi) = (e.lower95.unwrap(), e.upper95.unwrap());
+        let (lo, hi) = (e.lower95.expect("ok"), e.upper95.expect("ok"));
         if lo <= truth && truth <= hi {
             covered += 1;
         }
@@ -166,7 +166,7 @@ fn issue9_intervals_cover_the_truth_95_percent_400_replicates() {
 #[test]
 fn issue9_comparison_picks_the_generating_law() {
     let t = times(50, 20.0);
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     write_fit(
         d.path(),
         r#"resolution: "1 mmHg", noise: "0.3 mmHg""#,
@@ -188,7 +188,7 @@ fn issue9_comparison_picks_the_generating_law() {
             .scores
             .iter()
             .find(|s| s.name == "laminar")
-            .unwrap();
+            .expect("ok");
         if lam.weight > 0.9 {
             picked += 1;
             assert!(
@@ -222,7 +222,7 @@ fn issue9_comparison_picks_the_generating_law() {
 #[test]
 fn issue9_identifiability_warning_names_volume_over_area() {
     let t = times(30, 20.0);
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     let both = r#"(name: "orifice", free: [
         (path: "links.crack.element.area", lower: "0.001 mm2", upper: "10 mm2", guess: "0.05 mm2", log: true),
         (path: "compartments.prk.volume", lower: "1 m3", upper: "30 m3", guess: "5 m3", log: true)])"#;
@@ -240,14 +240,14 @@ fn issue9_identifiability_warning_names_volume_over_area() {
     let ratio = h.theta[0] / h.theta[1];
     assert!((ratio / (0.037e-6 / 7.0) - 1.0).abs() < 1e-4, "{ratio}");
     // A one-parameter fit of the same readings gets no warning.
-    let d1 = tempfile::tempdir().unwrap();
+    let d1 = tempfile::tempdir().expect("ok");
     write_fit(d1.path(), r#"resolution: "1 mmHg""#, &[ORIFICE], 0);
     let f = synthetic(d1.path(), 0, &[0.037e-6], &t, None);
     assert!(run(&f).hypotheses[0].identifiability.is_none());
 }
 
 fn fit_fails(csv: &str) -> String {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     write_fit(d.path(), r#"resolution: "1 mmHg""#, &[ORIFICE], 0);
     write_file(d.path(), "readings.csv", csv);
     let out = plenum()
@@ -256,7 +256,7 @@ fn fit_fails(csv: &str) -> String {
         .arg("--out")
         .arg(d.path().join("out"))
         .output()
-        .unwrap();
+        .expect("ok");
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(!d.path().join("out").exists());
     stderr_of(&out)
@@ -281,7 +281,7 @@ fn issue9_bad_readings_name_file_and_line() {
 
 #[test]
 fn issue9_timestamps_gaps_and_the_cli_outputs() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     let text = format!(
         r#"Fit(name: "ts", scenario: "{}",
     readings: [(file: "r.csv", quantity: "prk.pressure", resolution: "1 mmHg", start: "2021-03-12T20:00:00+03:00")],
@@ -298,7 +298,7 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
         .arg("--out")
         .arg(&out_dir)
         .output()
-        .unwrap();
+        .expect("ok");
     assert!(out.status.success(), "{}", stderr_of(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -306,13 +306,13 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
         "{stdout}"
     );
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("fit.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out_dir.join("fit.json")).expect("ok")).expect("ok");
     assert_eq!(json["readings_total"], 2);
     // The orifice's time constant from the two readings: tau = 11.5 h / ln(730/678), and
     // A = V/(tau c*) with c* = sqrt(g R T) 0.5787 for air at 22 degC (iss-facts.md §7a, 7c).
     let area = json["hypotheses"][0]["parameters"][0]["value"]
         .as_f64()
-        .unwrap();
+        .expect("ok");
     let tau = 11.5 * 3600.0 / (730.0f64 / 678.0).ln();
     let r_air = 8.314_462_618 / 0.028_965;
     let c_star = (1.4 * r_air * 295.15f64).sqrt() * (2.0f64 / 2.4).powf(2.4 / 0.8);
@@ -321,7 +321,7 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
     assert_eq!(
         json["provenance"]["readings"][0]["sha256"]
             .as_str()
-            .unwrap()
+            .expect("ok")
             .len(),
         64
     );
@@ -339,7 +339,7 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
     }
     // A directory holding a file plenum did not write is refused.
     let foreign = d.path().join("foreign");
-    std::fs::create_dir(&foreign).unwrap();
+    std::fs::create_dir(&foreign).expect("ok");
     write_file(&foreign, "notes.txt", "mine");
     let out = plenum()
         .arg("fit")
@@ -347,10 +347,10 @@ fn issue9_timestamps_gaps_and_the_cli_outputs() {
         .arg("--out")
         .arg(&foreign)
         .output()
-        .unwrap();
+        .expect("ok");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        std::fs::read_to_string(foreign.join("notes.txt")).expect("ok"),
         "mine"
     );
 }
@@ -372,7 +372,7 @@ fn shipped_times() -> Vec<f64> {
 #[test]
 fn issue9_shipped_synthetic_decay_is_plenums() {
     let dir = root().join("scenarios/diagnosis");
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     let t = shipped_times();
     assert_eq!(t.len(), 50);
     let mut csv = String::from("time_h,pressure_mmHg\n");
@@ -380,7 +380,7 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
         csv.push_str(&format!("{h},100\n"));
     }
     // The shipped fit file, read with placeholder readings at the shipped times.
-    let fit_text = std::fs::read_to_string(dir.join("synthetic.ron")).unwrap();
+    let fit_text = std::fs::read_to_string(dir.join("synthetic.ron")).expect("ok");
     write_file(
         d.path(),
         "synthetic.ron",
@@ -390,10 +390,10 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
         ),
     );
     write_file(d.path(), "synthetic-decay.csv", &csv);
-    let f = fit::load_fit(&d.path().join("synthetic.ron")).unwrap();
+    let f = fit::load_fit(&d.path().join("synthetic.ron")).expect("ok");
     let clean = Model::new(&f, &f.hypotheses[1])
         .predict(&[17.3e-6, 730.0 * MMHG])
-        .unwrap()
+        .expect("ok")
         .remove(0);
     let sensor = Sensor {
         resolution: MMHG,
@@ -409,15 +409,15 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
     }
     let shipped = dir.join("synthetic-decay.csv");
     if std::env::var_os("PLENUM_REGENERATE").is_some() {
-        std::fs::write(&shipped, &out).unwrap();
+        std::fs::write(&shipped, &out).expect("ok");
     }
     assert_eq!(
-        std::fs::read_to_string(&shipped).unwrap(),
+        std::fs::read_to_string(&shipped).expect("ok"),
         out,
         "regenerate with PLENUM_REGENERATE=1"
     );
     // And the shipped fit finds the truth and the law.
-    let f = fit::load_fit(&dir.join("synthetic.ron")).unwrap();
+    let f = fit::load_fit(&dir.join("synthetic.ron")).expect("ok");
     let r = run(&f);
     assert!(
         r.comparison.verdict.contains("laminar"),
@@ -426,7 +426,7 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
     );
     let lam = &r.hypotheses[1].estimates[0];
     assert!(
-        lam.lower95.unwrap() <= 17.3e-6 && 17.3e-6 <= lam.upper95.unwrap(),
+        lam.lower95.expect("ok") <= 17.3e-6 && 17.3e-6 <= lam.upper95.expect("ok"),
         "{lam:?}"
     );
     let best = r
@@ -434,13 +434,13 @@ fn issue9_shipped_synthetic_decay_is_plenums() {
         .scores
         .iter()
         .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .unwrap();
+        .expect("ok");
     assert_ne!(best.name, "orifice", "{:?}", r.comparison);
 }
 
 #[test]
 fn issue9_same_bytes_on_1_and_4_threads() {
-    let d = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().expect("ok");
     let fit = root().join("scenarios/diagnosis/march-2021.ron");
     for n in ["1", "4"] {
         let out = plenum()
@@ -451,7 +451,7 @@ fn issue9_same_bytes_on_1_and_4_threads() {
             .arg(d.path().join(n))
             .arg("--quiet")
             .output()
-            .unwrap();
+            .expect("ok");
         assert!(out.status.success(), "{}", stderr_of(&out));
     }
     for f in [
@@ -461,8 +461,8 @@ fn issue9_same_bytes_on_1_and_4_threads() {
         "comparison.csv",
         "summary.txt",
     ] {
-        let a = std::fs::read(d.path().join("1").join(f)).unwrap();
-        let b = std::fs::read(d.path().join("4").join(f)).unwrap();
+        let a = std::fs::read(d.path().join("1").join(f)).expect("ok");
+        let b = std::fs::read(d.path().join("4").join(f)).expect("ok");
         assert!(a == b, "{f} differs between 1 and 4 threads");
     }
 }

@@ -9,7 +9,7 @@ fn issue9_timestamps() {
     assert_eq!(timestamp("1970-01-01T00:00:00Z"), Some(0.0));
     assert_eq!(timestamp("1970-01-02"), Some(86_400.0));
     // 2021-03-12 is 18698 days after 1970-01-01.
-    let t = timestamp("2021-03-12T08:30:15.5Z").unwrap();
+    let t = timestamp("2021-03-12T08:30:15.5Z").expect("ok");
     assert_eq!(t, 18_698.0 * 86_400.0 + 8.0 * 3600.0 + 30.0 * 60.0 + 15.5);
     assert_eq!(timestamp("2021-03-12 11:30:15.5+03:00"), Some(t));
     assert_eq!(timestamp("2021-03-12T03:30:15.5-05:00"), Some(t));
@@ -34,7 +34,7 @@ fn issue9_readings_units_gaps_and_errors() {
         Dimension::Pressure,
         &cols,
     )
-    .unwrap();
+    .expect("ok");
     assert_eq!(s.times, vec![0.0, 7200.0, 10_800.0]);
     assert!((s.values[0] - 730.0 * MMHG).abs() < 1e-9);
     assert!((s.values[1] - 720.0 * MMHG).abs() < 1e-9);
@@ -45,7 +45,7 @@ fn issue9_readings_units_gaps_and_errors() {
         value_unit: Some("psi"),
         start: None,
     };
-    let s = parse(b"t,p\n1,14.7\n", Dimension::Pressure, &cols).unwrap();
+    let s = parse(b"t,p\n1,14.7\n", Dimension::Pressure, &cols).expect("ok");
     assert_eq!(s.times, vec![86_400.0]);
     // Every bad row is reported, each with its line.
     let e = parse(
@@ -53,23 +53,51 @@ fn issue9_readings_units_gaps_and_errors() {
         Dimension::Pressure,
         &Columns::default(),
     )
-    .unwrap_err();
+    .expect_err("refused");
     let lines: Vec<u64> = e.iter().map(|e| e.line).collect();
     assert_eq!(lines, vec![2, 3, 5], "{e:?}");
     assert!(e[2].message.contains("time goes backwards"), "{e:?}");
-    let e = parse(b"t,p\n1,2\n", Dimension::Pressure, &Columns::default()).unwrap_err();
+    let e = parse(b"t,p\n1,2\n", Dimension::Pressure, &Columns::default()).expect_err("refused");
     assert!(e[0].message.contains("no unit"), "{e:?}");
-    let e = parse(b"time_h,p_mmHg\n", Dimension::Pressure, &Columns::default()).unwrap_err();
+    let e =
+        parse(b"time_h,p_mmHg\n", Dimension::Pressure, &Columns::default()).expect_err("refused");
     assert!(e[0].message.contains("no readings"), "{e:?}");
 }
 
 #[test]
 fn issue9_combinations_in_words() {
     let n = ["V", "A", "p0"];
-    assert_eq!(combination(&n[..2], &[0.7071, -0.7071]), "V/A");
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                std::f64::consts::FRAC_1_SQRT_2,
+                -std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V/A"
+    );
     // A direction has no sign: the same combination either way.
-    assert_eq!(combination(&n[..2], &[-0.7071, 0.7071]), "V/A");
-    assert_eq!(combination(&n[..2], &[0.7071, 0.7071]), "V·A");
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                -std::f64::consts::FRAC_1_SQRT_2,
+                std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V/A"
+    );
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                std::f64::consts::FRAC_1_SQRT_2,
+                std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V·A"
+    );
     assert_eq!(combination(&n, &[0.0, 1.0, 0.01]), "A");
     assert_eq!(combination(&n, &[0.5, -1.0, 0.0]), "V^-0.5·A");
 }
