@@ -59,6 +59,7 @@ Examples:
   plenum sweep scenarios/prk-leak-sweep.ron        run a parameter sweep (see docs/sweeps.md)
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
+  plenum fit scenarios/diagnosis/march-2021.ron    fit leak hypotheses to readings (docs/diagnosis.md)
 
 Exit codes: 0 ok, 1 a run failed, 2 bad input or usage, 130 interrupted (Ctrl-C).";
 
