@@ -63,6 +63,9 @@ pub struct FitWire {
     /// Starts per hypothesis besides the guess (default 4).
     #[serde(default)]
     pub starts: Option<usize>,
+    /// Profile-likelihood intervals (default true).
+    #[serde(default)]
+    pub profile: Option<bool>,
     pub readings: Vec<ReadingsWire>,
     pub hypotheses: Vec<HypothesisWire>,
 }
@@ -184,6 +187,7 @@ pub struct Fit {
     pub sha256: String,
     pub seed: u64,
     pub starts: usize,
+    pub profile: bool,
     pub base: Loaded,
     pub readings: Vec<Readings>,
     pub hypotheses: Vec<Hypothesis>,
@@ -251,6 +255,7 @@ pub fn load_fit(path: &Path) -> Result<Fit, FitProblems> {
         sha256: crate::output::safety::sha256_hex(text.as_bytes()),
         seed: wire.seed.unwrap_or(1),
         starts: wire.starts.unwrap_or(4),
+        profile: wire.profile.unwrap_or(true),
         base,
         readings,
         hypotheses,

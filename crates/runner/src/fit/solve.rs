@@ -27,6 +27,8 @@ pub struct FitOptions {
     pub seed: u64,
     /// Latin-hypercube starts besides the guess.
     pub starts: usize,
+    /// Profile-likelihood intervals (a search per parameter and side).
+    pub profile: bool,
 }
 
 impl FitOptions {
@@ -34,6 +36,7 @@ impl FitOptions {
         FitOptions {
             seed: fit.seed,
             starts: fit.starts,
+            profile: fit.profile,
         }
     }
 }
@@ -384,6 +387,17 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
     }
     let info = stats::information(&jac, &h.free, &theta);
     out.estimates = info.estimates;
+    if opts.profile {
+        let chi2 = out.chi2;
+        let bounds: Vec<(Option<f64>, Option<f64>)> = (0..h.free.len())
+            .into_par_iter()
+            .map(|j| profile(&model, z.as_slice(), chi2, j, &out.estimates[j]))
+            .collect();
+        for (e, (lo, hi)) in out.estimates.iter_mut().zip(bounds) {
+            e.profile_lower95 = lo;
+            e.profile_upper95 = hi;
+        }
+    }
     out.correlation = info.correlation;
     out.conditioning = info.conditioning;
     out.identifiability = info.warning;
@@ -412,3 +426,145 @@ pub fn fit_all(fit: &Fit, opts: &FitOptions) -> FitResult {
         runs,
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Profile likelihood
+
+/// chi^2 rises by this much at the edge of a 95 % profile interval (the 95 % point of
+/// chi^2 with one degree of freedom).
+const PROFILE_DELTA: f64 = 3.841_458_820_694_124;
+
+/// A problem with parameter `j` held at `zj`: the others are fitted.
+struct Held<'m> {
+    inner: Problem<'m>,
+    j: usize,
+    zj: f64,
+}
+
+impl Held<'_> {
+    fn full(&self, reduced: &[f64]) -> DVector<f64> {
+        let mut z: Vec<f64> = reduced.to_vec();
+        z.insert(self.j, self.zj);
+        DVector::from_vec(z)
+    }
+}
+
+impl LeastSquaresProblem<f64, Dyn, Dyn> for Held<'_> {
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, Dyn>;
+    type ParameterStorage = Owned<f64, Dyn>;
+
+    fn set_params(&mut self, x: &DVector<f64>) {
+        let z = self.full(x.as_slice());
+        self.inner.set_params(&z);
+    }
+
+    fn params(&self) -> DVector<f64> {
+        self.inner.z.clone().remove_row(self.j)
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        self.inner.residuals()
+    }
+
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        self.inner.jacobian().map(|m| m.remove_column(self.j))
+    }
+}
+
+/// chi^2 minimised over the other parameters with parameter `j` held at `zj`, from `z`.
+fn profile_chi2(model: &Model<'_>, z: &[f64], j: usize, zj: f64) -> Option<f64> {
+    let mut held = Held {
+        inner: Problem::new(model),
+        j,
+        zj,
+    };
+    let mut start = z.to_vec();
+    start[j] = zj;
+    held.inner.set_params(&DVector::from_vec(start));
+    if z.len() > 1 {
+        let reduced = held.params();
+        held.set_params(&reduced);
+        let lm = LevenbergMarquardt::new()
+            .with_ftol(1e-10)
+            .with_xtol(1e-8)
+            .with_patience(20);
+        held = lm.minimize(held).0;
+    }
+    held.inner.residuals.as_ref().map(|r| r.norm_squared())
+}
+
+/// The 95 % profile-likelihood interval of parameter `j` (SI); a side is `None` when chi^2
+/// does not rise by [`PROFILE_DELTA`] before the bound, or a run fails.
+fn profile(
+    model: &Model<'_>,
+    z: &[f64],
+    chi2: f64,
+    j: usize,
+    est: &Estimate,
+) -> (Option<f64>, Option<f64>) {
+    let p = Problem::new(model);
+    let se_z = est
+        .se
+        .map(|s| if est.log { s / est.value } else { s })
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(0.1);
+    let side = |sign: f64| -> Option<f64> {
+        let limit = if sign > 0.0 { p.hi[j] } else { p.lo[j] };
+        let f = |d: f64| {
+            let zj = z[j] + sign * d;
+            profile_chi2(model, z, j, zj).map(|c| c - chi2 - PROFILE_DELTA)
+        };
+        // Bracket: widen from the Jacobian's interval until chi^2 has risen enough.
+        let room = (limit - z[j]).abs();
+        let (mut a, mut fa) = (0.0, -PROFILE_DELTA);
+        let mut b = (Z95_STEP * se_z).min(room);
+        let mut fb = f(b)?;
+        while fb < 0.0 {
+            if b >= room {
+                return None;
+            }
+            (a, fa) = (b, fb);
+            b = (b * 2.0).min(room);
+            fb = f(b)?;
+        }
+        // Regula falsi (Illinois) to 1e-4 of the interval's width.
+        let mut keep = 0;
+        for _ in 0..30 {
+            if (b - a).abs() <= 1e-4 * b.abs().max(1e-12) {
+                break;
+            }
+            let c = b - fb * (b - a) / (fb - fa);
+            let fc = f(c)?;
+            if fc == 0.0 {
+                return Some(c);
+            }
+            if (fc > 0.0) == (fb > 0.0) {
+                (b, fb) = (c, fc);
+                keep += 1;
+                if keep >= 2 {
+                    fa /= 2.0;
+                }
+            } else {
+                (a, fa) = (b, fb);
+                (b, fb) = (c, fc);
+                keep = 0;
+            }
+        }
+        Some(if fa.abs() < fb.abs() { a } else { b })
+    };
+    let to_x = |d: Option<f64>, sign: f64| {
+        d.map(|d| {
+            let zj = z[j] + sign * d;
+            if est.log {
+                zj.exp()
+            } else {
+                zj
+            }
+        })
+    };
+    (to_x(side(-1.0), -1.0), to_x(side(1.0), 1.0))
+}
+
+/// The first trial step of the profile search, in standard errors of the fitted coordinate.
+const Z95_STEP: f64 = stats::Z95;

@@ -36,6 +36,10 @@ pub struct Estimate {
     pub lower95: Option<f64>,
     pub upper95: Option<f64>,
     pub log: bool,
+    /// 95 % profile-likelihood interval (where chi^2, minimised over the other parameters,
+    /// has risen by 3.84); `None` where it did not within the bounds, or was not asked for.
+    pub profile_lower95: Option<f64>,
+    pub profile_upper95: Option<f64>,
     /// The value sits on (within 1e-6 relative of) a bound.
     pub at_bound: bool,
 }
@@ -85,6 +89,8 @@ pub fn information(jac: &DMatrix<f64>, free: &[Free], theta: &[f64]) -> Informat
             lower95: lo,
             upper95: hi,
             log: fr.log,
+            profile_lower95: None,
+            profile_upper95: None,
             at_bound: near(fr.lower) || near(fr.upper),
         });
     }

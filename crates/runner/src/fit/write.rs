@@ -105,6 +105,8 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
                     "standard_error": opt(e.se),
                     "lower95": opt(e.lower95),
                     "upper95": opt(e.upper95),
+                    "profile_lower95": opt(e.profile_lower95),
+                    "profile_upper95": opt(e.profile_upper95),
                     "log": e.log,
                     "at_bound": e.at_bound,
                 })).collect::<Vec<_>>(),
@@ -143,6 +145,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
             "rtol": settings.rtol,
             "atol_pressure_pa": settings.atol_pressure,
             "intervals": "Jacobian (J^T W J)^-1, normal 95 %; log parameters in log space",
+            "profile_intervals": fit.profile,
             "comparison": "AICc Akaike weights",
         },
         "runs": result.runs,
@@ -171,13 +174,13 @@ fn go(x: Option<f64>) -> String {
 
 fn parameters_csv(result: &FitResult) -> String {
     let mut s = String::from(
-        "hypothesis,parameter,si_unit,value,standard_error,lower95,upper95,log,at_bound\n",
+        "hypothesis,parameter,si_unit,value,standard_error,lower95,upper95,profile_lower95,profile_upper95,log,at_bound\n",
     );
     for h in &result.hypotheses {
         for e in &h.estimates {
             let _ = writeln!(
                 s,
-                "{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 h.name,
                 e.path,
                 e.dim.si_unit(),
@@ -185,6 +188,8 @@ fn parameters_csv(result: &FitResult) -> String {
                 go(e.se),
                 go(e.lower95),
                 go(e.upper95),
+                go(e.profile_lower95),
+                go(e.profile_upper95),
                 e.log,
                 e.at_bound
             );
@@ -275,9 +280,18 @@ pub fn summary(fit: &Fit, result: &FitResult) -> String {
                     .map(|v| format_significant(v, 4))
                     .unwrap_or_default()
             };
+            let profile = if e.profile_lower95.is_some() || e.profile_upper95.is_some() {
+                format!(
+                    ", profile {} .. {}",
+                    e.profile_lower95.map(f).unwrap_or("bound".into()),
+                    e.profile_upper95.map(f).unwrap_or("bound".into())
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "    {} = {} {unit}  (se {}, 95 % {} .. {}){}",
+                "    {} = {} {unit}  (se {}, 95 % {} .. {}{profile}){}",
                 e.path,
                 f(e.value),
                 e.se.map(f).unwrap_or("?".into()),
