@@ -26,7 +26,7 @@ const LAMINAR: &str = r#"(name: "laminar", variant: "laminar", free: [
 /// A fit file in `dir` over `readings.csv` with the given sensor and hypotheses.
 fn write_fit(dir: &Path, sensor: &str, hypotheses: &[&str], starts: usize) -> PathBuf {
     let text = format!(
-        r#"Fit(name: "t", scenario: "{}", starts: {starts},
+        r#"Fit(name: "t", scenario: "{}", starts: {starts}, profile: false,
     readings: [(file: "readings.csv", quantity: "prk.pressure", {sensor})],
     hypotheses: [{}])"#,
         scenario().display(),
@@ -464,5 +464,51 @@ fn issue9_same_bytes_on_1_and_4_threads() {
         let a = std::fs::read(d.path().join("1").join(f)).expect("ok");
         let b = std::fs::read(d.path().join("4").join(f)).expect("ok");
         assert!(a == b, "{f} differs between 1 and 4 threads");
+    }
+}
+
+#[test]
+fn issue9_profile_interval_matches_the_jacobian_on_a_near_linear_fit() {
+    let d = tempfile::tempdir().expect("ok");
+    let t = times(50, 20.0);
+    write_fit(
+        d.path(),
+        r#"resolution: "1 mmHg", noise: "0.5 mmHg""#,
+        &[ORIFICE, LAMINAR],
+        0,
+    );
+    let text = std::fs::read_to_string(d.path().join("fit.ron")).expect("ok");
+    write_file(
+        d.path(),
+        "fit.ron",
+        text.replace("profile: false", "profile: true"),
+    );
+    let sensor = Sensor {
+        resolution: MMHG,
+        noise: 0.5 * MMHG,
+        bias: 0.0,
+        seed: 3,
+    };
+    let f = synthetic(d.path(), 1, &[17.3e-6], &t, Some(&sensor));
+    let r = run(&f);
+    // The laminar fit is near-linear in ln(gap): the profile interval is the Jacobian's.
+    let e = &r.hypotheses[1].estimates[0];
+    let (lo, hi) = (
+        e.profile_lower95.expect("lower"),
+        e.profile_upper95.expect("upper"),
+    );
+    assert!(lo < e.value && e.value < hi, "{e:?}");
+    for (p, j) in [(lo, e.lower95.expect("ok")), (hi, e.upper95.expect("ok"))] {
+        let rel = ((p - e.value) / (j - e.value) - 1.0).abs();
+        assert!(rel < 0.05, "profile {p} vs Jacobian {j}: {e:?}");
+    }
+    // chi^2 at the profile's edges has risen by 3.84 (checked through the orifice too: its
+    // misfit makes chi^2 large, but the rise is what counts).
+    for h in &r.hypotheses {
+        let e = &h.estimates[0];
+        assert!(
+            e.profile_lower95.is_some() && e.profile_upper95.is_some(),
+            "{e:?}"
+        );
     }
 }
