@@ -29,6 +29,7 @@ macro_rules! tell {
     }};
 }
 
+mod fit_cmd;
 mod signals;
 mod sweep_cmd;
 mod variants_cmd;
@@ -58,6 +59,7 @@ Examples:
   plenum sweep scenarios/prk-leak-sweep.ron        run a parameter sweep (see docs/sweeps.md)
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
+  plenum fit scenarios/diagnosis/march-2021.ron    fit leak hypotheses to readings (docs/diagnosis.md)
 
 Exit codes: 0 ok, 1 a run failed, 2 bad input or usage, 130 interrupted (Ctrl-C).";
 
@@ -185,6 +187,22 @@ Examples:
         after_help = "Example:\n  plenum sweep-plot scenarios/prk-leak-sweep.ron out/prk-leak-sweep"
     )]
     SweepPlot(sweep_cmd::SweepPlotArgs),
+    /// Fit leak hypotheses to sensor readings and say which the readings favour.
+    #[command(after_help = "\
+A fit file names a base scenario, CSV files of readings with their sensor (resolution,
+noise, bias), and hypotheses (the base or one of its variants) with free parameters by
+path, bounds, log scale and a guess. See docs/diagnosis.md.
+
+Writes into the output directory (default out/<fit name>):
+  fit.json          estimates, standard errors, 95 % intervals, correlations,
+                    identifiability warnings, AICc/BIC/Akaike weights, the verdict, and
+                    provenance (plenum version, SHA-256 of every file read)
+  parameters.csv, comparison.csv, fit-data.csv (readings, fitted values, residuals)
+  fit, residuals (.png and .svg), summary.txt
+
+Example:
+  plenum fit scenarios/diagnosis/march-2021.ron")]
+    Fit(fit_cmd::FitArgs),
 }
 
 /// Steering flags of `plenum plot`.
@@ -263,6 +281,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep_cmd::run(args).map_err(into_failure),
         Command::Merge(args) => sweep_cmd::merge(args).map_err(into_failure),
         Command::SweepPlot(args) => sweep_cmd::plot(args).map_err(into_failure),
+        Command::Fit(args) => fit_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

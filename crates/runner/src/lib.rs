@@ -32,6 +32,7 @@
 pub mod compare;
 pub mod config;
 pub mod diag;
+pub mod fit;
 pub mod life;
 pub mod output;
 pub mod paths;

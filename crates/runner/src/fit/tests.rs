@@ -1,0 +1,103 @@
+use super::readings::{parse, timestamp, Columns};
+use super::stats::combination;
+use crate::units::Dimension;
+
+const MMHG: f64 = 133.322_387_415;
+
+#[test]
+fn issue9_timestamps() {
+    assert_eq!(timestamp("1970-01-01T00:00:00Z"), Some(0.0));
+    assert_eq!(timestamp("1970-01-02"), Some(86_400.0));
+    // 2021-03-12 is 18698 days after 1970-01-01.
+    let t = timestamp("2021-03-12T08:30:15.5Z").expect("ok");
+    assert_eq!(t, 18_698.0 * 86_400.0 + 8.0 * 3600.0 + 30.0 * 60.0 + 15.5);
+    assert_eq!(timestamp("2021-03-12 11:30:15.5+03:00"), Some(t));
+    assert_eq!(timestamp("2021-03-12T03:30:15.5-05:00"), Some(t));
+    assert_eq!(timestamp("2024-02-29T00:00"), Some(19_782.0 * 86_400.0));
+    for bad in [
+        "2023-02-29",
+        "2021-13-01",
+        "2021-03-12T25:00",
+        "2021-03-12X08:00",
+        "730",
+        "2021-03-12T08:00+3",
+    ] {
+        assert_eq!(timestamp(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn issue9_readings_units_gaps_and_errors() {
+    let cols = Columns::default();
+    let s = parse(
+        b"# c\ntime_h,p_mmHg\n0,730\n1.5,\n2,720 mmHg\n3, 100 kPa\n",
+        Dimension::Pressure,
+        &cols,
+    )
+    .expect("ok");
+    assert_eq!(s.times, vec![0.0, 7200.0, 10_800.0]);
+    assert!((s.values[0] - 730.0 * MMHG).abs() < 1e-9);
+    assert!((s.values[1] - 720.0 * MMHG).abs() < 1e-9);
+    assert_eq!(s.values[2], 100_000.0);
+    // Units from the fit file when the header has none.
+    let cols = Columns {
+        time_unit: Some("day"),
+        value_unit: Some("psi"),
+        start: None,
+    };
+    let s = parse(b"t,p\n1,14.7\n", Dimension::Pressure, &cols).expect("ok");
+    assert_eq!(s.times, vec![86_400.0]);
+    // Every bad row is reported, each with its line.
+    let e = parse(
+        b"time_h,p_mmHg\n0,abc\nx,1\n2,3\n1,4\n",
+        Dimension::Pressure,
+        &Columns::default(),
+    )
+    .expect_err("refused");
+    let lines: Vec<u64> = e.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![2, 3, 5], "{e:?}");
+    assert!(e[2].message.contains("time goes backwards"), "{e:?}");
+    let e = parse(b"t,p\n1,2\n", Dimension::Pressure, &Columns::default()).expect_err("refused");
+    assert!(e[0].message.contains("no unit"), "{e:?}");
+    let e =
+        parse(b"time_h,p_mmHg\n", Dimension::Pressure, &Columns::default()).expect_err("refused");
+    assert!(e[0].message.contains("no readings"), "{e:?}");
+}
+
+#[test]
+fn issue9_combinations_in_words() {
+    let n = ["V", "A", "p0"];
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                std::f64::consts::FRAC_1_SQRT_2,
+                -std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V/A"
+    );
+    // A direction has no sign: the same combination either way.
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                -std::f64::consts::FRAC_1_SQRT_2,
+                std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V/A"
+    );
+    assert_eq!(
+        combination(
+            &n[..2],
+            &[
+                std::f64::consts::FRAC_1_SQRT_2,
+                std::f64::consts::FRAC_1_SQRT_2
+            ]
+        ),
+        "V·A"
+    );
+    assert_eq!(combination(&n, &[0.0, 1.0, 0.01]), "A");
+    assert_eq!(combination(&n, &[0.5, -1.0, 0.0]), "V^-0.5·A");
+}
