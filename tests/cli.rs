@@ -295,12 +295,13 @@ fn the_default_scenario_leaks_at_the_2024_rate() {
     assert!((space - 1.678).abs() < 0.02, "{space} kg/day");
     let crack = num(&item(&s["links"], "prk_crack")["flow_start_kg_per_day"]);
     assert!((crack - space).abs() < 1e-9, "all of it through the crack");
-    // The tunnel falls toward the seal-fed plateau (~47 mmHg); the station barely moves.
+    // The laminar crack falls toward the seal-fed plateau (~188 mmHg); the station barely
+    // moves (tests/issue9_prk_scenarios.rs checks the header's figures closely).
     let prk = item(&s["compartments"], "prk");
     let end = num(&prk["final_pressure_Pa"]) / MMHG;
-    assert!(end > 40.0 && end < 60.0, "{end} mmHg");
+    assert!(end > 185.0 && end < 195.0, "{end} mmHg");
     let station = item(&s["compartments"], "station");
-    assert!(num(&station["final_pressure_Pa"]) / MMHG > 757.0);
+    assert!(num(&station["final_pressure_Pa"]) / MMHG > 755.0);
     // Thresholds located by root finding: 730 mmHg after 0.2 day (tau ~ 5 day).
     let th = item(&s["thresholds"], "prk below 730 mmHg");
     let t = num(&th["first_crossing_s"]) / DAY;
@@ -318,7 +319,7 @@ fn the_leak_shift_scenario_reports_the_tunnel_plateau_and_the_station_loss() {
     assert!(start_rate < -100.0 * MMHG, "{start_rate}");
     assert!(end_rate.abs() < 1.0 * MMHG, "{end_rate}");
     let plateau = num(&prk["final_pressure_Pa"]) / MMHG;
-    assert!(plateau > 480.0 && plateau < 560.0, "{plateau} mmHg");
+    assert!(plateau > 570.0 && plateau < 610.0, "{plateau} mmHg");
     // The station keeps losing air through seal -> tunnel -> space.
     let station = item(&s["compartments"], "station");
     let loss = num(&station["mass_rate_end_kg_per_day"]);
@@ -619,7 +620,7 @@ fn run_prints_a_short_human_summary() {
         .success();
     let text = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(
-        text.contains("scenario 'iss-prk-leak': completed after 30 day"),
+        text.contains("scenario 'iss-prk-leak': completed after 60 day"),
         "{text}"
     );
     assert!(text.contains("into space: 1.678"), "{text}");

@@ -279,7 +279,7 @@ fn issue11_summary_prints_final_partial_pressures_and_round_off_as_zero() {
     assert!(out.status.success(), "{}", common::stderr_of(&out));
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(
-        printed.contains("  prk          partial pressures at end (mmHg): N2 37.67, O2 10.11,"),
+        printed.contains("  prk          partial pressures at end (mmHg): N2 147.1, O2 39.46,"),
         "{printed}"
     );
     let json = common::summary(&out_dir);

@@ -176,7 +176,7 @@ fn iss_crew_consumables_reports_its_margin_limits_and_air_loss() {
         "{text}"
     );
     assert!(
-        text.contains("1.90 kg/day leak then for 26.1 days"),
+        text.contains("1.91 kg/day leak then for 26.1 days"),
         "{text}"
     );
     assert!(!text.contains("lost from the compartments: -"), "{text}");

@@ -210,7 +210,7 @@ fn issue7_sweep_parameter_errors_are_located_at_the_value_at_fault() {
             "is an area",
         ),
         (
-            ":9:76: error: parameter 'links.prk_crack.element.cd'",
+            ":9:84: error: parameter 'links.hatch_seal.element.seated.cd'",
             "refused by the base scenario",
         ),
         (

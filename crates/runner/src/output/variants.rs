@@ -324,8 +324,8 @@ fn set_page(
 }
 
 /// The side-by-side table: one column per variant; rows for the status, each compartment's
-/// final pressure, each boundary's leak rate at the end, each threshold's first crossing and
-/// the events fired (with their first time).
+/// final pressure, the final partial pressures the scenario plots, each boundary's leak rate
+/// at the end, each threshold's first crossing and the events fired (with their first time).
 pub fn side_by_side(variants: &[(String, VariantOutcome)]) -> String {
     let summaries: Vec<Option<&Summary>> = variants
         .iter()
@@ -372,6 +372,7 @@ pub fn side_by_side(variants: &[(String, VariantOutcome)]) -> String {
         s.compartments
             .iter()
             .for_each(|c| add(format!("final pressure {}", c.name)));
+        partial_pressure_rows(s).into_iter().for_each(&mut add);
         s.boundaries
             .iter()
             .for_each(|b| add(format!("leak rate at end into {}", b.name)));
@@ -389,7 +390,18 @@ pub fn side_by_side(variants: &[(String, VariantOutcome)]) -> String {
                 let Some(s) = s else {
                     return "-".to_string();
                 };
-                let value = if let Some(n) = label.strip_prefix("final pressure ") {
+                let value = if let Some(rest) = label.strip_prefix("final pp") {
+                    let (species, n) = rest.split_once(' ').unwrap_or((rest, ""));
+                    s.compartments
+                        .iter()
+                        .find(|c| c.name == n)
+                        .and_then(|c| {
+                            c.final_partial_pressures
+                                .iter()
+                                .find(|p| p.species == species)
+                        })
+                        .map(|p| show(p.pressure, &d.pressure, Dimension::Pressure))
+                } else if let Some(n) = label.strip_prefix("final pressure ") {
                     s.compartments
                         .iter()
                         .find(|c| c.name == n)
@@ -435,6 +447,31 @@ pub fn side_by_side(variants: &[(String, VariantOutcome)]) -> String {
     let mut out = render_table(&header, &rows);
     out.push_str(&failures_only(variants));
     out
+}
+
+/// The rows `final ppSPECIES COMPARTMENT` of a variant's summary: one for each partial
+/// pressure the scenario plots (`PartialPressure("N2")`, or a `Plot(kind: PartialPressure(..))`
+/// with its `show`), so that what the analyst asked to watch is compared side by side.
+fn partial_pressure_rows(s: &Summary) -> Vec<String> {
+    let bare = s.plots.iter().map(|k| (k, &[][..]));
+    let steered = s
+        .steered_plots
+        .iter()
+        .map(|p| (&p.kind, p.options.show.as_slice()));
+    let mut rows = Vec::new();
+    for (kind, show) in bare.chain(steered) {
+        let crate::config::PlotKind::PartialPressure(species) = kind else {
+            continue;
+        };
+        for c in &s.compartments {
+            let shown = show.is_empty() || show.iter().any(|n| *n == c.name);
+            let row = format!("final pp{species} {}", c.name);
+            if shown && !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+    }
+    rows
 }
 
 fn failures_only(variants: &[(String, VariantOutcome)]) -> String {
