@@ -464,7 +464,7 @@ fn partial_pressure_rows(s: &Summary) -> Vec<String> {
             continue;
         };
         for c in &s.compartments {
-            let shown = show.is_empty() || show.iter().any(|n| *n == c.name);
+            let shown = show.is_empty() || show.contains(&c.name);
             let row = format!("final pp{species} {}", c.name);
             if shown && !rows.contains(&row) {
                 rows.push(row);
