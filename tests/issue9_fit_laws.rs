@@ -42,7 +42,8 @@ const P0: &str = r#"(path: "compartments.prk.pressure", lower: "700 mmHg", upper
 const AREA: &str = r#"(path: "links.crack.element.area", lower: "0.001 mm2", upper: "10 mm2", guess: "0.05 mm2", log: true)"#;
 const GAP: &str = r#"(path: "links.crack.element.gap", lower: "1 um", upper: "200 um", guess: "15 um", log: true)"#;
 const K: &str = r#"(path: "links.crack.element.k", lower: "1e-17 kg/(s Pa2)", upper: "1e-13 kg/(s Pa2)", guess: "1e-15 kg/(s Pa2)", log: true)"#;
-const EXPONENT: &str = r#"(path: "links.crack.element.area_law.k", lower: "-2", upper: "3", guess: "0.3")"#;
+const EXPONENT: &str =
+    r#"(path: "links.crack.element.area_law.k", lower: "-2", upper: "3", guess: "0.3")"#;
 
 /// Truths: an orifice of 0.037 mm2; a slit of gap 17.3 um; the same slit's conductance
 /// k = w h^3 / (24 L mu R T) = 0.045 (17.3e-6)^3 / (0.12 x 1.83e-5 x 287 x 295.15)
@@ -128,7 +129,10 @@ fn issue9_noise_free_every_law_recovered_to_1e6_with_the_start_pressure() {
     let t = times(50, 20.0);
     let p0 = 731.5 * MMHG;
     let cases: [(String, Vec<f64>); 4] = [
-        (hypothesis("orifice", None, &[AREA, P0]), vec![TRUE_AREA, p0]),
+        (
+            hypothesis("orifice", None, &[AREA, P0]),
+            vec![TRUE_AREA, p0],
+        ),
         (
             hypothesis("laminar", Some("laminar"), &[GAP, P0]),
             vec![TRUE_GAP, p0],
@@ -175,7 +179,12 @@ fn issue9_conductance_and_gap_fit_the_same_readings_alike() {
         hypothesis("laminar", Some("laminar"), &[GAP]),
         hypothesis("laminar_k", Some("laminar_k"), &[K]),
     ];
-    write_fit(d.path(), r#"resolution: "1 mmHg", noise: "0.3 mmHg""#, &hyps, 1);
+    write_fit(
+        d.path(),
+        r#"resolution: "1 mmHg", noise: "0.3 mmHg""#,
+        &hyps,
+        1,
+    );
     let f = synthetic(d.path(), 0, &[TRUE_GAP], &t, Some(&sensor(3, 0.3)));
     let r = run(&f);
     let (gap, k) = (&r.hypotheses[0], &r.hypotheses[1]);
@@ -257,7 +266,11 @@ fn issue9_area_law_intervals_cover_the_truth_95_percent() {
     let clean = readings(d.path(), 0, &truth, &t, None);
     let mut covered = [0u64; 2];
     for seed in 0..n {
-        write_readings(d.path(), &t, &gauge(&sensor(seed, 0.5), "synthetic", &clean));
+        write_readings(
+            d.path(),
+            &t,
+            &gauge(&sensor(seed, 0.5), "synthetic", &clean),
+        );
         let f = fit::load_fit(&d.path().join("fit.ron")).expect("fit file loads");
         let r = run(&f);
         let hf = &r.hypotheses[0];
@@ -299,7 +312,12 @@ fn picks(h: usize, truth: &[f64], n: u64) -> Picks {
         hypothesis("laminar", Some("laminar"), &[GAP]),
         hypothesis("area_law", Some("area_law"), &[AREA, EXPONENT]),
     ];
-    write_fit(d.path(), r#"resolution: "1 mmHg", noise: "0.3 mmHg""#, &hyps, 1);
+    write_fit(
+        d.path(),
+        r#"resolution: "1 mmHg", noise: "0.3 mmHg""#,
+        &hyps,
+        1,
+    );
     let clean = readings(d.path(), h, truth, &t, None);
     let mut p = Picks {
         aicc: 0,
@@ -307,7 +325,11 @@ fn picks(h: usize, truth: &[f64], n: u64) -> Picks {
         over_non_nested: 0,
     };
     for seed in 0..n {
-        write_readings(d.path(), &t, &gauge(&sensor(seed, 0.3), "synthetic", &clean));
+        write_readings(
+            d.path(),
+            &t,
+            &gauge(&sensor(seed, 0.3), "synthetic", &clean),
+        );
         let f = fit::load_fit(&d.path().join("fit.ron")).expect("fit file loads");
         let r = run(&f);
         let s = &r.comparison.scores;
@@ -361,10 +383,18 @@ fn issue9_comparison_of_three_laws_picks_the_generating_law() {
             "{name} generated: AICc picks it in {} of {n}, BIC in {} of {n}, beats the non-nested rival in {}",
             p.aicc, p.bic, p.over_non_nested
         );
-        assert!(p.bic >= at_least_90, "{name}: BIC picks it in {} of {n}", p.bic);
+        assert!(
+            p.bic >= at_least_90,
+            "{name}: BIC picks it in {} of {n}",
+            p.bic
+        );
         assert_eq!(p.over_non_nested, n, "{name} lost to the non-nested rival");
         if *name == "area_law" {
-            assert!(p.aicc >= at_least_90, "{name}: AICc picks it in {} of {n}", p.aicc);
+            assert!(
+                p.aicc >= at_least_90,
+                "{name}: AICc picks it in {} of {n}",
+                p.aicc
+            );
         } else {
             // Consistent with 1 - q = 0.8595 (exact band at alpha = 0.01).
             let band = binomial_band(n, 1.0 - 0.1405, 0.01);
@@ -435,4 +465,118 @@ fn issue9_conductance_in_the_scenario_format() {
         r#"ViscousCrack(geometry: Conductance(k: "1e-15 kg/s", opening: "1 mm2"))"#,
     ));
     assert!(e.contains("kg/(s Pa2)"), "{e}");
+}
+
+fn parse_strict(html: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("report.html is not well-formed: {e}"))
+}
+
+fn elements<'a, 'i>(doc: &'a roxmltree::Document<'i>, tag: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+    doc.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == tag)
+        .collect()
+}
+
+fn text_of(n: roxmltree::Node<'_, '_>) -> String {
+    n.descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect()
+}
+
+#[test]
+fn issue9_fit_report_html() {
+    // Three laws on the shipped 20-day synthetic decay, with a description that needs
+    // escaping and a free volume beside the area (the identifiability warning).
+    let d = tempfile::tempdir().expect("ok");
+    let dir = common::root().join("scenarios/diagnosis");
+    let text = format!(
+        r#"Fit(name: "report", description: "a <b>test</b> & \"its\" report",
+    scenario: "{}", starts: 1, profile: true,
+    readings: [(file: "{}", quantity: "prk.pressure", resolution: "1 mmHg", noise: "0.3 mmHg")],
+    hypotheses: [
+        (name: "orifice", free: [{AREA},
+            (path: "compartments.prk.volume", lower: "1 m3", upper: "30 m3", guess: "5 m3", log: true)]),
+        {},
+        {},
+    ])"#,
+        dir.join("prk-decay.ron").display(),
+        dir.join("synthetic-decay.csv").display(),
+        hypothesis("laminar", Some("laminar"), &[GAP, P0]),
+        hypothesis("area_law", Some("area_law"), &[EXPONENT]),
+    );
+    let f = write_file(d.path(), "fit.ron", text);
+    let out_dir = d.path().join("out");
+    let out = plenum()
+        .arg("fit")
+        .arg(&f)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("ok");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("report.html"));
+    let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html");
+    let doc = parse_strict(&html);
+    let all = text_of(doc.root_element());
+    assert!(
+        all.contains("a <b>test</b> & \"its\" report"),
+        "description escaped"
+    );
+    assert!(!html.contains("<b>test</b>"), "raw markup from user text");
+    let h2: Vec<String> = elements(&doc, "h2").into_iter().map(text_of).collect();
+    for want in [
+        "Verdict",
+        "Readings and fits",
+        "Parameters",
+        "Warnings",
+        "Readings and method",
+        "Files",
+        "Base scenario",
+        "Provenance",
+    ] {
+        assert!(h2.iter().any(|h| h == want), "section {want} in {h2:?}");
+    }
+    // Both charts inline (readings and fits, residuals), nothing fetched.
+    let svgs = elements(&doc, "svg");
+    assert_eq!(svgs.len(), 2, "two inline charts");
+    for tag in ["script", "img", "link", "iframe"] {
+        assert!(elements(&doc, tag).is_empty(), "<{tag}> in the report");
+    }
+    // The comparison table: one row per hypothesis, the verdict in words.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("fit.json")).expect("ok"))
+            .expect("json");
+    let verdict = json["verdict"].as_str().expect("verdict");
+    assert!(all.contains(verdict), "verdict {verdict}");
+    let tables = elements(&doc, "table");
+    let comparison = tables
+        .iter()
+        .find(|t| text_of(**t).contains("Akaike weight"))
+        .expect("comparison table");
+    let rows = comparison
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "tr")
+        .count();
+    assert_eq!(rows, 4, "header and three hypotheses");
+    // Parameter table with intervals, the warning naming V/A, provenance hashes.
+    assert!(all.contains("95 % lower") && all.contains("profile 95 %"));
+    assert!(all.contains("links.crack.element.gap"));
+    assert!(
+        all.contains("is determined by these readings"),
+        "identifiability warning"
+    );
+    assert!(all.contains(json["provenance"]["fit_sha256"].as_str().expect("sha")));
+    assert!(all.contains(
+        json["provenance"]["readings"][0]["sha256"]
+            .as_str()
+            .expect("sha")
+    ));
 }
