@@ -112,26 +112,60 @@ pub enum CrackGeometry {
     Slit { width: f64, gap: f64, depth: f64 },
     /// A capillary tube of diameter `d` and length `l`, m.
     Tube { diameter: f64, length: f64 },
+    /// A crack known by what a pressure record determines: its conductance `k`, kg/(s Pa^2),
+    /// in `mdot = k (p_a^2 - p_b^2)`, with the choked cap of an `opening` of that area, m2
+    /// (Cd = 1, as for the geometric forms). With a reference `temperature` (K), k is the
+    /// conductance at that upstream temperature and scales as `T_ref / T_up`, as the
+    /// geometric law's `1/(mu R T)` does at constant viscosity; without one, k holds at every
+    /// temperature and only the cap depends on it. `viscosity` plays no part: k contains it.
+    Conductance {
+        k: f64,
+        opening: f64,
+        temperature: Option<f64>,
+    },
 }
 
 impl CrackGeometry {
-    /// Laminar conductance factor G (m^3), so that mdot = G (pa^2 - pb^2) / (mu R T).
-    pub fn conductance(&self) -> f64 {
+    /// Laminar conductance factor G (m^3) of a geometric crack, so that
+    /// mdot = G (pa^2 - pb^2) / (mu R T); `None` for a crack given by its conductance k.
+    pub fn conductance(&self) -> Option<f64> {
         match *self {
-            CrackGeometry::Slit { width, gap, depth } => width * gap.powi(3) / (24.0 * depth),
+            CrackGeometry::Slit { width, gap, depth } => Some(width * gap.powi(3) / (24.0 * depth)),
             CrackGeometry::Tube { diameter, length } => {
-                std::f64::consts::PI * diameter.powi(4) / (256.0 * length)
+                Some(std::f64::consts::PI * diameter.powi(4) / (256.0 * length))
+            }
+            CrackGeometry::Conductance { .. } => None,
+        }
+    }
+
+    /// The coefficient c of `mdot = c (pa^2 - pb^2)`, kg/(s Pa^2), for gas of viscosity `mu`
+    /// (Pa s) and gas constant `r` (J/(kg K)) at upstream temperature `t` (K); it is
+    /// proportional to 1/t or independent of t, so d c/d t is `-c/t` or 0 as the second value.
+    pub fn coefficient(&self, mu: f64, r: f64, t: f64) -> (f64, f64) {
+        match *self {
+            CrackGeometry::Conductance { k, temperature, .. } => match temperature {
+                Some(t_ref) => {
+                    let c = k * t_ref / t;
+                    (c, -c / t)
+                }
+                None => (k, 0.0),
+            },
+            _ => {
+                let g = self.conductance().unwrap_or(0.0);
+                let c = g / (mu * r * t);
+                (c, -c / t)
             }
         }
     }
 
-    /// Open cross-section, m2.
+    /// Open cross-section, m2: the area whose choked flow caps the crack's.
     pub fn area(&self) -> f64 {
         match *self {
             CrackGeometry::Slit { width, gap, .. } => width * gap,
             CrackGeometry::Tube { diameter, .. } => {
                 std::f64::consts::PI * diameter * diameter / 4.0
             }
+            CrackGeometry::Conductance { opening, .. } => opening,
         }
     }
 }
@@ -910,17 +944,30 @@ fn apply_area_law(base: Flow, law: &AreaLaw, a: &GasState, b: &GasState) -> Flow
 }
 
 fn viscous(geometry: &CrackGeometry, mu: f64, a: &GasState, b: &GasState) -> Flow {
-    let g = geometry.conductance();
     let area = geometry.area();
     let (up, up_is_a) = if a.p >= b.p { (a, true) } else { (b, false) };
-    if up.p <= 0.0 || mu <= 0.0 {
+    let by_k = matches!(geometry, CrackGeometry::Conductance { .. });
+    if up.p <= 0.0 || (mu <= 0.0 && !by_k) {
         return Flow::default();
     }
-    let denom = mu * up.r * up.t;
-    let mv = g * (a.p * a.p - b.p * b.p) / denom;
-    let dmv_pa = 2.0 * g * a.p / denom;
-    let dmv_pb = -2.0 * g * b.p / denom;
-    let dmv_tup = -mv / up.t;
+    // The geometric forms keep their own arithmetic (G / (mu R T) as one denominator).
+    let (mv, dmv_pa, dmv_pb, dmv_tup) = match geometry.conductance() {
+        Some(g) => {
+            let denom = mu * up.r * up.t;
+            let mv = g * (a.p * a.p - b.p * b.p) / denom;
+            (
+                mv,
+                2.0 * g * a.p / denom,
+                -2.0 * g * b.p / denom,
+                -mv / up.t,
+            )
+        }
+        None => {
+            let (c, dc_tup) = geometry.coefficient(mu, up.r, up.t);
+            let dp2 = a.p * a.p - b.p * b.p;
+            (c * dp2, 2.0 * c * a.p, -2.0 * c * b.p, dc_tup * dp2)
+        }
+    };
     // Choked cap of the opening, Cd = 1, on the upstream state.
     let cap_k = area * up.gamma.sqrt() * gamma_constants(up.gamma).1 / (up.r * up.t).sqrt();
     let mc = cap_k * up.p;

@@ -943,12 +943,25 @@ fn check_element(out: &mut Vec<ModelError>, link: &str, e: &FlowElement) {
                 crate::element::CrackGeometry::Tube { diameter, length } => {
                     vec![*diameter, *length]
                 }
+                crate::element::CrackGeometry::Conductance {
+                    k,
+                    opening,
+                    temperature,
+                } => {
+                    let mut v = vec![*k, *opening];
+                    v.extend(temperature);
+                    v
+                }
             };
             if dims.iter().any(|d| !(*d > 0.0 && d.is_finite())) {
                 out.push(ModelError::new(
                     "link",
                     link,
-                    "crack dimensions must be positive",
+                    if matches!(geometry, crate::element::CrackGeometry::Conductance { .. }) {
+                        "crack conductance, opening and temperature must be positive"
+                    } else {
+                        "crack dimensions must be positive"
+                    },
                 ));
             }
             if !(*viscosity > 0.0 && viscosity.is_finite()) {

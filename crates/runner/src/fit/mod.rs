@@ -27,6 +27,7 @@
 
 pub mod model;
 pub mod readings;
+pub mod report;
 pub mod solve;
 pub mod stats;
 #[cfg(test)]

@@ -44,15 +44,24 @@ pub fn write_fit(
     put("comparison.csv", comparison_csv(result).as_bytes())?;
     put("fit-data.csv", data_csv(fit, result).as_bytes())?;
     put("summary.txt", summary(fit, result).as_bytes())?;
+    let mut svgs = Vec::new();
     for (name, chart) in charts(fit, result) {
         let written = write_line_chart(&chart, &dir.join(&name))
             .map_err(|source| OutputError::Plot { name, source })?;
+        svgs.extend(written.iter().cloned());
         files.extend(
             written
                 .iter()
                 .filter_map(|f| f.file_name().map(|n| out_dir.join(n))),
         );
     }
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let page = super::report::fit_html(fit, result, super::report::figures(&svgs), &names);
+    write_new(&dir.join(crate::report::REPORT_FILE), page.as_bytes())?;
+    files.push(out_dir.join(crate::report::REPORT_FILE));
     staging.commit(cancel)?;
     Ok(files)
 }
@@ -336,7 +345,7 @@ pub fn summary(fit: &Fit, result: &FitResult) -> String {
 }
 
 /// A readable unit for a fitted value.
-fn pick_unit(dim: Dimension, x: f64) -> &'static str {
+pub(super) fn pick_unit(dim: Dimension, x: f64) -> &'static str {
     match dim {
         Dimension::Area if x.abs() < 1e-3 => "mm2",
         Dimension::Length if x.abs() < 1e-3 => "um",

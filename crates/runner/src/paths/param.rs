@@ -48,6 +48,10 @@ pub enum ElementField {
     AreaLawP0,
     AreaLawK,
     AreaLawBeta,
+    /// A crack by conductance: the opening whose choked flow caps it (`k` is [`Self::K`]).
+    Opening,
+    /// A crack by conductance: the reference temperature of its k.
+    Temperature,
 }
 
 /// What a parameter path addresses in the model (indices into [`NetworkParts`]' lists;
@@ -164,6 +168,8 @@ impl ElementField {
             AreaLawP0 => "area_law.p0",
             AreaLawK => "area_law.k",
             AreaLawBeta => "area_law.beta",
+            Opening => "opening",
+            Temperature => "temperature",
         }
     }
 
@@ -190,6 +196,16 @@ impl ElementField {
             FlowElement::PowerLaw { .. } => {
                 vec![(C, D::Dimensionless, true), (N, D::Dimensionless, false)]
             }
+            FlowElement::ViscousCrack {
+                geometry: CrackGeometry::Conductance { temperature, .. },
+                ..
+            } => {
+                let mut v = vec![(K, D::ViscousConductance, false), (Opening, D::Area, false)];
+                if temperature.is_some() {
+                    v.push((Temperature, D::Temperature, false));
+                }
+                v
+            }
             FlowElement::ViscousCrack { geometry, .. } => {
                 let mut v = vec![(Viscosity, D::Viscosity, false)];
                 match geometry {
@@ -201,6 +217,7 @@ impl ElementField {
                     CrackGeometry::Tube { .. } => {
                         v.extend([(Diameter, D::Length, false), (Length, D::Length, false)])
                     }
+                    CrackGeometry::Conductance { .. } => {}
                 }
                 v
             }
@@ -815,9 +832,17 @@ fn set_field(
             },
             F::ShutoffDp,
         ) => set_number(s, value),
-        (FlowElement::ViscousCrack { viscosity, .. }, F::Viscosity) => set_number(viscosity, value),
-        (FlowElement::ViscousCrack { geometry, .. }, f) => {
+        (FlowElement::ViscousCrack { geometry, .. }, f) if !matches!(f, F::Viscosity) => {
             let slot = match (geometry, f) {
+                (G::Conductance { k, .. }, F::K) => k,
+                (G::Conductance { opening, .. }, F::Opening) => opening,
+                (
+                    G::Conductance {
+                        temperature: Some(t),
+                        ..
+                    },
+                    F::Temperature,
+                ) => t,
                 (G::Slit { width, .. }, F::Width) => width,
                 (G::Slit { gap, .. }, F::Gap) => gap,
                 (G::Slit { depth, .. }, F::Depth) => depth,
@@ -827,6 +852,13 @@ fn set_field(
             };
             set_number(slot, value)
         }
+        (
+            FlowElement::ViscousCrack {
+                geometry: G::Slit { .. } | G::Tube { .. },
+                viscosity,
+            },
+            F::Viscosity,
+        ) => set_number(viscosity, value),
         (_, f) => Err(format!("no field '{}'", f.name())),
     }
 }

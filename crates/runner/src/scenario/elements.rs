@@ -208,6 +208,11 @@ impl<'s> Validator<'s> {
                             length: l?,
                         }
                     }
+                    CrackWire::Conductance {
+                        k,
+                        opening,
+                        temperature,
+                    } => self.crack_conductance(&k, &opening, &temperature, viscosity, it)?,
                 };
                 let mu = match viscosity {
                     Some(v) => {
@@ -362,4 +367,46 @@ pub(super) fn parameters_of(e: &FlowElement) -> Vec<&'static str> {
     .collect();
     v.push("Opening");
     v
+}
+
+impl<'s> Validator<'s> {
+    /// `Conductance(k, opening, temperature)` of a ViscousCrack: k in kg/(s Pa2), the
+    /// opening whose choked flow caps it, the optional reference temperature of k. A
+    /// viscosity has no part in it (k contains it), so one given alongside is refused.
+    fn crack_conductance(
+        &mut self,
+        k: &Spanned<Q>,
+        opening: &Spanned<Q>,
+        temperature: &Option<Spanned<Q>>,
+        viscosity: &Option<Spanned<Q>>,
+        it: &str,
+    ) -> Option<CrackGeometry> {
+        let k = self.quantity_in(k, Dimension::ViscousConductance, Range::Positive, it, "k");
+        let opening = self.quantity_in(opening, Dimension::Area, Range::Positive, it, "opening");
+        let temperature = match temperature {
+            Some(t) => Some(self.quantity_in(
+                t,
+                Dimension::Temperature,
+                Range::Positive,
+                it,
+                "temperature",
+            )?),
+            None => None,
+        };
+        if let Some(v) = viscosity {
+            self.sink
+                .error(
+                    v.span,
+                    Some(it),
+                    "a ViscousCrack given by its Conductance has no viscosity (k contains it)",
+                )
+                .expected("no viscosity, or a Slit or Tube geometry");
+            return None;
+        }
+        Some(CrackGeometry::Conductance {
+            k: k?,
+            opening: opening?,
+            temperature,
+        })
+    }
 }

@@ -597,6 +597,14 @@ pub enum CrackWire {
         diameter: Spanned<Q>,
         length: Spanned<Q>,
     },
+    /// A crack by its conductance `k` in `mdot = k (p_a^2 - p_b^2)`, capped by the choked
+    /// flow of `opening`; `temperature` is the reference k was stated at (optional).
+    Conductance {
+        k: Spanned<Q>,
+        opening: Spanned<Q>,
+        #[serde(default)]
+        temperature: Option<Spanned<Q>>,
+    },
 }
 
 /// How an orifice's area follows the load on the hull.

@@ -60,6 +60,8 @@ impl Dim {
             Dimension::Energy => [1, 2, -2, 0],
             Dimension::Frequency => [0, 0, -1, 0],
             Dimension::Dimensionless => [0, 0, 0, 0],
+            // kg/(s Pa2) = m2 s3 / kg
+            Dimension::ViscousConductance => [-1, 2, 3, 0],
         })
     }
 

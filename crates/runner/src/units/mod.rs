@@ -66,11 +66,13 @@ pub enum Dimension {
     Frequency,
     /// A plain number (fraction, ratio, coefficient); `%` and `ppm` are accepted.
     Dimensionless,
+    /// Conductance of a viscous crack, kg/(s Pa^2): `mdot = k (p_a^2 - p_b^2)`.
+    ViscousConductance,
 }
 
 impl Dimension {
     /// Every dimension, in declaration order.
-    pub const ALL: [Dimension; 18] = [
+    pub const ALL: [Dimension; 19] = [
         Dimension::Pressure,
         Dimension::PressureRate,
         Dimension::Volume,
@@ -89,6 +91,7 @@ impl Dimension {
         Dimension::Energy,
         Dimension::Frequency,
         Dimension::Dimensionless,
+        Dimension::ViscousConductance,
     ];
 
     /// Lower-case name without an article, e.g. `"mass flow"`.
@@ -112,6 +115,7 @@ impl Dimension {
             Dimension::Energy => "energy",
             Dimension::Frequency => "rate",
             Dimension::Dimensionless => "dimensionless number",
+            Dimension::ViscousConductance => "viscous conductance",
         }
     }
 
@@ -147,6 +151,7 @@ impl Dimension {
             Dimension::Energy => "J",
             Dimension::Frequency => "1/s",
             Dimension::Dimensionless => "",
+            Dimension::ViscousConductance => "kg/(s Pa2)",
         }
     }
 
@@ -179,6 +184,7 @@ impl Dimension {
             Dimension::Energy => (1e-30, 1e18),
             Dimension::Frequency => (1e-30, 1e6),
             Dimension::Dimensionless => (1e-30, 1e12),
+            Dimension::ViscousConductance => (1e-30, 1e-3),
         }
     }
 
@@ -203,6 +209,7 @@ impl Dimension {
             Dimension::Energy => "1 kWh",
             Dimension::Frequency => "0.1 1/day",
             Dimension::Dimensionless => "0.5",
+            Dimension::ViscousConductance => "2e-15 kg/(s Pa2)",
         }
     }
 
@@ -230,6 +237,7 @@ impl Dimension {
             Dimension::Energy => &["J", "kJ", "MJ", "Wh", "kWh"],
             Dimension::Frequency => &["1/s", "1/h", "1/day", "%/day", "Hz"],
             Dimension::Dimensionless => &["(none)", "%", "ppm"],
+            Dimension::ViscousConductance => &["kg/(s Pa2)"],
         }
     }
 
@@ -528,6 +536,13 @@ static CONDUCTANCE: [UnitDef; 1] = [unit(
     true,
 )];
 
+static VISCOUS_CONDUCTANCE: [UnitDef; 1] = [unit(
+    "kg/(s Pa2)",
+    &["kg/(Pa2 s)", "kg/s/Pa2", "kg s-1 Pa-2"],
+    1.0,
+    true,
+)];
+
 static HEAT_TRANSFER: [UnitDef; 2] = [
     unit("W/K", &["W/degC"], 1.0, true),
     unit("kW/K", &["kW/degC"], 1e3, true),
@@ -576,6 +591,7 @@ fn table(dim: Dimension) -> &'static [UnitDef] {
         Dimension::Energy => &ENERGY,
         Dimension::Frequency => &FREQUENCY,
         Dimension::Dimensionless => &DIMENSIONLESS,
+        Dimension::ViscousConductance => &VISCOUS_CONDUCTANCE,
     }
 }
 

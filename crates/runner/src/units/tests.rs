@@ -187,6 +187,11 @@ const TABLE: &[(&str, Dimension, f64)] = &[
     ("1 kg/(Pa s)", Conductance, 1.0),
     ("1 kg/s/Pa", Conductance, 1.0),
     ("1 kg s-1 Pa-1", Conductance, 1.0),
+    // Viscous conductance, kg/(s Pa2)
+    ("2e-15 kg/(s Pa2)", ViscousConductance, 2e-15),
+    ("1 kg/(Pa2 s)", ViscousConductance, 1.0),
+    ("1 kg/s/Pa2", ViscousConductance, 1.0),
+    ("1 kg s-1 Pa-2", ViscousConductance, 1.0),
     // Heat transfer, W/K
     ("50 W/K", HeatTransfer, 50.0),
     ("50 W/degC", HeatTransfer, 50.0),
