@@ -175,7 +175,7 @@ fn issue9_unreachable_threshold_is_reported_as_not_reached() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "t_low = not reached by the horizon; median beyond the horizon, 95 % beyond the horizon .. beyond the horizon; 20 of 20 members not reached by the horizon"
+            "t_low = not reached by the horizon; median beyond the horizon, 95 % beyond the horizon .. beyond the horizon; 20 of 20 members do not reach it by the horizon"
         ),
         "{stdout}"
     );

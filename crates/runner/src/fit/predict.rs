@@ -411,7 +411,7 @@ pub fn predict_all(fit: &Fit, result: &FitResult) -> Option<Predictions> {
     // Every run (best fits and members of every hypothesis) in one parallel pass; each
     // depends only on its own (hypothesis, member), so the order of finishing is irrelevant.
     let mut jobs: Vec<(usize, Option<usize>)> = Vec::new();
-    let mut draws: Vec<Result<Vec<(Vec<f64>, usize)>, String>> = Vec::new();
+    let mut draws: Vec<Result<Vec<Draw>, String>> = Vec::new();
     for (h, hf) in result.hypotheses.iter().enumerate() {
         let d = if hf.error.is_some() {
             Ok(Vec::new())
@@ -483,14 +483,17 @@ fn unreachable_member() -> Member {
     }
 }
 
-/// Each member's parameter values (SI) and the draws it rejected, or why there can be no
-/// ensemble.
+/// A member's parameter values (SI; empty when no draw fell within the bounds) and the
+/// draws it rejected.
+type Draw = (Vec<f64>, usize);
+
+/// Each member's draw, or why there can be no ensemble.
 fn ensemble_draws(
     hyp: &Hypothesis,
     hf: &HypothesisFit,
     spec: &PredictSpec,
     h: usize,
-) -> Result<Vec<(Vec<f64>, usize)>, String> {
+) -> Result<Vec<Draw>, String> {
     let p = hyp.free.len();
     let to_z = |x: f64, log: bool| if log { x.ln() } else { x };
     let mut se_z = Vec::with_capacity(p);
@@ -637,5 +640,43 @@ fn stat(pred: &Prediction, best: Option<&Member>, members: &[Member], k: usize) 
         upper95: quantile(&values, 0.975),
         not_reached,
         no_value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_rank_times_not_reached_last() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 0.125), 1.5);
+        assert!(quantile(&[], 0.5).is_nan());
+        // Two of five never reached: the median is still the third time, the 75 % point lies
+        // between the fourth (not reached) and the fifth, so beyond the horizon.
+        let c = [1.0, 2.0, 3.0, f64::INFINITY, f64::INFINITY];
+        assert_eq!(quantile(&c, 0.5), 3.0);
+        assert_eq!(quantile(&c, 0.6), f64::INFINITY);
+        assert_eq!(quantile(&c, 0.25), 2.0);
+    }
+
+    #[test]
+    fn a_leak_rate_without_a_time_splits_and_derived_metrics_follow() {
+        let leak = Metric {
+            name: "loss".into(),
+            kind: MetricKind::LeakRate(0, None),
+            unit: "kg_per_day",
+        };
+        let fin = Metric {
+            name: "n".into(),
+            kind: MetricKind::Reversals(plenum_physics::LinkId(0)),
+            unit: "count",
+        };
+        let out = split_leaks(vec![fin.clone(), leak], 10.0);
+        let names: Vec<&str> = out.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["n", "loss@record_end", "loss@horizon"]);
+        assert_eq!(out[1].kind, MetricKind::LeakRate(0, Some(10.0)));
+        assert_eq!(out[2].kind, MetricKind::LeakRate(0, None));
     }
 }

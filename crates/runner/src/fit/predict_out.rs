@@ -283,14 +283,11 @@ pub fn summary(result: &FitResult, p: &Predictions) -> String {
                     v(st.upper95)
                 )
             };
-            let missed = if pr.censored && !h.members.is_empty() {
-                format!(
-                    "; {} of {} members not reached by the horizon",
-                    st.not_reached,
-                    h.members.len() - h.failed()
-                )
-            } else {
-                String::new()
+            let ran = h.members.len() - h.failed();
+            let missed = match st.not_reached {
+                _ if !pr.censored || ran == 0 => String::new(),
+                0 => format!("; reached by all {ran} members"),
+                n => format!("; {n} of {ran} members do not reach it by the horizon"),
             };
             let _ = writeln!(
                 s,
