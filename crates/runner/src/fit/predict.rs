@@ -662,6 +662,43 @@ mod tests {
     }
 
     #[test]
+    fn failed_members_are_left_out_and_missed_times_counted() {
+        let member = |v: Option<f64>, error: Option<&str>| Member {
+            theta: vec![1.0],
+            redraws: 0,
+            values: vec![v],
+            error: error.map(String::from),
+            curve: Vec::new(),
+        };
+        let members = [
+            member(Some(3.0), None),
+            member(None, Some("the run failed")),
+            member(None, None),
+            member(Some(1.0), None),
+            member(Some(2.0), None),
+        ];
+        let time = Prediction {
+            name: "t".into(),
+            what: String::new(),
+            unit: "s",
+            censored: true,
+        };
+        let s = stat(&time, Some(&members[0]), &members, 0);
+        assert_eq!((s.best, s.not_reached, s.no_value), (Some(3.0), 1, 0));
+        // Over 1, 2, 3 and one not reached: the median is between 2 and 3.
+        assert_eq!(s.median, 2.5);
+        assert_eq!(s.upper95, f64::INFINITY);
+        let plain = Prediction {
+            censored: false,
+            ..time
+        };
+        let s = stat(&plain, None, &members, 0);
+        assert_eq!((s.best, s.not_reached, s.no_value), (None, 0, 1));
+        assert_eq!((s.lower95, s.median), (1.05, 2.0));
+        assert!((s.upper95 - 2.95).abs() < 1e-12, "{s:?}");
+    }
+
+    #[test]
     fn a_leak_rate_without_a_time_splits_and_derived_metrics_follow() {
         let leak = Metric {
             name: "loss".into(),
