@@ -192,23 +192,27 @@ pub(super) fn check(
         .filter_map(|r| r.times.last().copied())
         .fold(0.0, f64::max);
     let t_end = record_end + horizon.unwrap_or(0.0);
+    // Each problem once, naming the hypotheses it concerns unless it concerns them all.
     let mut metrics = Vec::new();
+    let mut found: Vec<(String, Vec<&str>)> = Vec::new();
     for h in hypotheses {
         match sweep::check_metrics(text, &w.predictions, &h.loaded.network, t_end, "prediction") {
             Ok(m) => metrics.push(split_leaks(m, record_end)),
             Err(list) => {
-                for d in &list {
-                    let line = located(shown, d);
-                    let line = if hypotheses.len() > 1 && !problems.contains(&line) {
-                        format!("{line} (hypothesis '{}')", h.name)
-                    } else {
-                        line
-                    };
-                    if !problems.contains(&line) {
-                        problems.push(line);
+                for line in list.iter().map(|d| located(shown, d)) {
+                    match found.iter_mut().find(|(l, _)| *l == line) {
+                        Some((_, names)) => names.push(&h.name),
+                        None => found.push((line, vec![&h.name])),
                     }
                 }
             }
+        }
+    }
+    for (line, names) in found {
+        if names.len() == hypotheses.len() {
+            problems.push(line);
+        } else {
+            problems.push(format!("{line} (in hypothesis {})", names.join(", ")));
         }
     }
     if problems.len() > before {

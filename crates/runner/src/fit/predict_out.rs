@@ -14,7 +14,7 @@ use super::Fit;
 use crate::config::default_time_unit;
 use crate::output::charts::write_chart;
 use crate::output::error::OutputError;
-use crate::plot::{Level, PredictionChart};
+use crate::plot::{Level, Marker, PredictionChart};
 use crate::sweep::MetricKind;
 use crate::units::{self, format_significant, Dimension};
 
@@ -386,6 +386,10 @@ pub fn charts(fit: &Fit, p: &Predictions) -> Vec<(String, PredictionChart)> {
                     .collect(),
                 points_label: format!("readings ({})", r.file),
                 levels,
+                marker: Some(Marker {
+                    x: tf(spec.record_end),
+                    label: "last reading".into(),
+                }),
             },
         ));
     }

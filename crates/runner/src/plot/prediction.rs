@@ -9,9 +9,10 @@ use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
 use super::line::LEVEL_COLORS;
 use super::prim::Prim;
-use super::style::{draw_title, BLUE, RED};
+use super::style::{draw_title, AXIS_COLOR, BLUE, RED};
 use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
-use super::{Level, Render};
+use super::{Level, Marker, Render};
+use plotters::style::text_anchor::HPos;
 
 /// A central line over a band, with points and thresholds.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -33,6 +34,8 @@ pub struct PredictionChart {
     pub points_label: String,
     /// Dashed horizontal lines (thresholds), always within the y axis.
     pub levels: Vec<Level>,
+    /// A labelled vertical line (the last reading: where the projection begins).
+    pub marker: Option<Marker>,
 }
 
 impl Render for PredictionChart {
@@ -148,6 +151,22 @@ impl Render for PredictionChart {
                     color,
                     dashed: true,
                 },
+            });
+        }
+        if let Some(m) = self.marker.as_ref().filter(|m| m.x >= x.lo && m.x <= x.hi) {
+            xy.prims.push(Prim::Line {
+                pts: vec![(m.x, y.lo), (m.x, y.hi)],
+                color: AXIS_COLOR,
+                width: 1,
+                dashed: false,
+            });
+            xy.marks.push(Prim::Tag {
+                at: (m.x, y.hi),
+                offset: (4, 12),
+                text: m.label.clone(),
+                size: 13.0,
+                color: AXIS_COLOR,
+                anchor: HPos::Left,
             });
         }
         draw_xy(root, &body, &xy)?;
