@@ -160,13 +160,18 @@ pub(super) fn check(
             Q::Number(x) => Ok(*x),
             Q::Text(t) => units::parse_quantity(t, Dimension::Time).map_err(|e| e.to_string()),
         };
-        let problem = match si {
+        let at = w.horizon.span;
+        match si {
             Ok(h) if h > 0.0 && h.is_finite() => return Some(h),
-            Ok(h) => format!("horizon {h} s is not a positive time"),
-            Err(e) => format!("horizon {q}: {e}"),
-        };
-        sink.error(w.horizon.span, Some("predict"), problem)
-            .expected(HORIZON.to_string());
+            Ok(h) => {
+                let problem = format!("horizon {h} s is not a positive time");
+                sink.error(at, Some("predict"), problem).expected(HORIZON);
+            }
+            // The unit's error says what it expected.
+            Err(e) => {
+                sink.error(at, Some("predict"), format!("horizon {q}: {e}"));
+            }
+        }
         None
     });
     let ensemble = match &w.ensemble {
