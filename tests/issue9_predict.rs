@@ -289,3 +289,48 @@ fn issue9_bad_predict_section_is_located() {
         "{e}"
     );
 }
+
+#[test]
+fn issue9_draws_outside_the_bounds_are_drawn_again_and_counted() {
+    let d = tempfile::tempdir().expect("ok");
+    let n = 40;
+    let path = write_fit(d.path(), "10 day", n, "200 mmHg");
+    // The upper bound 0.5 % below the true area: the best fit sits on it, and about half
+    // the draws of the normal around it fall outside.
+    let text = std::fs::read_to_string(&path).expect("ok");
+    write_file(
+        d.path(),
+        "fit.ron",
+        text.replace(
+            r#"upper: "10 mm2", guess: "0.05 mm2""#,
+            r#"upper: "0.0199 mm2", guess: "0.015 mm2""#,
+        ),
+    );
+    let f = synthetic(d.path());
+    let (r, p) = fit_and_predict(&f);
+    let upper = 0.0199e-6;
+    assert!(
+        r.hypotheses[0].estimates[0].at_bound,
+        "{:?}",
+        r.hypotheses[0]
+    );
+    let h = &p.hypotheses[0];
+    assert_eq!((h.members.len(), h.failed()), (n, 0));
+    assert!(h.members.iter().all(|m| m.theta[0] <= upper), "{h:?}");
+    // Rejections are geometric with p about 1/2: mean n, far from 0 for 40 members.
+    let redraws = h.redraws();
+    assert!((10..=120).contains(&redraws), "{redraws}");
+    let text = fit::write::summary(
+        &f,
+        &FitResult {
+            predictions: Some(p.clone()),
+            ..r
+        },
+    );
+    assert!(
+        text.contains(&format!(
+            "{redraws} draws fell outside the bounds and were drawn again"
+        )),
+        "{text}"
+    );
+}
