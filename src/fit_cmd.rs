@@ -42,7 +42,8 @@ pub(crate) fn run(args: FitArgs) -> Result<(), Failure> {
         error: anyhow::Error::new(e).context(format!("fit '{}'", fit.name)),
     })?;
     let started = std::time::Instant::now();
-    let result = fit::fit_all(&fit, &FitOptions::of(&fit));
+    let mut result = fit::fit_all(&fit, &FitOptions::of(&fit));
+    result.predictions = fit::predict::predict_all(&fit, &result);
     let wall = started.elapsed().as_secs_f64();
     let shown = out_dir.display();
     let files = write_fit(&fit, &result, &out_dir, Some(&cancel)).map_err(|e| {

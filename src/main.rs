@@ -199,6 +199,8 @@ Writes into the output directory (default out/<fit name>):
                     provenance (plenum version, SHA-256 of every file read)
   parameters.csv, comparison.csv, fit-data.csv (readings, fitted values, residuals)
   fit, residuals (.png and .svg), summary.txt
+With a predict: (...) section (projections with uncertainty), also:
+  predictions.csv, ensemble.csv, prediction-HYP (.png and .svg)
 
 Example:
   plenum fit scenarios/diagnosis/march-2021.ron")]

@@ -23,9 +23,12 @@
 //! Jacobian, and the hypotheses compared by AICc, BIC and Akaike weights ([`solve`],
 //! [`stats`]). [`write`] writes the results directory.
 //!
-//! It does not predict forward with uncertainty or design tests (issue 9 points 4 and 5).
+//! [`predict`] projects each fitted hypothesis forward with uncertainty (an ensemble drawn
+//! from its fitted parameter distribution). It does not design tests (issue 9 point 5).
 
 pub mod model;
+pub mod predict;
+pub mod predict_out;
 pub mod readings;
 pub mod report;
 pub mod solve;
@@ -69,6 +72,9 @@ pub struct FitWire {
     pub profile: Option<bool>,
     pub readings: Vec<ReadingsWire>,
     pub hypotheses: Vec<HypothesisWire>,
+    /// Predictions with uncertainty ([`predict`]).
+    #[serde(default)]
+    pub predict: Option<crate::scenario::Spanned<predict::PredictWire>>,
 }
 
 /// One readings file and its sensor.
@@ -192,6 +198,8 @@ pub struct Fit {
     pub base: Loaded,
     pub readings: Vec<Readings>,
     pub hypotheses: Vec<Hypothesis>,
+    /// The checked `predict` section, if any.
+    pub predict: Option<predict::PredictSpec>,
 }
 
 /// Every problem of a fit file, each one line (`file:line: ...` or `file: item: ...`).
@@ -246,6 +254,18 @@ pub fn load_fit(path: &Path) -> Result<Fit, FitProblems> {
     if wire.readings.is_empty() {
         problems.push(format!("{shown}: no readings; expected at least one file"));
     }
+    let seed = wire.seed.unwrap_or(1);
+    let predict = (wire.predict.as_ref()).and_then(|p| {
+        predict::check(
+            &text,
+            &shown,
+            p,
+            &readings,
+            &hypotheses,
+            seed,
+            &mut problems,
+        )
+    });
     if !problems.is_empty() {
         return Err(FitProblems(problems));
     }
@@ -260,6 +280,7 @@ pub fn load_fit(path: &Path) -> Result<Fit, FitProblems> {
         base,
         readings,
         hypotheses,
+        predict,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plenum_physics::{simulate, Network, Settings, System};
+use plenum_physics::{simulate, Network, NetworkParts, Settings, System};
 
 use super::{Fit, Hypothesis};
 use crate::paths::{apply, Target};
@@ -83,7 +83,8 @@ impl<'a> Model<'a> {
         self.run(theta, times)
     }
 
-    fn network(&self, theta: &[f64]) -> Result<(Network, Settings), String> {
+    /// The hypothesis's parts at `theta` (SI), before checking, and its solver settings.
+    pub fn parts(&self, theta: &[f64]) -> Result<(NetworkParts, Settings), String> {
         let h = self.hyp;
         let named: Vec<(String, Q)> = h
             .free
@@ -128,13 +129,18 @@ impl<'a> Model<'a> {
                 apply(&mut parts, &f.target, *v).map_err(|e| format!("{}: {e}", f.path))?;
             }
         }
+        Ok((parts, fit_settings(&loaded.config.settings)))
+    }
+
+    fn network(&self, theta: &[f64]) -> Result<(Network, Settings), String> {
+        let (parts, settings) = self.parts(theta)?;
         let net = Network::new(parts).map_err(|errs| {
             errs.iter()
                 .map(|e| e.to_string())
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        Ok((net, fit_settings(&loaded.config.settings)))
+        Ok((net, settings))
     }
 
     fn run(&self, theta: &[f64], times: &[f64]) -> Result<Vec<Vec<f64>>, String> {

@@ -85,6 +85,8 @@ pub struct FitResult {
     /// Readings used (all files).
     pub n: usize,
     pub runs: usize,
+    /// The fit file's predictions, once made ([`super::predict::predict_all`]).
+    pub predictions: Option<super::predict::Predictions>,
 }
 
 /// The least-squares problem of one hypothesis in the fitted coordinates z (ln x for log
@@ -424,6 +426,7 @@ pub fn fit_all(fit: &Fit, opts: &FitOptions) -> FitResult {
         comparison,
         n,
         runs,
+        predictions: None,
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::model::{fit_settings, Model};
+use super::predict_out;
 use super::solve::FitResult;
 use super::Fit;
 use crate::config::default_time_unit;
@@ -44,6 +45,14 @@ pub fn write_fit(
     put("comparison.csv", comparison_csv(result).as_bytes())?;
     put("fit-data.csv", data_csv(fit, result).as_bytes())?;
     put("summary.txt", summary(fit, result).as_bytes())?;
+    if let Some(p) = &result.predictions {
+        put(
+            "predictions.csv",
+            predict_out::predictions_csv(p).as_bytes(),
+        )?;
+        put("ensemble.csv", predict_out::ensemble_csv(fit, p).as_bytes())?;
+        files.extend(predict_out::write_charts(fit, p, &dir, out_dir)?);
+    }
     let mut svgs = Vec::new();
     for (name, chart) in charts(fit, result) {
         let written = write_line_chart(&chart, &dir.join(&name))
@@ -140,7 +149,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
         })
         .collect();
     let settings = fit_settings(&fit.base.config.settings);
-    json!({
+    let mut out = json!({
         "fit": fit.name,
         "description": fit.description,
         "readings_total": result.n,
@@ -166,7 +175,11 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
             "scenario_sha256": fit.base.sha256,
             "readings": readings,
         },
-    })
+    });
+    if let Some(p) = &result.predictions {
+        out["predictions"] = predict_out::to_json(fit, p);
+    }
+    out
 }
 
 fn g(x: f64) -> String {
@@ -341,6 +354,9 @@ pub fn summary(fit: &Fit, result: &FitResult) -> String {
         }
     }
     let _ = writeln!(s, "\n  verdict: {}", result.comparison.verdict);
+    if let Some(p) = &result.predictions {
+        s.push_str(&predict_out::summary(result, p));
+    }
     s
 }
 

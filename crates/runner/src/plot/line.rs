@@ -13,7 +13,7 @@ use super::{LineChart, Render};
 use plotters::style::text_anchor::HPos;
 
 /// Colour of the threshold lines (dark grey-blue, apart from the palette's first colours).
-const LEVEL_COLORS: [RGBColor; 3] = [
+pub(super) const LEVEL_COLORS: [RGBColor; 3] = [
     RGBColor(60, 60, 60),
     RGBColor(150, 30, 30),
     RGBColor(30, 90, 150),

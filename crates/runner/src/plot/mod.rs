@@ -23,6 +23,7 @@ mod heatmap;
 mod histogram;
 mod legend;
 mod line;
+mod prediction;
 mod prim;
 mod style;
 mod tornado;
@@ -35,6 +36,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use error::PlotError;
+pub use prediction::PredictionChart;
 
 use style::ensure_font;
 
