@@ -50,7 +50,9 @@ pub(crate) fn run(args: DesignArgs) -> Result<(), Failure> {
         output_failure(
             &cancel,
             e,
-            format!("the design was stopped before its results were swapped in; {shown} is as it was"),
+            format!(
+                "the design was stopped before its results were swapped in; {shown} is as it was"
+            ),
             format!("writing the design '{}' into {shown}", d.name),
         )
     })?;

@@ -170,7 +170,13 @@ pub fn design_all(d: &Design) -> DesignResult {
     order.sort_by(|&i, &j| {
         let (x, y) = (&procedures[i], &procedures[j]);
         let t = |r: &ProcedureResult| r.worst_time.unwrap_or(f64::INFINITY);
-        let s = |r: &ProcedureResult| if r.worst_score.is_nan() { f64::NEG_INFINITY } else { r.worst_score };
+        let s = |r: &ProcedureResult| {
+            if r.worst_score.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                r.worst_score
+            }
+        };
         t(x).total_cmp(&t(y))
             .then(s(y).total_cmp(&s(x)))
             .then(i.cmp(&j))

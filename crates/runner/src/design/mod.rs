@@ -32,8 +32,6 @@
 //! [`write`] writes the results directory.
 
 pub mod compute;
-#[cfg(test)]
-mod tests;
 pub mod write;
 
 use std::path::Path;
@@ -295,7 +293,11 @@ impl Here<'_> {
             } else {
                 v.span
             };
-            self.at(span, what, format!("{}; expected {what} as docs/diagnosis.md shows", e.error))
+            self.at(
+                span,
+                what,
+                format!("{}; expected {what} as docs/diagnosis.md shows", e.error),
+            )
         })
     }
 }
@@ -340,9 +342,7 @@ pub fn load_design(path: &Path) -> Result<Design, DesignProblems> {
         ("procedures", wire.procedures.len(), 1),
     ] {
         if n < least {
-            problems.push(format!(
-                "{shown}: {n} {what}; expected at least {least}"
-            ));
+            problems.push(format!("{shown}: {n} {what}; expected at least {least}"));
         }
     }
     if !problems.is_empty() {
@@ -511,11 +511,19 @@ fn check_hypotheses<'w>(
         let Some(h) = hw.get() else { continue };
         let item = format!("hypothesis '{}'", h.name);
         if !check_name(&h.name) {
-            problems.push(here.at(hw.span, &item, "expected a name of letters, digits, '-' and '_'"));
+            problems.push(here.at(
+                hw.span,
+                &item,
+                "expected a name of letters, digits, '-' and '_'",
+            ));
             continue;
         }
         if out.iter().any(|(_, o)| o.name == h.name) {
-            problems.push(here.at(hw.span, &item, "is declared twice; expected each hypothesis with its own name"));
+            problems.push(here.at(
+                hw.span,
+                &item,
+                "is declared twice; expected each hypothesis with its own name",
+            ));
             continue;
         }
         if let Some(v) = &h.variant {
@@ -529,13 +537,21 @@ fn check_hypotheses<'w>(
                     &item,
                     format!(
                         "variant '{v}' is not declared in the scenario; expected one of: {}",
-                        if list.is_empty() { "(it declares none)".to_string() } else { list.join(", ") }
+                        if list.is_empty() {
+                            "(it declares none)".to_string()
+                        } else {
+                            list.join(", ")
+                        }
                     ),
                 ));
                 continue;
             }
         }
-        if let Some(e) = h.set.as_ref().and_then(|s| here.wire_error(s, "set: {\"path\": \"value\", ...}")) {
+        if let Some(e) = h
+            .set
+            .as_ref()
+            .and_then(|s| here.wire_error(s, "set: {\"path\": \"value\", ...}"))
+        {
             problems.push(e);
             continue;
         }
@@ -594,21 +610,41 @@ fn check_procedures<'w>(
         let Some(p) = pw.get() else { continue };
         let item = format!("procedure '{}'", p.name);
         if !check_name(&p.name) {
-            problems.push(here.at(pw.span, &item, "expected a name of letters, digits, '-' and '_'"));
+            problems.push(here.at(
+                pw.span,
+                &item,
+                "expected a name of letters, digits, '-' and '_'",
+            ));
             continue;
         }
         if out.iter().any(|(_, o)| o.name == p.name) {
-            problems.push(here.at(pw.span, &item, "is declared twice; expected each procedure with its own name"));
+            problems.push(here.at(
+                pw.span,
+                &item,
+                "is declared twice; expected each procedure with its own name",
+            ));
             continue;
         }
         let mut located = Vec::new();
         if let Some(s) = &p.set {
             located.extend(here.wire_error(s, "set: {\"path\": \"value\", ...}"));
         }
-        located.extend(p.remove.iter().filter_map(|r| here.wire_error(r, "a name such as \"links.NAME\"")));
+        located.extend(
+            p.remove
+                .iter()
+                .filter_map(|r| here.wire_error(r, "a name such as \"links.NAME\"")),
+        );
         located.extend(p.links.iter().filter_map(|r| here.wire_error(r, "a link")));
-        located.extend(p.sources.iter().filter_map(|r| here.wire_error(r, "a source")));
-        located.extend(p.events.iter().filter_map(|r| here.wire_error(r, "an event")));
+        located.extend(
+            p.sources
+                .iter()
+                .filter_map(|r| here.wire_error(r, "a source")),
+        );
+        located.extend(
+            p.events
+                .iter()
+                .filter_map(|r| here.wire_error(r, "an event")),
+        );
         if !located.is_empty() {
             problems.extend(located);
             continue;
@@ -616,7 +652,11 @@ fn check_procedures<'w>(
         let window = match quantity(&p.window, Dimension::Time) {
             Ok((x, _)) if x > 0.0 => x,
             Ok(_) => {
-                problems.push(here.at(pw.span, &item, "window must be > 0; expected e.g. \"2 day\""));
+                problems.push(here.at(
+                    pw.span,
+                    &item,
+                    "window must be > 0; expected e.g. \"2 day\"",
+                ));
                 continue;
             }
             Err(e) => {

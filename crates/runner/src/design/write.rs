@@ -307,7 +307,9 @@ pub fn summary(d: &Design, result: &DesignResult) -> String {
                     "apart at {} (crossing {}, {})",
                     readable_time(t),
                     readable_time(c),
-                    r.sensor.map(|k| d.sensors[k].quantity.as_str()).unwrap_or("")
+                    r.sensor
+                        .map(|k| d.sensors[k].quantity.as_str())
+                        .unwrap_or("")
                 ),
                 _ => {
                     let most: Vec<String> = d
@@ -376,10 +378,7 @@ fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
         .filter_map(|r| {
             r.separation.map(|t| Marker {
                 x: tx(t),
-                label: format!(
-                    "{} | {}",
-                    d.hypotheses[r.a].name, d.hypotheses[r.b].name
-                ),
+                label: format!("{} | {}", d.hypotheses[r.a].name, d.hypotheses[r.b].name),
             })
         })
         .collect();
