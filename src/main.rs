@@ -29,6 +29,7 @@ macro_rules! tell {
     }};
 }
 
+mod design_cmd;
 mod fit_cmd;
 mod signals;
 mod sweep_cmd;
@@ -60,6 +61,7 @@ Examples:
   plenum sweep s.ron --shard 3/16 --resume         one slice of a sweep, e.g. in a job array
   plenum merge s.ron out/s/runs.shard-*.csv --out out/s/runs.csv   join the slices
   plenum fit scenarios/diagnosis/march-2021.ron    fit leak hypotheses to readings (docs/diagnosis.md)
+  plenum design scenarios/diagnosis/design-2025.ron  rank test procedures that tell hypotheses apart
 
 Exit codes: 0 ok, 1 a run failed, 2 bad input or usage, 130 interrupted (Ctrl-C).";
 
@@ -205,6 +207,21 @@ With a predict: (...) section (projections with uncertainty), also:
 Example:
   plenum fit scenarios/diagnosis/march-2021.ron")]
     Fit(fit_cmd::FitArgs),
+    /// Rank test procedures by how soon the sensor tells rival hypotheses apart.
+    #[command(after_help = "\
+A design file names a base scenario, sensors (quantity, resolution, noise, bias, reading
+interval), two or more hypotheses (the base or a variant, values set by path, optional free
+parameters) and test procedures (overrides as a variant writes them, and a window). See
+docs/diagnosis.md, \"Test design\".
+
+Writes into the output directory (default out/<design name>):
+  design.json       every pair's separation time and score per procedure, the ranking,
+                    the method, and provenance (plenum version, SHA-256 of the files read)
+  design.csv, predicted-readings.csv, design, design-differences (.png and .svg), summary.txt
+
+Example:
+  plenum design scenarios/diagnosis/design-2025.ron")]
+    Design(design_cmd::DesignArgs),
 }
 
 /// Steering flags of `plenum plot`.
@@ -284,6 +301,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => sweep_cmd::merge(args).map_err(into_failure),
         Command::SweepPlot(args) => sweep_cmd::plot(args).map_err(into_failure),
         Command::Fit(args) => fit_cmd::run(args),
+        Command::Design(args) => design_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

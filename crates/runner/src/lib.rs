@@ -31,6 +31,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod design;
 pub mod diag;
 pub mod fit;
 pub mod life;

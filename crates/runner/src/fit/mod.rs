@@ -388,7 +388,7 @@ fn header_unit(path: &Path) -> Option<String> {
     col.split_once('_').map(|(_, u)| u.to_string())
 }
 
-fn check_hypotheses(
+pub(crate) fn check_hypotheses(
     wire: &FitWire,
     shown: &str,
     base: &Loaded,
