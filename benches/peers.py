@@ -33,7 +33,9 @@ ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--rounds", type=int, default=5, help="P3 rounds")
 ap.add_argument("--per-round", type=int, default=20, help="P3 solves per round and side")
 ap.add_argument("--p4-rounds", type=int, default=3, help="P4 rounds (0: skip P4)")
-ap.add_argument("--peers", default=os.path.join(root, "..", "shared", "peers"))
+# The peers sit in ../shared/peers beside the checkout (or beside its parent, for a worktree).
+peers = [os.path.join(root, *[".."] * k, "shared", "peers") for k in (1, 2)]
+ap.add_argument("--peers", default=next((p for p in peers if os.path.isdir(p)), peers[0]))
 ap.add_argument("--p3-loop", default=os.path.join(root, "target", "release", "examples", "p3_loop"))
 ap.add_argument("--plenum", default=os.path.join(root, "target", "release", "plenum"))
 args = ap.parse_args()

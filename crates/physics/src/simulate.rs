@@ -3,9 +3,9 @@
 //! on the dense output, and a log of every reversal of a link's flow.
 
 use diffsol::{
-    DefaultDenseMatrix, FaerSparseLU, FaerVec, LinearSolver, NalgebraMat, NalgebraVec, OdeBuilder,
-    OdeEquationsImplicit, OdeSolverMethod, OdeSolverProblem, OdeSolverStopReason, Vector,
-    VectorCommon, VectorRef,
+    DefaultDenseMatrix, FaerSparseLU, FaerVec, LinearSolver, NalgebraLU, NalgebraMat, NalgebraVec,
+    OdeBuilder, OdeEquationsImplicit, OdeSolverMethod, OdeSolverProblem, OdeSolverStopReason,
+    Vector, VectorCommon, VectorRef,
 };
 
 use diffsol_la::MatrixRef;
@@ -13,7 +13,6 @@ use diffsol_la::MatrixRef;
 mod dopri5;
 mod events;
 mod samples;
-mod small_lu;
 mod sparse;
 
 use events::{FlowSign, Watch};
@@ -497,7 +496,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             )
             .build()
             .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
-        self.bdf_segments::<_, small_lu::SmallLu>(&mut problem, &start)
+        self.bdf_segments::<_, NalgebraLU<f64>>(&mut problem, &start)
     }
 
     /// Integrate segment after segment with one BDF problem whose initial state is read
