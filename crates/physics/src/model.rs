@@ -356,7 +356,7 @@ impl Network {
             .map(BoundaryId)
     }
 
-    fn check(&self) -> Vec<ModelError> {
+    fn check<'a>(&'a self) -> Vec<ModelError> {
         let mut errs = Vec::new();
         let ns = self.gas.len();
         let mut err = |kind: &'static str, name: &str, message: String| {
@@ -397,9 +397,13 @@ impl Network {
         }
         // A map, not a list searched for each name: a network of 20 000 compartments took
         // seconds to check with the list.
-        let mut all_names: std::collections::HashMap<String, &'static str> =
-            std::collections::HashMap::new();
-        let mut dup = |name: &str, kind: &'static str, out: &mut Vec<ModelError>| {
+        // Keyed by the borrowed names (no copy of each name on every check: a sweep checks
+        // its network once per run).
+        let mut all_names: std::collections::HashMap<&str, &'static str> =
+            std::collections::HashMap::with_capacity(
+                self.compartments.len() + self.boundaries.len() + self.links.len(),
+            );
+        let mut dup = |name: &'a str, kind: &'static str, out: &mut Vec<ModelError>| {
             if let Some(k) = all_names.get(name) {
                 out.push(ModelError {
                     kind,
@@ -407,7 +411,7 @@ impl Network {
                     message: format!("duplicate name (also used by a {k}); expected unique names"),
                 });
             } else {
-                all_names.insert(name.to_string(), kind);
+                all_names.insert(name, kind);
             }
         };
         let mut more = Vec::new();
