@@ -197,7 +197,7 @@ path, bounds, log scale and a guess. See docs/diagnosis.md.
 
 Writes into the output directory (default out/<fit name>):
   fit.json          estimates, standard errors, 95 % intervals, correlations,
-                    identifiability warnings, AICc/BIC/Akaike weights, the verdict, and
+                    identifiability warnings, AICc and BIC weights, the verdict (by BIC), and
                     provenance (plenum version, SHA-256 of every file read)
   parameters.csv, comparison.csv, fit-data.csv (readings, fitted values, residuals)
   fit, residuals (.png and .svg), summary.txt

@@ -189,7 +189,7 @@ fn issue9_comparison_picks_the_generating_law() {
             .iter()
             .find(|s| s.name == "laminar")
             .expect("ok");
-        if lam.weight > 0.9 {
+        if lam.weight_by(r.comparison.criterion) > 0.9 {
             picked += 1;
             assert!(
                 r.comparison

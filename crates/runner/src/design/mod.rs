@@ -772,6 +772,7 @@ fn frame(
         seed: 1,
         starts: 0,
         profile: false,
+        criterion: Default::default(),
         predict: None,
         base: base.clone(),
         readings,

@@ -70,6 +70,9 @@ pub struct FitWire {
     /// Profile-likelihood intervals (default true).
     #[serde(default)]
     pub profile: Option<bool>,
+    /// The criterion whose weights decide the verdict: `BIC` (default) or `AICc`.
+    #[serde(default)]
+    pub criterion: Option<stats::Criterion>,
     pub readings: Vec<ReadingsWire>,
     pub hypotheses: Vec<HypothesisWire>,
     /// Predictions with uncertainty ([`predict`]).
@@ -195,6 +198,8 @@ pub struct Fit {
     pub seed: u64,
     pub starts: usize,
     pub profile: bool,
+    /// The criterion whose weights decide the verdict.
+    pub criterion: stats::Criterion,
     pub base: Loaded,
     pub readings: Vec<Readings>,
     pub hypotheses: Vec<Hypothesis>,
@@ -277,6 +282,7 @@ pub fn load_fit(path: &Path) -> Result<Fit, FitProblems> {
         seed: wire.seed.unwrap_or(1),
         starts: wire.starts.unwrap_or(4),
         profile: wire.profile.unwrap_or(true),
+        criterion: wire.criterion.unwrap_or_default(),
         base,
         readings,
         hypotheses,

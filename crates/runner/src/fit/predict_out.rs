@@ -250,7 +250,10 @@ pub fn summary(result: &FitResult, p: &Predictions) -> String {
             .scores
             .iter()
             .find(|c| c.name == h.name)
-            .map(|c| format!(" (Akaike weight {:.3})", c.weight))
+            .map(|c| {
+                let k = result.comparison.criterion;
+                format!(" ({} {:.3})", k.weight_name(), c.weight_by(k))
+            })
             .unwrap_or_default();
         let _ = writeln!(s, "    {}{weight}", h.name);
         if let Some(e) = &h.error {

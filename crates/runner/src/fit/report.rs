@@ -110,7 +110,9 @@ fn file_role(name: &str) -> &'static str {
     match name {
         "fit.json" => "everything, SI units, with provenance",
         "parameters.csv" => "one row per hypothesis and parameter (SI)",
-        "comparison.csv" => "one row per hypothesis: k, chi^2, AIC, AICc, BIC, weight",
+        "comparison.csv" => {
+            "one row per hypothesis: k, chi^2, AIC, AICc, BIC, their deltas and weights"
+        }
         "fit-data.csv" => "one row per reading: each hypothesis's fitted value and residual",
         "summary.txt" => "the summary plenum fit prints",
         n if n.starts_with("residuals") => "residuals chart",
@@ -150,6 +152,7 @@ fn verdict_section(fit: &Fit, result: &FitResult) -> Section {
                 g(c.delta),
                 g(c.bic),
                 format!("{:.3}", c.weight),
+                format!("{:.3}", c.bic_weight),
             ]
         })
         .collect();
@@ -159,7 +162,7 @@ fn verdict_section(fit: &Fit, result: &FitResult) -> Section {
             Block::Text(format!("Verdict: {}.", result.comparison.verdict)),
             Block::Table(Table {
                 caption: Some(
-                    "Hypotheses compared: k free parameters, chi^2 of the weighted residuals, RMS residual per readings file, AICc and its difference from the best, BIC, Akaike weight (from AICc)"
+                    "Hypotheses compared: k free parameters, chi^2 of the weighted residuals, RMS residual per readings file, AICc and its difference from the best, BIC, Akaike weight (from AICc), BIC weight; the verdict uses the criterion named under Method"
                         .into(),
                 ),
                 header: [
@@ -171,6 +174,7 @@ fn verdict_section(fit: &Fit, result: &FitResult) -> Section {
                     "delta AICc",
                     "BIC",
                     "Akaike weight",
+                    "BIC weight",
                 ]
                 .map(String::from)
                 .to_vec(),
@@ -368,7 +372,10 @@ fn readings_section(fit: &Fit) -> Section {
                 ),
                 (
                     "comparison".into(),
-                    "AICc, Akaike weights; BIC shown".into(),
+                    format!(
+                        "{} weights decide the verdict; AICc and BIC weights both shown",
+                        fit.criterion.name()
+                    ),
                 ),
                 (
                     "run tolerances".into(),

@@ -419,7 +419,7 @@ pub fn fit_all(fit: &Fit, opts: &FitOptions) -> FitResult {
         .iter()
         .map(|r| r.values.len() as f64 * (r.sigma() * (2.0 * std::f64::consts::PI).sqrt()).ln())
         .sum();
-    let comparison = stats::compare(&hypotheses, n, log_sigma);
+    let comparison = stats::compare(&hypotheses, n, log_sigma, fit.criterion);
     let runs = hypotheses.iter().map(|h| h.runs).sum();
     FitResult {
         hypotheses,

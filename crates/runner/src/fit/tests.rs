@@ -1,5 +1,6 @@
 use super::readings::{parse, timestamp, Columns};
-use super::stats::combination;
+use super::solve::HypothesisFit;
+use super::stats::{combination, compare, Criterion, Estimate};
 use crate::units::Dimension;
 
 const MMHG: f64 = 133.322_387_415;
@@ -100,4 +101,88 @@ fn issue9_combinations_in_words() {
     );
     assert_eq!(combination(&n, &[0.0, 1.0, 0.01]), "A");
     assert_eq!(combination(&n, &[0.5, -1.0, 0.0]), "V^-0.5·A");
+}
+
+/// A fitted hypothesis with `k` parameters and the given chi^2, for the comparison.
+fn scored(name: &str, k: usize, chi2: f64) -> HypothesisFit {
+    let estimate = Estimate {
+        path: "p".into(),
+        dim: Dimension::Area,
+        value: 1.0,
+        se: None,
+        lower95: None,
+        upper95: None,
+        log: false,
+        profile_lower95: None,
+        profile_upper95: None,
+        at_bound: false,
+    };
+    HypothesisFit {
+        name: name.into(),
+        description: None,
+        variant: None,
+        error: None,
+        estimates: vec![estimate; k],
+        theta: vec![1.0; k],
+        chi2,
+        rms: vec![],
+        fitted: vec![],
+        correlation: vec![],
+        conditioning: 1.0,
+        identifiability: None,
+        starts: vec![],
+        runs: 0,
+    }
+}
+
+#[test]
+fn issue9_verdict_by_bic_or_aicc() {
+    // A one-parameter law and the law that nests it with one parameter more, which lowers
+    // chi^2 by 3 on n = 50 readings: AICc's penalty difference is 2 + 12/47 - 4/48 = 2.172
+    // and BIC's ln 50 = 3.912, so AICc prefers the nesting law and BIC the simpler one.
+    let fits = [scored("simple", 1, 50.0), scored("nesting", 2, 47.0)];
+    let n = 50;
+    let bic = compare(&fits, n, 0.0, Criterion::Bic);
+    let aicc = compare(&fits, n, 0.0, Criterion::Aicc);
+    assert_eq!(
+        bic.scores, aicc.scores,
+        "the scores do not depend on the criterion"
+    );
+    let s = &bic.scores;
+    // Weights: w_i = exp(-delta_i/2) / sum, from each criterion's deltas.
+    let d_bic = s[1].bic - s[0].bic;
+    assert!((d_bic - ((50f64).ln() - 3.0)).abs() < 1e-12, "{d_bic}");
+    let w = 1.0 / (1.0 + (-d_bic / 2.0).exp());
+    assert!((s[0].bic_weight - w).abs() < 1e-12);
+    assert!((s[0].bic_weight + s[1].bic_weight - 1.0).abs() < 1e-12);
+    let d_aicc = s[0].aicc - s[1].aicc;
+    assert!((d_aicc - (3.0 - 2.0 - 12.0 / 47.0 + 4.0 / 48.0)).abs() < 1e-12);
+    assert!((s[1].weight - 1.0 / (1.0 + (-d_aicc / 2.0).exp())).abs() < 1e-12);
+    assert_eq!(s[0].weight_by(Criterion::Bic), s[0].bic_weight);
+    assert_eq!(s[0].weight_by(Criterion::Aicc), s[0].weight);
+    // Neither weight reaches 0.9, and each verdict names its criterion's leader first.
+    assert_eq!(
+        bic.verdict,
+        format!(
+            "these readings cannot tell simple from nesting (BIC weights {:.2}, {:.2})",
+            s[0].bic_weight, s[1].bic_weight
+        )
+    );
+    assert_eq!(
+        aicc.verdict,
+        format!(
+            "these readings cannot tell nesting from simple (AICc weights {:.2}, {:.2})",
+            s[1].weight, s[0].weight
+        )
+    );
+    // A clear case: chi^2 10 lower with one parameter fewer.
+    let fits = [scored("a", 1, 40.0), scored("b", 2, 50.0)];
+    let c = compare(&fits, n, 0.0, Criterion::Bic);
+    assert!(
+        c.verdict
+            .starts_with("the data favour a over b, BIC weight 1.00"),
+        "{}",
+        c.verdict
+    );
+    assert_eq!(Criterion::default(), Criterion::Bic);
 }

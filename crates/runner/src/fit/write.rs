@@ -137,6 +137,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
                 "aicc": score.map(|s| num(s.aicc)),
                 "bic": score.map(|s| num(s.bic)),
                 "akaike_weight": score.map(|s| num(s.weight)),
+                "bic_weight": score.map(|s| num(s.bic_weight)),
                 "runs": h.runs,
                 "starts": h.starts.iter().map(|s| json!({
                     "from": s.from,
@@ -154,6 +155,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
         "description": fit.description,
         "readings_total": result.n,
         "verdict": result.comparison.verdict,
+        "criterion": result.comparison.criterion.name(),
         "hypotheses": hypotheses,
         "method": {
             "estimator": "weighted least squares (Levenberg-Marquardt), variance = noise^2 + resolution^2/12",
@@ -164,7 +166,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
             "atol_pressure_pa": settings.atol_pressure,
             "intervals": "Jacobian (J^T W J)^-1, normal 95 %; log parameters in log space",
             "profile_intervals": fit.profile,
-            "comparison": "AICc Akaike weights",
+            "comparison": format!("{} weights decide the verdict; AICc Akaike weights and BIC Schwarz weights both reported", result.comparison.criterion.name()),
         },
         "runs": result.runs,
         "provenance": {
@@ -221,11 +223,13 @@ fn parameters_csv(result: &FitResult) -> String {
 }
 
 fn comparison_csv(result: &FitResult) -> String {
-    let mut s = String::from("hypothesis,k,chi2,aic,aicc,bic,delta_aicc,akaike_weight\n");
+    let mut s = String::from(
+        "hypothesis,k,chi2,aic,aicc,bic,delta_aicc,akaike_weight,delta_bic,bic_weight\n",
+    );
     for c in &result.comparison.scores {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             c.name,
             c.k,
             g(c.chi2),
@@ -233,7 +237,9 @@ fn comparison_csv(result: &FitResult) -> String {
             g(c.aicc),
             g(c.bic),
             g(c.delta),
-            g(c.weight)
+            g(c.weight),
+            g(c.bic_delta),
+            g(c.bic_weight)
         );
     }
     s
@@ -341,11 +347,12 @@ pub fn summary(fit: &Fit, result: &FitResult) -> String {
         if let Some(c) = score {
             let _ = writeln!(
                 s,
-                "    chi^2 {}  AICc {}  BIC {}  Akaike weight {:.3}  ({} runs)",
+                "    chi^2 {}  AICc {}  BIC {}  Akaike weight {:.3}  BIC weight {:.3}  ({} runs)",
                 format_significant(c.chi2, 4),
                 format_significant(c.aicc, 6),
                 format_significant(c.bic, 6),
                 c.weight,
+                c.bic_weight,
                 h.runs
             );
         }
