@@ -26,6 +26,7 @@
 //! [`predict`] projects each fitted hypothesis forward with uncertainty (an ensemble drawn
 //! from its fitted parameter distribution). It does not design tests (issue 9 point 5).
 
+pub mod handoff;
 pub mod model;
 pub mod predict;
 pub mod predict_out;

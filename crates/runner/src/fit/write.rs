@@ -176,6 +176,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
             "readings": readings,
         },
     });
+    super::handoff::extend(&mut out, fit, result);
     if let Some(p) = &result.predictions {
         out["predictions"] = predict_out::to_json(fit, p);
     }

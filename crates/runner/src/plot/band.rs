@@ -43,18 +43,7 @@ impl Render for BandChart {
         let mut band_runs = Vec::new();
         for &k in &order {
             let (_, _, lo, hi) = &self.bands[k];
-            let mut runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
-            let mut run = Vec::new();
-            for ((&x, &l), &h) in self.x.iter().zip(lo).zip(hi) {
-                if x.is_finite() && l.is_finite() && h.is_finite() {
-                    run.push((x, l.min(h), l.max(h)));
-                } else if !run.is_empty() {
-                    runs.push(std::mem::take(&mut run));
-                }
-            }
-            if !run.is_empty() {
-                runs.push(run);
-            }
+            let runs = super::banded::band_runs(&self.x, lo, hi);
             band_runs.push(runs);
         }
         let xs = median_runs

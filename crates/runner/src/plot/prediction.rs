@@ -48,18 +48,7 @@ impl Render for PredictionChart {
             check_len(|| "band: upper edge".to_string(), n, self.upper.len())?;
         }
         let line_runs = finite_runs(&self.x, &self.line, false);
-        let mut band_runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
-        let mut run = Vec::new();
-        for ((&x, &l), &h) in self.x.iter().zip(&self.lower).zip(&self.upper) {
-            if x.is_finite() && l.is_finite() && h.is_finite() {
-                run.push((x, l.min(h), l.max(h)));
-            } else if !run.is_empty() {
-                band_runs.push(std::mem::take(&mut run));
-            }
-        }
-        if !run.is_empty() {
-            band_runs.push(run);
-        }
+        let band_runs = super::banded::band_runs(&self.x, &self.lower, &self.upper);
         let points: Vec<(f64, f64)> = self
             .points
             .iter()
