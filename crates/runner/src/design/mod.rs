@@ -252,15 +252,7 @@ pub struct DesignProblems(pub Vec<String>);
 
 impl std::fmt::Display for DesignProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for p in &self.0 {
-            writeln!(f, "{p}")?;
-        }
-        write!(
-            f,
-            "{} problem{}; nothing was run",
-            self.0.len(),
-            if self.0.len() == 1 { "" } else { "s" }
-        )
+        crate::diag::write_problems(f, &self.0, "nothing was run")
     }
 }
 

@@ -15,10 +15,10 @@ use super::compute::{DesignResult, PairResult};
 use super::{Design, DesignSensor};
 use crate::config::default_time_unit;
 use crate::fit::model::fit_settings;
-use crate::output::atomic::write_new;
-use crate::output::charts::write_chart;
 use crate::output::error::OutputError;
-use crate::output::safety::{Cancel, Staging};
+use crate::output::results::ResultsDir;
+use crate::output::results::{csv_num as g, csv_opt as go, json_num as num, json_opt as opt};
+use crate::output::safety::Cancel;
 use crate::plot::{BandedChart, BandedLine, LineChart, Marker, Series};
 use crate::units::{self, format_significant, Dimension};
 
@@ -29,46 +29,19 @@ pub fn write_design(
     out_dir: &Path,
     cancel: Option<&Cancel>,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let staging = Staging::begin(out_dir, "design")?;
-    let dir = staging.path().to_path_buf();
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<(), OutputError> {
-        write_new(&dir.join(name), bytes)?;
-        files.push(out_dir.join(name));
-        Ok(())
-    };
+    let mut out = ResultsDir::begin(out_dir, "design")?;
     let json = serde_json::to_string_pretty(&to_json(d, result)).unwrap_or_default();
-    put("design.json", json.as_bytes())?;
-    put("design.csv", design_csv(d, result).as_bytes())?;
-    put("predicted-readings.csv", readings_csv(d, result).as_bytes())?;
-    put("summary.txt", summary(d, result).as_bytes())?;
+    out.put("design.json", json.as_bytes())?;
+    out.put("design.csv", design_csv(d, result).as_bytes())?;
+    out.put("predicted-readings.csv", readings_csv(d, result).as_bytes())?;
+    out.put("summary.txt", summary(d, result).as_bytes())?;
     for (name, chart) in charts(d, result) {
-        let base = dir.join(&name);
-        let written = match &chart {
-            Chart::Banded(c) => write_chart(c, &base),
-            Chart::Line(c) => write_chart(c, &base),
-        }
-        .map_err(|source| OutputError::Plot { name, source })?;
-        files.extend(
-            written
-                .iter()
-                .filter_map(|f| f.file_name().map(|n| out_dir.join(n))),
-        );
+        match &chart {
+            Chart::Banded(c) => out.chart(name, c)?,
+            Chart::Line(c) => out.chart(name, c)?,
+        };
     }
-    staging.commit(cancel)?;
-    Ok(files)
-}
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
-}
-
-fn opt(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, num)
+    out.commit(cancel)
 }
 
 fn pair_json(d: &Design, r: &PairResult) -> Value {
@@ -204,18 +177,6 @@ pub fn to_json(d: &Design, result: &DesignResult) -> Value {
         );
     }
     out
-}
-
-fn g(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:e}")
-    } else {
-        String::new()
-    }
-}
-
-fn go(x: Option<f64>) -> String {
-    x.map(g).unwrap_or_default()
 }
 
 fn design_csv(d: &Design, result: &DesignResult) -> String {

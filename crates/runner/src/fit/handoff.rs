@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::solve::FitResult;
 use super::Fit;
+use crate::output::results::json_num as num;
 
 /// The `format` of a fit's `fit.json`.
 pub const FORMAT: &str = "plenum-fit";
@@ -23,14 +24,6 @@ pub fn coordinate(log: bool) -> &'static str {
         "ln"
     } else {
         "linear"
-    }
-}
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
     }
 }
 

@@ -10,7 +10,7 @@ use super::legend::{LegendEntry, Swatch};
 use super::line::draw_markers;
 use super::prim::Prim;
 use super::style::{draw_title, PALETTE};
-use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::xy::{check_len, data_axes, draw_xy, finite_runs, push_runs, Xy};
 use super::{Marker, Render};
 
 /// One line and its bands.
@@ -91,14 +91,7 @@ impl Render for BandedChart {
         let x = Axis::through(xs, false, 0.0)?;
         let y = Axis::through(ys, false, 0.04)?;
         let body = draw_title(root, &self.title)?;
-        let (x, y, message) = match (x, y) {
-            (Some(x), Some(y)) => (x, y, None),
-            _ => (
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Some(NO_DATA.to_string()),
-            ),
-        };
+        let (x, y, message) = data_axes(x, y)?;
         let mut xy = Xy::new(&self.x_label, &self.y_label, x, y);
         xy.message = message;
         // Every band under every line; a line's narrower bands darken its wider ones.
@@ -128,18 +121,7 @@ impl Render for BandedChart {
         {
             let color = PALETTE[i % PALETTE.len()];
             let dashed = i >= PALETTE.len();
-            for run in runs {
-                if run.len() == 1 {
-                    xy.prims.push(Prim::Marker { at: run[0], color });
-                } else {
-                    xy.prims.push(Prim::Line {
-                        pts: run.clone(),
-                        color,
-                        width: 2,
-                        dashed,
-                    });
-                }
-            }
+            push_runs(&mut xy, runs, color, 2, dashed);
             xy.legend.push(LegendEntry {
                 label: line.label.clone(),
                 swatch: Swatch::Line { color, dashed },

@@ -8,7 +8,7 @@ use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
 use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, PALETTE};
-use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::xy::{check_len, draw_xy, finite_runs, push_runs, Xy, NO_DATA};
 use super::{LineChart, Marker, Render};
 use plotters::style::text_anchor::HPos;
 
@@ -87,18 +87,7 @@ impl Render for LineChart {
             // A line hidden under an earlier one is drawn dashed over it and named with it.
             let twin = same[i];
             let dashed = i >= PALETTE.len() || twin.is_some();
-            for run in runs {
-                if run.len() == 1 {
-                    xy.prims.push(Prim::Marker { at: run[0], color });
-                } else {
-                    xy.prims.push(Prim::Line {
-                        pts: run.clone(),
-                        color,
-                        width: 2,
-                        dashed,
-                    });
-                }
-            }
+            push_runs(&mut xy, runs, color, 2, dashed);
             if !series.label.is_empty() {
                 let label = match twin {
                     Some((j, true)) => {
