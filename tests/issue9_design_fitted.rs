@@ -319,3 +319,73 @@ fn issue9_design_fitted_cli_is_deterministic() {
     assert_eq!(json["hypotheses"][0]["fit"]["hypothesis"], "fed");
     assert!(json["method"]["parameter_uncertainty"].is_string());
 }
+
+#[test]
+fn issue9_design_fitted_shipped_synthetic_design_runs_after_its_fit() {
+    // The shipped design takes its hypotheses from the shipped synthetic fit's result, and
+    // says which command makes it.
+    let dir = root().join("scenarios/diagnosis");
+    let design_text = std::fs::read_to_string(dir.join("design-synthetic.ron")).expect("design");
+    assert!(design_text.contains("plenum fit scenarios/diagnosis/synthetic.ron"));
+    // The shipped fit, without its 60-day projections (which the design does not read).
+    let t = tempfile::tempdir().expect("tmp");
+    let fit_text = std::fs::read_to_string(dir.join("synthetic.ron")).expect("fit");
+    let cut = fit_text.find("predict:").expect("the fit projects");
+    let fit_file = write_file(
+        t.path(),
+        "synthetic.ron",
+        fit_text[..cut]
+            .replace(
+                "\"synthetic-decay.csv\"",
+                &format!("\"{}\"", dir.join("synthetic-decay.csv").display()),
+            )
+            .replace(
+                "\"prk-decay.ron\"",
+                &format!("\"{}\"", dir.join("prk-decay.ron").display()),
+            )
+            + ")\n",
+    );
+    let o = plenum()
+        .arg("fit")
+        .arg(&fit_file)
+        .arg("--out")
+        .arg(t.path().join("fit"))
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let design_file = write_file(
+        t.path(),
+        "design.ron",
+        design_text
+            .replace("../../out/synthetic-decay/fit.json", "fit/fit.json")
+            .replace(
+                "\"prk-decay.ron\"",
+                &format!("\"{}\"", dir.join("prk-decay.ron").display()),
+            ),
+    );
+    let d = design::load_design(&design_file).expect("design loads");
+    assert!(d.hypotheses.iter().all(|h| h.fitted.is_some()));
+    let r = design::design_all(&d);
+    let idx = |n: &str| d.hypotheses.iter().position(|h| h.name == n).expect("h");
+    let (orifice, laminar, area) = (idx("orifice"), idx("laminar"), idx("area_law"));
+    for (p, proc) in r.procedures.iter().enumerate() {
+        for pair in &proc.pairs {
+            let both = |a: usize, b: usize| (pair.a, pair.b) == (a.min(b), a.max(b));
+            if both(laminar, area) {
+                // Two p^2 laws: never apart, their stated difference under the threshold.
+                assert_eq!(pair.separation, None, "{}", d.procedures[p].name);
+                assert!(pair.max_difference[0] < d.threshold(0));
+            } else {
+                assert!(both(orifice, laminar) || both(orifice, area));
+                assert!(pair.separation.is_some(), "{}", d.procedures[p].name);
+            }
+        }
+        // Every fitted hypothesis carries its parameters' variance, zero at t = 0 only where
+        // the procedure states the start pressure.
+        for pred in &r.predictions[p] {
+            assert_eq!(pred.variance.len(), 1);
+            assert!(pred.variance[0].iter().all(|v| v.is_finite() && *v >= 0.0));
+        }
+    }
+}

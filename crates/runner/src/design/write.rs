@@ -286,7 +286,7 @@ pub fn summary(d: &Design, result: &DesignResult) -> String {
         if let Some(f) = &h.fitted {
             let _ = writeln!(
                 s,
-                "  hypothesis {}: from the fit '{}' (its hypothesis '{}'), {} parameter{} at {} with their covariance",
+                "  hypothesis {}: from the fit '{}' (its hypothesis '{}'), {} fitted parameter{} with their covariance: {}",
                 h.name,
                 f.file,
                 f.hypothesis,
