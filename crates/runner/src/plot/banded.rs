@@ -34,8 +34,11 @@ pub struct BandedChart {
     pub markers: Vec<Marker>,
 }
 
+/// Runs of (x, lower, upper) points: one band's unbroken pieces.
+type BandRuns = Vec<Vec<(f64, f64, f64)>>;
+
 /// The runs of points where `x` and both edges are finite, as (x, lower, upper).
-pub(super) fn band_runs(x: &[f64], lo: &[f64], hi: &[f64]) -> Vec<Vec<(f64, f64, f64)>> {
+pub(super) fn band_runs(x: &[f64], lo: &[f64], hi: &[f64]) -> BandRuns {
     let mut runs = Vec::new();
     let mut run = Vec::new();
     for ((&x, &l), &h) in x.iter().zip(lo).zip(hi) {
@@ -65,7 +68,7 @@ impl Render for BandedChart {
             .iter()
             .map(|l| finite_runs(&l.x, &l.y, false))
             .collect();
-        let bands: Vec<Vec<Vec<Vec<(f64, f64, f64)>>>> = self
+        let bands: Vec<Vec<BandRuns>> = self
             .lines
             .iter()
             .map(|l| {
