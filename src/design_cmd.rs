@@ -1,12 +1,13 @@
 //! `plenum design`: predict every hypothesis's readings under every test procedure, say
 //! when each pair is told apart, and rank the procedures.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use plenum_runner::design::{self, write::write_design};
 
-use crate::{bad_input, interrupted, output_failure, Failure};
+use crate::study_cmd::{problems, Study};
+use crate::Failure;
 
 /// Arguments of `plenum design`.
 #[derive(Debug, Args)]
@@ -25,54 +26,18 @@ pub struct DesignArgs {
 /// be run under a procedure (the results are written all the same).
 pub(crate) fn run(args: DesignArgs) -> Result<(), Failure> {
     let cancel = crate::signals::install();
-    let d = design::load_design(&args.file).map_err(|p| {
-        let text = p.to_string();
-        let (body, last) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
-        if !body.is_empty() {
-            tell!("{body}");
-        }
-        bad_input(anyhow::anyhow!("{last}"))
-    })?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(&d.name));
-    // A directory holding files plenum did not write is refused before anything runs.
-    plenum_runner::output::safety::inspect_dir(&out_dir).map_err(|e| Failure {
-        code: e.exit_code(),
-        error: anyhow::Error::new(e).context(format!("design '{}'", d.name)),
-    })?;
+    let d = design::load_design(&args.file).map_err(problems)?;
+    let study = Study::begin("design", &d.name, args.out.as_deref())?;
     let started = std::time::Instant::now();
     let result = design::design_all(&d);
     let wall = started.elapsed().as_secs_f64();
-    let shown = out_dir.display();
-    let files = write_design(&d, &result, &out_dir, Some(&cancel)).map_err(|e| {
-        output_failure(
-            &cancel,
-            e,
-            format!(
-                "the design was stopped before its results were swapped in; {shown} is as it was"
-            ),
-            format!("writing the design '{}' into {shown}", d.name),
-        )
-    })?;
-    if cancel.is_set() {
-        return Err(interrupted(
-            &cancel,
-            format!("after the design finished; {shown} holds its complete results"),
-        ));
-    }
+    let files = study.written(
+        &cancel,
+        write_design(&d, &result, &study.dir, Some(&cancel)),
+    )?;
     if !args.quiet {
         say_raw!("{}", design::write::summary(&d, &result));
-        say!(
-            "  computed in {wall:.2} s ({} runs); wrote {shown}: {}",
-            result.runs,
-            files
-                .iter()
-                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        study.say_written("computed", wall, result.runs, &files);
     }
     let failed = result
         .predictions
@@ -84,8 +49,9 @@ pub(crate) fn run(args: DesignArgs) -> Result<(), Failure> {
         return Err(Failure {
             code: 1,
             error: anyhow::anyhow!(
-                "{failed} prediction{} failed (see {shown}/design.json)",
-                if failed == 1 { "" } else { "s" }
+                "{failed} prediction{} failed (see {}/design.json)",
+                if failed == 1 { "" } else { "s" },
+                study.dir.display()
             ),
         });
     }

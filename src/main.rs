@@ -32,6 +32,7 @@ macro_rules! tell {
 mod design_cmd;
 mod fit_cmd;
 mod signals;
+mod study_cmd;
 mod sweep_cmd;
 mod variants_cmd;
 

@@ -487,6 +487,20 @@ impl Builder<'_> {
     }
 }
 
+/// A list of problems, one a line, then "N problem(s); OUTCOME" (the list of a fit or design
+/// file, which the CLI prints before its last line).
+pub fn write_problems(f: &mut fmt::Formatter<'_>, list: &[String], outcome: &str) -> fmt::Result {
+    for p in list {
+        writeln!(f, "{p}")?;
+    }
+    write!(
+        f,
+        "{} problem{}; {outcome}",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,9 @@ use crate::fit::Model;
 pub struct Prediction {
     /// Per sensor, per reading: the expected reading (SI, bias included); empty on error.
     pub readings: Vec<Vec<f64>>,
+    /// Per sensor, per reading: the variance of the expected reading from the fitted
+    /// parameters' uncertainty (SI^2); empty for a stated hypothesis.
+    pub variance: Vec<Vec<f64>>,
     pub error: Option<String>,
 }
 
@@ -114,21 +117,35 @@ pub fn design_all(d: &Design) -> DesignResult {
             let h = &c.frame.hypotheses[0];
             let model = Model::new(&c.frame, h);
             let guess: Vec<f64> = h.free.iter().map(|f| f.guess).collect();
-            let p = match model.predict(&guess) {
+            let mut p = match model.predict(&guess) {
                 Ok(v) => Prediction {
                     readings: v
                         .into_iter()
                         .zip(&d.sensors)
                         .map(|(r, s)| r.into_iter().map(|x| x + s.sensor.bias).collect())
                         .collect(),
+                    variance: Vec::new(),
                     error: None,
                 },
                 Err(e) => Prediction {
                     readings: Vec::new(),
+                    variance: Vec::new(),
                     error: Some(e),
                 },
             };
-            (p, model.runs.load(Ordering::Relaxed))
+            let mut runs = model.runs.load(Ordering::Relaxed);
+            if p.error.is_none() && !c.fitted.is_empty() {
+                let (v, n) = variance(c);
+                runs += n;
+                match v {
+                    Ok(v) => p.variance = v,
+                    Err(e) => {
+                        p.readings.clear();
+                        p.error = Some(format!("the sensitivity to the fitted parameters: {e}"));
+                    }
+                }
+            }
+            (p, runs)
         })
         .collect();
     let mut runs: usize = flat.iter().map(|x| x.1).sum();
@@ -221,8 +238,8 @@ fn pair(d: &Design, preds: &[Prediction], p: usize, a: usize, b: usize) -> PairR
     let mut chi2 = 0.0;
     for (s, sensor) in d.sensors.iter().enumerate() {
         let times = &d.case(p, a).frame.readings[s].times;
-        let thr = d.threshold(s);
         let sigma = sensor.sigma();
+        let thr = thresholds(d, s, times.len(), pa.variance.get(s), pb.variance.get(s));
         let diff: Vec<f64> = pa.readings[s]
             .iter()
             .zip(&pb.readings[s])
@@ -231,13 +248,19 @@ fn pair(d: &Design, preds: &[Prediction], p: usize, a: usize, b: usize) -> PairR
         chi2 += diff.iter().map(|x| (x / sigma).powi(2)).sum::<f64>();
         out.max_difference
             .push(diff.iter().copied().fold(0.0, f64::max));
-        if let Some(i) = diff.iter().position(|&x| x > thr) {
+        if let Some(i) = diff.iter().zip(&thr).position(|(&x, &h)| x > h) {
             let t = times[i];
             let crossing = if i == 0 {
                 t
             } else {
-                let (d0, d1) = (diff[i - 1], diff[i]);
-                times[i - 1] + (thr - d0) / (d1 - d0) * (t - times[i - 1])
+                // Where the excess of the difference over the threshold changes sign.
+                let (d0, d1, h0, h1) = (diff[i - 1], diff[i], thr[i - 1], thr[i]);
+                let slope = if h0 == h1 {
+                    d1 - d0
+                } else {
+                    (d1 - h1) - (d0 - h0)
+                };
+                times[i - 1] + (h0 - d0) / slope * (t - times[i - 1])
             };
             // The earliest sensor wins; ties to the earlier sensor.
             if out.separation.is_none_or(|best| t < best) {
@@ -259,6 +282,90 @@ fn pair(d: &Design, preds: &[Prediction], p: usize, a: usize, b: usize) -> PairR
     }
     out.score = score;
     out
+}
+
+/// The threshold of the difference at each of `n` readings of sensor `s`:
+/// z sqrt(2 sigma_eff^2 + var_a + var_b), the variances from the fitted parameters'
+/// uncertainty; without them, the design's constant [`Design::threshold`].
+fn thresholds(
+    d: &Design,
+    s: usize,
+    n: usize,
+    va: Option<&Vec<f64>>,
+    vb: Option<&Vec<f64>>,
+) -> Vec<f64> {
+    if va.is_none() && vb.is_none() {
+        return vec![d.threshold(s); n];
+    }
+    let sigma2 = d.sensors[s].sigma().powi(2);
+    let at = |v: Option<&Vec<f64>>, i: usize| v.and_then(|v| v.get(i)).copied().unwrap_or(0.0);
+    (0..n)
+        .map(|i| d.z * (2.0 * sigma2 + at(va, i) + at(vb, i)).sqrt())
+        .collect()
+}
+
+/// The variance of a fitted hypothesis's expected readings from its parameters' uncertainty,
+/// by the delta method: var(t) = g(t)^T Sigma g(t), g the sensitivity of the reading to the
+/// fitted coordinates z (ln x for a log parameter), by central differences with the fit's
+/// step (1e-4 in z, times max(|x|, 1e-3 (upper - lower)) for a linear parameter; one-sided
+/// at a bound). Returns the variance per sensor and reading, and the runs made.
+fn variance(c: &super::Case) -> (Result<Vec<Vec<f64>>, String>, usize) {
+    let mut frame = c.frame.clone();
+    let n_free = frame.hypotheses[0].free.len();
+    frame.hypotheses[0].free.extend(c.fitted.iter().cloned());
+    let hyp = &frame.hypotheses[0];
+    let model = Model::new(&frame, hyp);
+    let theta: Vec<f64> = hyp.free.iter().map(|f| f.guess).collect();
+    let z_of = |x: f64, log: bool| if log { x.ln() } else { x };
+    let x_of = |z: f64, log: bool| if log { z.exp() } else { z };
+    let mut g: Vec<Vec<Vec<f64>>> = Vec::with_capacity(c.fitted.len());
+    for (j, f) in c.fitted.iter().enumerate() {
+        let (lo, hi) = (z_of(f.lower, f.log), z_of(f.upper, f.log));
+        let z = z_of(f.guess, f.log);
+        let h = if f.log {
+            1e-4
+        } else {
+            1e-4 * z.abs().max((hi - lo) * 1e-3)
+        };
+        let (zp, zm) = ((z + h).min(hi), (z - h).max(lo));
+        let at = |zz: f64| {
+            let mut t = theta.clone();
+            t[n_free + j] = x_of(zz, f.log);
+            model.predict(&t)
+        };
+        let (yp, ym) = match (at(zp), at(zm)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return (Err(e), model.runs.load(Ordering::Relaxed)),
+        };
+        g.push(
+            yp.iter()
+                .zip(&ym)
+                .map(|(p, m)| p.iter().zip(m).map(|(a, b)| (a - b) / (zp - zm)).collect())
+                .collect(),
+        );
+    }
+    let runs = model.runs.load(Ordering::Relaxed);
+    let Some(first) = g.first() else {
+        return (Ok(Vec::new()), runs);
+    };
+    let var = first
+        .iter()
+        .enumerate()
+        .map(|(s, r)| {
+            (0..r.len())
+                .map(|i| {
+                    let mut v = 0.0;
+                    for (j, gj) in g.iter().enumerate() {
+                        for (k, gk) in g.iter().enumerate() {
+                            v += gj[s][i] * c.covariance[j][k] * gk[s][i];
+                        }
+                    }
+                    v.max(0.0)
+                })
+                .collect()
+        })
+        .collect();
+    (Ok(var), runs)
 }
 
 /// `rival` refitted to `truth`'s expected readings under procedure `p`: the least chi^2

@@ -32,6 +32,7 @@
 //! [`write`] writes the results directory.
 
 pub mod compute;
+pub mod fitted;
 pub mod write;
 
 use std::path::Path;
@@ -47,7 +48,7 @@ use crate::scenario::variants::{apply_variant, VariantWire};
 use crate::scenario::wire::{
     ron_options, EventWire, LinkWire, NamedValues, ScenarioWire, SourceWire, Spanned, Wire,
 };
-use crate::scenario::Loaded;
+use crate::scenario::{Loaded, Q};
 use crate::units::{self, Dimension};
 
 pub use compute::{design_all, DesignResult, PairResult, ProcedureResult};
@@ -101,10 +102,17 @@ pub struct DesignHypothesisWire {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    /// A variant the base scenario declares (default: the base itself).
+    /// A variant the base scenario declares (default: the base itself, or the fit's).
     #[serde(default)]
     pub variant: Option<String>,
-    /// Values stated by path, over the variant's.
+    /// A fit result (`fit.json`, relative to the design file) this hypothesis is taken from:
+    /// its variant, its best values and their covariance.
+    #[serde(default)]
+    pub fit: Option<Spanned<String>>,
+    /// The hypothesis's name in the fit result (default: `name`).
+    #[serde(default)]
+    pub hypothesis: Option<String>,
+    /// Values stated by path, over the variant's (and over the fitted values).
     #[serde(default)]
     pub set: Option<Spanned<NamedValues>>,
     /// Free parameters: a rival refitted to the other's predicted readings (T-optimal).
@@ -171,6 +179,8 @@ pub struct DesignHypothesis {
     pub variant: Option<String>,
     /// Free parameters (targets resolved for each procedure in [`Case::frame`]).
     pub free: Vec<Free>,
+    /// Where the hypothesis was taken from a fit: its best values and their covariance.
+    pub fitted: Option<fitted::Fitted>,
 }
 
 /// A procedure, checked.
@@ -189,6 +199,12 @@ pub struct Case {
     pub procedure: usize,
     pub hypothesis: usize,
     pub frame: crate::fit::Fit,
+    /// The fitted parameters still uncertain in this case (a fitted hypothesis's, less those
+    /// a `set` of the hypothesis or the procedure states), at their best values, with the
+    /// fit's bounds; their targets resolved in the case's scenario.
+    pub fitted: Vec<Free>,
+    /// The covariance of `fitted` in the fitted coordinates (ln x for a log parameter).
+    pub covariance: Vec<Vec<f64>>,
 }
 
 /// A design file, read and checked.
@@ -236,15 +252,7 @@ pub struct DesignProblems(pub Vec<String>);
 
 impl std::fmt::Display for DesignProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for p in &self.0 {
-            writeln!(f, "{p}")?;
-        }
-        write!(
-            f,
-            "{} problem{}; nothing was run",
-            self.0.len(),
-            if self.0.len() == 1 { "" } else { "s" }
-        )
+        crate::diag::write_problems(f, &self.0, "nothing was run")
     }
 }
 
@@ -334,7 +342,7 @@ pub fn load_design(path: &Path) -> Result<Design, DesignProblems> {
     }
     let sensors = check_sensors(&wire, &here, &base, &mut problems);
     let declared = declared_variants(&base);
-    let hyps = check_hypotheses(&wire, &here, &base, &declared, &mut problems);
+    let hyps = check_hypotheses(&wire, &here, dir, &base, &declared, &mut problems);
     let procs = check_procedures(&wire, &here, &mut problems);
     for (what, n, least) in [
         ("sensors", wire.sensors.len(), 1),
@@ -351,7 +359,7 @@ pub fn load_design(path: &Path) -> Result<Design, DesignProblems> {
     let mut cases = Vec::new();
     for (p, (pw, proc)) in procs.iter().enumerate() {
         for (h, (hw, hyp)) in hyps.iter().enumerate() {
-            let merged = merge(&declared, hw.get(), pw.get());
+            let merged = merge(&declared, hw.get(), hyp, pw.get());
             let (Some(hwv), Some(pwv)) = (hw.get(), pw.get()) else {
                 continue;
             };
@@ -371,11 +379,14 @@ pub fn load_design(path: &Path) -> Result<Design, DesignProblems> {
                     continue;
                 }
             };
+            let (fitted, covariance) = uncertain(hyp, hwv, pwv, &loaded);
             match frame(&base, loaded, merged, hyp, proc, &sensors) {
                 Ok(f) => cases.push(Case {
                     procedure: p,
                     hypothesis: h,
                     frame: f,
+                    fitted,
+                    covariance,
                 }),
                 Err(list) => problems.extend(list.into_iter().map(|m| here.at(span, &item, m))),
             }
@@ -498,6 +509,7 @@ fn check_sensors(
 fn check_hypotheses<'w>(
     wire: &'w DesignWire,
     here: &Here<'_>,
+    dir: &Path,
     base: &Loaded,
     declared: &[VariantWire],
     problems: &mut Vec<String>,
@@ -526,7 +538,47 @@ fn check_hypotheses<'w>(
             ));
             continue;
         }
-        if let Some(v) = &h.variant {
+        let mut fitted = None;
+        if let Some(fs) = &h.fit {
+            if let Some(e) = here.wire_error(fs, "a fit result's path, e.g. \"out/fit/fit.json\"") {
+                problems.push(e);
+                continue;
+            }
+            let file = fs.get().cloned().unwrap_or_default();
+            let name = h.hypothesis.as_deref().unwrap_or(&h.name);
+            match fitted::read_fitted(&dir.join(&file), &file, name, base) {
+                Ok(f) => fitted = Some(f),
+                Err(m) => {
+                    problems.push(here.at(fs.span, &format!("{item}: fit"), m));
+                    continue;
+                }
+            }
+        } else if h.hypothesis.is_some() {
+            problems.push(here.at(
+                hw.span,
+                &item,
+                "names a fit hypothesis but no fit result; expected fit: \"path/to/fit.json\" with hypothesis: \"...\"",
+            ));
+            continue;
+        }
+        let fit_variant = fitted.as_ref().and_then(|f| f.variant.clone());
+        if let (Some(f), Some(v), Some(fs)) = (&fitted, &h.variant, &h.fit) {
+            if f.variant.as_ref() != Some(v) {
+                problems.push(here.at(
+                    fs.span,
+                    &format!("{item}: fit"),
+                    format!(
+                        "hypothesis '{}' of '{}' is of variant {}, not '{v}'; expected no variant (the fit's is taken) or the fit's",
+                        f.hypothesis,
+                        f.file,
+                        f.variant.as_ref().map_or("(the base)".to_string(), |x| format!("'{x}'"))
+                    ),
+                ));
+                continue;
+            }
+        }
+        let variant = h.variant.clone().or(fit_variant);
+        if let Some(v) = &variant {
             if !declared.iter().any(|d| d.name.get() == Some(v)) {
                 let list: Vec<&str> = declared
                     .iter()
@@ -568,7 +620,7 @@ fn check_hypotheses<'w>(
                 continue;
             };
             hwire.name = h.name.clone();
-            hwire.variant = h.variant.clone();
+            hwire.variant = variant.clone();
             hwire.free = h.free.clone();
             fw.hypotheses = vec![hwire];
             let mut found = Vec::new();
@@ -588,8 +640,9 @@ fn check_hypotheses<'w>(
             DesignHypothesis {
                 name: h.name.clone(),
                 description: h.description.clone(),
-                variant: h.variant.clone(),
+                variant,
                 free,
+                fitted,
             },
         ));
     }
@@ -681,12 +734,13 @@ fn check_procedures<'w>(
 fn merge(
     declared: &[VariantWire],
     h: Option<&DesignHypothesisWire>,
+    hyp: &DesignHypothesis,
     p: Option<&ProcedureWire>,
 ) -> VariantWire {
     let (Some(h), Some(p)) = (h, p) else {
         return VariantWire::setting("", Vec::new());
     };
-    let var = h
+    let var = hyp
         .variant
         .as_ref()
         .and_then(|v| declared.iter().find(|d| d.name.get() == Some(v)));
@@ -700,6 +754,19 @@ fn merge(
         .and_then(|s| s.value.ok())
         .map(|s| s.0)
         .unwrap_or_default();
+    // A fitted hypothesis's best values, under its own `set` and the procedure's.
+    if let Some(f) = &hyp.fitted {
+        set.extend(f.params.iter().map(|x| {
+            (
+                Spanned::new(x.path.clone()),
+                Spanned::new(Q::Text(
+                    format!("{:e} {}", x.value, x.si_unit)
+                        .trim_end()
+                        .to_string(),
+                )),
+            )
+        }));
+    }
     for extra in [&h.set, &p.set] {
         if let Some(NamedValues(list)) = extra.as_ref().and_then(|s| s.get()) {
             set.extend(list.iter().cloned());
@@ -711,6 +778,56 @@ fn merge(
     out.sources.extend(p.sources.iter().cloned());
     out.events.extend(p.events.iter().cloned());
     out
+}
+
+/// The fitted parameters of `hyp` that stay uncertain under procedure `p` (those no `set` of
+/// the hypothesis or the procedure states, nor a free parameter refits), resolved in
+/// `loaded`, and their covariance (the fit's, restricted to them: their marginal).
+fn uncertain(
+    hyp: &DesignHypothesis,
+    h: &DesignHypothesisWire,
+    p: &ProcedureWire,
+    loaded: &Loaded,
+) -> (Vec<Free>, Vec<Vec<f64>>) {
+    let Some(f) = &hyp.fitted else {
+        return (Vec::new(), Vec::new());
+    };
+    let stated = |path: &str| {
+        [&h.set, &p.set].iter().any(|s| {
+            s.as_ref()
+                .and_then(|s| s.get())
+                .is_some_and(|NamedValues(l)| {
+                    l.iter().any(|(k, _)| k.get().is_some_and(|k| k == path))
+                })
+        }) || hyp.free.iter().any(|x| x.path == path)
+    };
+    let mut keep = Vec::new();
+    let mut free = Vec::new();
+    for (i, x) in f.params.iter().enumerate() {
+        if stated(&x.path) {
+            continue;
+        }
+        // The path resolved when the fit ran on the same scenario; a procedure that removes
+        // its part leaves nothing to vary.
+        let Ok((target, dim)) = resolve_path_in(&loaded.parts, &loaded.parameters, &x.path) else {
+            continue;
+        };
+        keep.push(i);
+        free.push(Free {
+            path: x.path.clone(),
+            target,
+            dim,
+            lower: x.lower,
+            upper: x.upper,
+            guess: x.value,
+            log: x.log,
+        });
+    }
+    let cov = keep
+        .iter()
+        .map(|&i| keep.iter().map(|&j| f.covariance[i][j]).collect())
+        .collect();
+    (free, cov)
 }
 
 /// The fit frame of one case: the sensors read every `interval` from 0 to the window, and

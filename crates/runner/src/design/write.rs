@@ -15,11 +15,11 @@ use super::compute::{DesignResult, PairResult};
 use super::{Design, DesignSensor};
 use crate::config::default_time_unit;
 use crate::fit::model::fit_settings;
-use crate::output::atomic::write_new;
-use crate::output::charts::write_line_chart;
 use crate::output::error::OutputError;
-use crate::output::safety::{Cancel, Staging};
-use crate::plot::{LineChart, Marker, Series};
+use crate::output::results::ResultsDir;
+use crate::output::results::{csv_num as g, csv_opt as go, json_num as num, json_opt as opt};
+use crate::output::safety::Cancel;
+use crate::plot::{BandedChart, BandedLine, LineChart, Marker, Series};
 use crate::units::{self, format_significant, Dimension};
 
 /// Write the results of `result` into `out_dir`; returns the files written.
@@ -29,42 +29,19 @@ pub fn write_design(
     out_dir: &Path,
     cancel: Option<&Cancel>,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let staging = Staging::begin(out_dir, "design")?;
-    let dir = staging.path().to_path_buf();
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<(), OutputError> {
-        write_new(&dir.join(name), bytes)?;
-        files.push(out_dir.join(name));
-        Ok(())
-    };
+    let mut out = ResultsDir::begin(out_dir, "design")?;
     let json = serde_json::to_string_pretty(&to_json(d, result)).unwrap_or_default();
-    put("design.json", json.as_bytes())?;
-    put("design.csv", design_csv(d, result).as_bytes())?;
-    put("predicted-readings.csv", readings_csv(d, result).as_bytes())?;
-    put("summary.txt", summary(d, result).as_bytes())?;
+    out.put("design.json", json.as_bytes())?;
+    out.put("design.csv", design_csv(d, result).as_bytes())?;
+    out.put("predicted-readings.csv", readings_csv(d, result).as_bytes())?;
+    out.put("summary.txt", summary(d, result).as_bytes())?;
     for (name, chart) in charts(d, result) {
-        let written = write_line_chart(&chart, &dir.join(&name))
-            .map_err(|source| OutputError::Plot { name, source })?;
-        files.extend(
-            written
-                .iter()
-                .filter_map(|f| f.file_name().map(|n| out_dir.join(n))),
-        );
+        match &chart {
+            Chart::Banded(c) => out.chart(name, c)?,
+            Chart::Line(c) => out.chart(name, c)?,
+        };
     }
-    staging.commit(cancel)?;
-    Ok(files)
-}
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
-}
-
-fn opt(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, num)
+    out.commit(cancel)
 }
 
 fn pair_json(d: &Design, r: &PairResult) -> Value {
@@ -114,7 +91,7 @@ pub fn to_json(d: &Design, result: &DesignResult) -> Value {
         .hypotheses
         .iter()
         .map(|h| {
-            json!({
+            let mut v = json!({
                 "name": h.name,
                 "description": h.description,
                 "variant": h.variant,
@@ -122,7 +99,19 @@ pub fn to_json(d: &Design, result: &DesignResult) -> Value {
                     "path": f.path, "si_unit": f.dim.si_unit(), "lower": f.lower,
                     "upper": f.upper, "guess": f.guess, "log": f.log,
                 })).collect::<Vec<_>>(),
-            })
+            });
+            if let Some(f) = &h.fitted {
+                v["fit"] = json!({
+                    "file": f.file,
+                    "hypothesis": f.hypothesis,
+                    "parameters": f.params.iter().map(|x| json!({
+                        "path": x.path, "si_unit": x.si_unit, "value": num(x.value),
+                        "coordinate": crate::fit::handoff::coordinate(x.log),
+                    })).collect::<Vec<_>>(),
+                    "covariance": f.covariance,
+                });
+            }
+            v
         })
         .collect();
     let procedures: Vec<Value> = d
@@ -138,16 +127,21 @@ pub fn to_json(d: &Design, result: &DesignResult) -> Value {
                 "rank": pr.rank,
                 "worst_separation_time_s": opt(pr.worst_time),
                 "worst_score": num(pr.worst_score),
-                "predictions": d.hypotheses.iter().zip(&result.predictions[p]).map(|(h, pred)| json!({
-                    "hypothesis": h.name,
-                    "error": pred.error,
-                })).collect::<Vec<_>>(),
+                "predictions": d.hypotheses.iter().zip(&result.predictions[p]).map(|(h, pred)| {
+                    let mut v = json!({"hypothesis": h.name, "error": pred.error});
+                    if !pred.variance.is_empty() {
+                        v["max_parameter_sd_si"] = pred.variance.iter().map(|r| {
+                            num(r.iter().copied().fold(0.0, f64::max).sqrt())
+                        }).collect::<Vec<_>>().into();
+                    }
+                    v
+                }).collect::<Vec<_>>(),
                 "pairs": pr.pairs.iter().map(|r| pair_json(d, r)).collect::<Vec<_>>(),
             })
         })
         .collect();
     let settings = fit_settings(&d.base.config.settings);
-    json!({
+    let mut out = json!({
         "design": d.name,
         "description": d.description,
         "confidence": d.confidence,
@@ -176,19 +170,13 @@ pub fn to_json(d: &Design, result: &DesignResult) -> Value {
             "scenario_file": d.base.file,
             "scenario_sha256": d.base.sha256,
         },
-    })
-}
-
-fn g(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:e}")
-    } else {
-        String::new()
+    });
+    if d.hypotheses.iter().any(|h| h.fitted.is_some()) {
+        out["method"]["parameter_uncertainty"] = json!(
+            "fitted hypotheses: var(t) = g(t)^T Sigma g(t), g central differences of the reading in the fitted coordinates (the fit's step), Sigma the fit's covariance; separation when |y_a - y_b| > z_(1-alpha/2) sqrt(2 sigma_eff^2 + var_a + var_b)"
+        );
     }
-}
-
-fn go(x: Option<f64>) -> String {
-    x.map(g).unwrap_or_default()
+    out
 }
 
 fn design_csv(d: &Design, result: &DesignResult) -> String {
@@ -216,14 +204,21 @@ fn design_csv(d: &Design, result: &DesignResult) -> String {
 }
 
 fn readings_csv(d: &Design, result: &DesignResult) -> String {
-    let mut s = String::from("procedure,hypothesis,quantity,time_s,expected_reading_si\n");
+    // The column of the parameters' standard deviation only where a hypothesis is fitted.
+    let fitted = d.hypotheses.iter().any(|h| h.fitted.is_some());
+    let mut s = String::from("procedure,hypothesis,quantity,time_s,expected_reading_si");
+    s.push_str(if fitted { ",parameter_sd_si\n" } else { "\n" });
     for (p, proc) in d.procedures.iter().enumerate() {
         for (h, hyp) in d.hypotheses.iter().enumerate() {
             let pred = &result.predictions[p][h];
             for (k, sensor) in d.sensors.iter().enumerate() {
                 let times = &d.case(p, h).frame.readings[k].times;
-                for (t, y) in times.iter().zip(pred.readings.get(k).into_iter().flatten()) {
-                    let _ = writeln!(
+                for (i, (t, y)) in times
+                    .iter()
+                    .zip(pred.readings.get(k).into_iter().flatten())
+                    .enumerate()
+                {
+                    let _ = write!(
                         s,
                         "{},{},{},{},{}",
                         proc.name,
@@ -232,6 +227,11 @@ fn readings_csv(d: &Design, result: &DesignResult) -> String {
                         g(*t),
                         g(*y)
                     );
+                    if fitted {
+                        let v = pred.variance.get(k).and_then(|v| v.get(i));
+                        let _ = write!(s, ",{}", g(v.copied().unwrap_or(0.0).sqrt()));
+                    }
+                    s.push('\n');
                 }
             }
         }
@@ -281,6 +281,24 @@ pub fn summary(d: &Design, result: &DesignResult) -> String {
             format_significant(shown_difference(sensor, d.threshold(i)), 3),
             u = sensor.unit
         );
+    }
+    for h in &d.hypotheses {
+        if let Some(f) = &h.fitted {
+            let _ = writeln!(
+                s,
+                "  hypothesis {}: from the fit '{}' (its hypothesis '{}'), {} fitted parameter{} with their covariance: {}",
+                h.name,
+                f.file,
+                f.hypothesis,
+                f.params.len(),
+                if f.params.len() == 1 { "" } else { "s" },
+                f.params
+                    .iter()
+                    .map(|x| format!("{} = {} {}", x.path, format_significant(x.value, 4), x.si_unit).trim_end().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     for &p in &result.order {
         let proc = &d.procedures[p];
@@ -364,7 +382,13 @@ pub fn summary(d: &Design, result: &DesignResult) -> String {
     s
 }
 
-fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
+/// A chart of the design: the expected readings over their bands, or the differences.
+enum Chart {
+    Banded(BandedChart),
+    Line(LineChart),
+}
+
+fn charts(d: &Design, result: &DesignResult) -> Vec<(String, Chart)> {
     let p = result.best();
     let proc = &d.procedures[p];
     let tu = default_time_unit(proc.window);
@@ -391,7 +415,8 @@ fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
         };
         let shown = |v: f64| units::to_display(v, &sensor.unit, sensor.dim).unwrap_or(v);
         let half = d.threshold(k) / 2.0;
-        let mut series = Vec::new();
+        let sigma2 = sensor.sigma().powi(2);
+        let mut lines = Vec::new();
         for (h, pred) in result.predictions[p].iter().enumerate() {
             let Some(y) = pred.readings.get(k) else {
                 continue;
@@ -402,36 +427,61 @@ fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
                 .map(|t| tx(*t))
                 .collect();
             let name = &d.hypotheses[h].name;
-            series.push(Series {
-                label: name.clone(),
-                x: x.clone(),
-                y: y.iter().map(|v| shown(*v)).collect(),
-            });
-            for (sign, word) in [(-1.0, "-"), (1.0, "+")] {
-                series.push(Series {
-                    label: format!(
-                        "{name} {word} {} {}",
-                        format_significant(shown_difference(sensor, half), 3),
-                        sensor.unit
-                    ),
-                    x: x.clone(),
-                    y: y.iter().map(|v| shown(v + sign * half)).collect(),
-                });
+            let edges = |w: &dyn Fn(usize) -> f64| -> (Vec<f64>, Vec<f64>) {
+                y.iter()
+                    .enumerate()
+                    .map(|(i, v)| (shown(v - w(i)), shown(v + w(i))))
+                    .unzip()
+            };
+            let mut bands = Vec::new();
+            match pred.variance.get(k) {
+                // Sensor and parameters: half-widths z sqrt(sigma^2/2 + var) (two bands
+                // apart are then told apart), and the parameters' own z sd inside.
+                Some(var) => {
+                    let (lo, hi) = edges(&|i| d.z * (sigma2 / 2.0 + var[i]).sqrt());
+                    bands.push((format!("{name}: sensor and parameters"), lo, hi));
+                    let (lo, hi) = edges(&|i| d.z * var[i].sqrt());
+                    bands.push((
+                        format!(
+                            "{name}: fitted parameters (+- {} sd)",
+                            format_significant(d.z, 3)
+                        ),
+                        lo,
+                        hi,
+                    ));
+                }
+                None => {
+                    let (lo, hi) = edges(&|_| half);
+                    bands.push((
+                        format!(
+                            "{name} +- {} {}",
+                            format_significant(shown_difference(sensor, half), 3),
+                            sensor.unit
+                        ),
+                        lo,
+                        hi,
+                    ));
+                }
             }
+            lines.push(BandedLine {
+                label: name.clone(),
+                x,
+                y: y.iter().map(|v| shown(*v)).collect(),
+                bands,
+            });
         }
         out.push((
             format!("design{tag}"),
-            LineChart {
+            Chart::Banded(BandedChart {
                 title: format!(
-                    "{}: expected {} under '{}' (bands +- half the resolved difference)",
+                    "{}: expected {} under '{}' (bands: apart where they do not overlap)",
                     d.name, sensor.quantity, proc.name
                 ),
                 x_label: format!("time ({tu})"),
                 y_label: format!("{} ({})", sensor.quantity, sensor.unit),
-                series,
+                lines,
                 markers: markers.clone(),
-                ..LineChart::default()
-            },
+            }),
         ));
         let diffs: Vec<Series> = pr
             .pairs
@@ -458,7 +508,7 @@ fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
             .collect();
         out.push((
             format!("design-differences{tag}"),
-            LineChart {
+            Chart::Line(LineChart {
                 title: format!(
                     "{}: |difference| of expected {} under '{}'",
                     d.name, sensor.quantity, proc.name
@@ -476,7 +526,7 @@ fn charts(d: &Design, result: &DesignResult) -> Vec<(String, LineChart)> {
                 }],
                 markers: markers.clone(),
                 ..LineChart::default()
-            },
+            }),
         ));
     }
     out

@@ -26,6 +26,7 @@
 //! [`predict`] projects each fitted hypothesis forward with uncertainty (an ensemble drawn
 //! from its fitted parameter distribution). It does not design tests (issue 9 point 5).
 
+pub mod handoff;
 pub mod model;
 pub mod predict;
 pub mod predict_out;
@@ -213,15 +214,7 @@ pub struct FitProblems(pub Vec<String>);
 
 impl std::fmt::Display for FitProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for p in &self.0 {
-            writeln!(f, "{p}")?;
-        }
-        write!(
-            f,
-            "{} problem{}; nothing was fitted",
-            self.0.len(),
-            if self.0.len() == 1 { "" } else { "s" }
-        )
+        crate::diag::write_problems(f, &self.0, "nothing was fitted")
     }
 }
 

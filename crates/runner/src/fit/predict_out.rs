@@ -14,25 +14,10 @@ use super::Fit;
 use crate::config::default_time_unit;
 use crate::output::charts::write_chart;
 use crate::output::error::OutputError;
+use crate::output::results::{csv_num as g, json_num as num};
 use crate::plot::{Level, Marker, PredictionChart};
 use crate::sweep::MetricKind;
 use crate::units::{self, format_significant, Dimension};
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
-}
-
-fn g(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:e}")
-    } else {
-        String::new()
-    }
-}
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
 fn field(s: &str) -> String {

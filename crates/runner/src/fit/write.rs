@@ -17,6 +17,7 @@ use crate::config::default_time_unit;
 use crate::output::atomic::write_new;
 use crate::output::charts::write_line_chart;
 use crate::output::error::OutputError;
+use crate::output::results::{csv_num as g, csv_opt as go, json_num as num, json_opt as opt};
 use crate::output::safety::{Cancel, Staging};
 use crate::plot::{LineChart, Series};
 use crate::units::{self, format_significant, Dimension};
@@ -73,18 +74,6 @@ pub fn write_fit(
     files.push(out_dir.join(crate::report::REPORT_FILE));
     staging.commit(cancel)?;
     Ok(files)
-}
-
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
-}
-
-fn opt(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, num)
 }
 
 /// Everything the fit found, SI units, with provenance.
@@ -178,22 +167,11 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
             "readings": readings,
         },
     });
+    super::handoff::extend(&mut out, fit, result);
     if let Some(p) = &result.predictions {
         out["predictions"] = predict_out::to_json(fit, p);
     }
     out
-}
-
-fn g(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:e}")
-    } else {
-        String::new()
-    }
-}
-
-fn go(x: Option<f64>) -> String {
-    x.map(g).unwrap_or_default()
 }
 
 fn parameters_csv(result: &FitResult) -> String {

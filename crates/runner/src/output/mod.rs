@@ -18,6 +18,7 @@ pub mod charts;
 pub mod error;
 pub mod names;
 pub mod plots;
+pub mod results;
 pub mod safety;
 pub mod timeseries;
 pub mod variants;

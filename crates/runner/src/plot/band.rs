@@ -8,7 +8,7 @@ use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
 use super::prim::Prim;
 use super::style::{draw_title, BLUE};
-use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::xy::{check_len, data_axes, draw_xy, finite_runs, push_runs, Xy};
 use super::{BandChart, Render};
 
 /// "5–95 %" from percentiles 5 and 95.
@@ -43,18 +43,7 @@ impl Render for BandChart {
         let mut band_runs = Vec::new();
         for &k in &order {
             let (_, _, lo, hi) = &self.bands[k];
-            let mut runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
-            let mut run = Vec::new();
-            for ((&x, &l), &h) in self.x.iter().zip(lo).zip(hi) {
-                if x.is_finite() && l.is_finite() && h.is_finite() {
-                    run.push((x, l.min(h), l.max(h)));
-                } else if !run.is_empty() {
-                    runs.push(std::mem::take(&mut run));
-                }
-            }
-            if !run.is_empty() {
-                runs.push(run);
-            }
+            let runs = super::banded::band_runs(&self.x, lo, hi);
             band_runs.push(runs);
         }
         let xs = median_runs
@@ -72,14 +61,7 @@ impl Render for BandChart {
         let x = Axis::through(xs, false, 0.0)?;
         let y = Axis::through(ys, false, 0.04)?;
         let body = draw_title(root, &self.title)?;
-        let (x, y, message) = match (x, y) {
-            (Some(x), Some(y)) => (x, y, None),
-            _ => (
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Some(NO_DATA.to_string()),
-            ),
-        };
+        let (x, y, message) = data_axes(x, y)?;
         let mut xy = Xy::new(&self.x_label, &self.y_label, x, y);
         xy.message = message;
         let alpha = |rank: usize| 0.16 + 0.04 * rank as f64;
@@ -99,21 +81,7 @@ impl Render for BandChart {
             });
         }
         let median_color = RGBColor(8, 48, 107);
-        for run in median_runs {
-            if run.len() == 1 {
-                xy.prims.push(Prim::Marker {
-                    at: run[0],
-                    color: median_color,
-                });
-            } else {
-                xy.prims.push(Prim::Line {
-                    pts: run,
-                    color: median_color,
-                    width: 3,
-                    dashed: false,
-                });
-            }
-        }
+        push_runs(&mut xy, &median_runs, median_color, 3, false);
         xy.legend.push(LegendEntry {
             label: "median".to_string(),
             swatch: Swatch::Line {

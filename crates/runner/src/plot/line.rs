@@ -8,8 +8,8 @@ use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
 use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, PALETTE};
-use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
-use super::{LineChart, Render};
+use super::xy::{check_len, draw_xy, finite_runs, push_runs, Xy, NO_DATA};
+use super::{LineChart, Marker, Render};
 use plotters::style::text_anchor::HPos;
 
 /// Colour of the threshold lines (dark grey-blue, apart from the palette's first colours).
@@ -87,18 +87,7 @@ impl Render for LineChart {
             // A line hidden under an earlier one is drawn dashed over it and named with it.
             let twin = same[i];
             let dashed = i >= PALETTE.len() || twin.is_some();
-            for run in runs {
-                if run.len() == 1 {
-                    xy.prims.push(Prim::Marker { at: run[0], color });
-                } else {
-                    xy.prims.push(Prim::Line {
-                        pts: run.clone(),
-                        color,
-                        width: 2,
-                        dashed,
-                    });
-                }
-            }
+            push_runs(&mut xy, runs, color, 2, dashed);
             if !series.label.is_empty() {
                 let label = match twin {
                     Some((j, true)) => {
@@ -150,34 +139,39 @@ impl Render for LineChart {
                 },
             });
         }
-        let shown: Vec<_> = self
-            .markers
-            .iter()
-            .filter(|m| m.x.is_finite() && m.x >= x.lo && m.x <= x.hi)
-            .collect();
-        for (k, m) in shown.iter().enumerate() {
-            xy.prims.push(Prim::Line {
-                pts: vec![(m.x, y.lo), (m.x, y.hi)],
-                color: AXIS_COLOR,
-                width: 1,
-                dashed: false,
-            });
-            // Labels near the right edge run leftwards, so they stay inside the chart.
-            let right = m.x > x.lo + 0.7 * (x.hi - x.lo);
-            xy.marks.push(Prim::Tag {
-                at: (m.x, y.hi),
-                offset: (
-                    if right { -4 } else { 4 },
-                    12 + 16 * (k as i32 % MARKER_ROWS),
-                ),
-                text: m.label.clone(),
-                size: 13.0,
-                color: AXIS_COLOR,
-                anchor: if right { HPos::Right } else { HPos::Left },
-            });
-        }
+        draw_markers(&mut xy, &self.markers);
         draw_xy(root, &body, &xy)?;
         Ok(())
+    }
+}
+
+/// Labelled vertical lines at the markers within the x axis, their labels staggered in rows.
+pub(super) fn draw_markers(xy: &mut Xy, markers: &[Marker]) {
+    let (x, y) = (xy.x, xy.y);
+    let shown: Vec<_> = markers
+        .iter()
+        .filter(|m| m.x.is_finite() && m.x >= x.lo && m.x <= x.hi)
+        .collect();
+    for (k, m) in shown.iter().enumerate() {
+        xy.prims.push(Prim::Line {
+            pts: vec![(m.x, y.lo), (m.x, y.hi)],
+            color: AXIS_COLOR,
+            width: 1,
+            dashed: false,
+        });
+        // Labels near the right edge run leftwards, so they stay inside the chart.
+        let right = m.x > x.lo + 0.7 * (x.hi - x.lo);
+        xy.marks.push(Prim::Tag {
+            at: (m.x, y.hi),
+            offset: (
+                if right { -4 } else { 4 },
+                12 + 16 * (k as i32 % MARKER_ROWS),
+            ),
+            text: m.label.clone(),
+            size: 13.0,
+            color: AXIS_COLOR,
+            anchor: if right { HPos::Right } else { HPos::Left },
+        });
     }
 }
 

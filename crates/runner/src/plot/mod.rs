@@ -18,6 +18,7 @@
 
 mod axis;
 mod band;
+mod banded;
 pub(crate) mod error;
 mod heatmap;
 mod histogram;
@@ -35,6 +36,7 @@ mod tests;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use banded::{BandedChart, BandedLine};
 pub use error::PlotError;
 pub use prediction::PredictionChart;
 

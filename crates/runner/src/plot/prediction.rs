@@ -10,7 +10,7 @@ use super::legend::{LegendEntry, Swatch};
 use super::line::LEVEL_COLORS;
 use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, BLUE, RED};
-use super::xy::{check_len, draw_xy, finite_runs, Xy, NO_DATA};
+use super::xy::{check_len, data_axes, draw_xy, finite_runs, push_runs, Xy};
 use super::{Level, Marker, Render};
 use plotters::style::text_anchor::HPos;
 
@@ -48,18 +48,7 @@ impl Render for PredictionChart {
             check_len(|| "band: upper edge".to_string(), n, self.upper.len())?;
         }
         let line_runs = finite_runs(&self.x, &self.line, false);
-        let mut band_runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
-        let mut run = Vec::new();
-        for ((&x, &l), &h) in self.x.iter().zip(&self.lower).zip(&self.upper) {
-            if x.is_finite() && l.is_finite() && h.is_finite() {
-                run.push((x, l.min(h), l.max(h)));
-            } else if !run.is_empty() {
-                band_runs.push(std::mem::take(&mut run));
-            }
-        }
-        if !run.is_empty() {
-            band_runs.push(run);
-        }
+        let band_runs = super::banded::band_runs(&self.x, &self.lower, &self.upper);
         let points: Vec<(f64, f64)> = self
             .points
             .iter()
@@ -81,17 +70,10 @@ impl Render for PredictionChart {
             .chain(points.iter().map(|p| p.1))
             .chain(levels);
         let body = draw_title(root, &self.title)?;
-        let (x, y, message) = match (
+        let (x, y, message) = data_axes(
             Axis::through(xs, false, 0.0)?,
             Axis::through(ys, false, 0.04)?,
-        ) {
-            (Some(x), Some(y)) => (x, y, None),
-            _ => (
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Axis::new(0.0, 1.0, false, 0.0)?,
-                Some(NO_DATA.to_string()),
-            ),
-        };
+        )?;
         let mut xy = Xy::new(&self.x_label, &self.y_label, x, y);
         xy.message = message;
         if !band_runs.is_empty() {
@@ -105,21 +87,7 @@ impl Render for PredictionChart {
             });
         }
         let line_color = RGBColor(8, 48, 107);
-        for pts in line_runs {
-            if pts.len() == 1 {
-                xy.prims.push(Prim::Marker {
-                    at: pts[0],
-                    color: line_color,
-                });
-            } else {
-                xy.prims.push(Prim::Line {
-                    pts,
-                    color: line_color,
-                    width: 3,
-                    dashed: false,
-                });
-            }
-        }
+        push_runs(&mut xy, &line_runs, line_color, 3, false);
         xy.legend.push(LegendEntry {
             label: self.line_label.clone(),
             swatch: Swatch::Line {

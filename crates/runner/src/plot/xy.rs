@@ -289,3 +289,40 @@ pub(super) fn check_len(
 }
 
 pub(super) const NO_DATA: &str = "no data";
+
+/// The axes through the data, or (no data at all) unit axes and the "no data" message.
+pub(super) fn data_axes(
+    x: Option<Axis>,
+    y: Option<Axis>,
+) -> Result<(Axis, Axis, Option<String>), PlotError> {
+    Ok(match (x, y) {
+        (Some(x), Some(y)) => (x, y, None),
+        _ => (
+            Axis::new(0.0, 1.0, false, 0.0)?,
+            Axis::new(0.0, 1.0, false, 0.0)?,
+            Some(NO_DATA.to_string()),
+        ),
+    })
+}
+
+/// A line's finite runs as primitives: a line each, a marker for a lone point.
+pub(super) fn push_runs(
+    xy: &mut Xy,
+    runs: &[Vec<(f64, f64)>],
+    color: RGBColor,
+    width: u32,
+    dashed: bool,
+) {
+    for run in runs {
+        if run.len() == 1 {
+            xy.prims.push(Prim::Marker { at: run[0], color });
+        } else {
+            xy.prims.push(Prim::Line {
+                pts: run.clone(),
+                color,
+                width,
+                dashed,
+            });
+        }
+    }
+}
