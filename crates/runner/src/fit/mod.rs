@@ -29,6 +29,7 @@
 pub mod model;
 pub mod predict;
 pub mod predict_out;
+pub mod profile_out;
 pub mod readings;
 pub mod report;
 pub mod solve;

@@ -25,6 +25,7 @@ mod legend;
 mod line;
 mod prediction;
 mod prim;
+mod profile;
 mod style;
 mod tornado;
 mod xy;
@@ -37,6 +38,7 @@ use plotters::prelude::*;
 
 pub use error::PlotError;
 pub use prediction::PredictionChart;
+pub use profile::{ProfileChart, ProfilePanel};
 
 use style::ensure_font;
 
