@@ -544,11 +544,11 @@ fn profile_chi2(model: &Model<'_>, z: &[f64], j: usize, zj: f64) -> Option<(f64,
 /// One evaluation of a profile on one side of the best fit: the distance `d` from it in the
 /// fitted coordinate, delta chi^2 there, the point the held fit ended at, and whether it was
 /// made for the curve alone.
-struct Eval {
-    d: f64,
-    delta: f64,
-    at: Vec<f64>,
-    grid: bool,
+pub(super) struct Eval {
+    pub(super) d: f64,
+    pub(super) delta: f64,
+    pub(super) at: Vec<f64>,
+    pub(super) grid: bool,
 }
 
 /// The 95 % profile-likelihood interval of parameter `j` (SI), and its curve; a side is
@@ -667,7 +667,7 @@ pub const PROFILE_SPAN: f64 = 6.0;
 /// out to [`PROFILE_SPAN`] on a parabola when the search did not rise halfway from 3.84 to
 /// it, within `room` of the bound. Each held fit starts from the nearest one already made
 /// (the best fit `z` at distance 0), so it converges in few runs.
-fn fill(
+pub(super) fn fill(
     seen: &mut Vec<Eval>,
     end: Option<f64>,
     room: f64,

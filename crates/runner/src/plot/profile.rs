@@ -251,3 +251,67 @@ impl ProfilePanel {
         Ok(xy)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::render;
+
+    #[test]
+    fn issue9_profile_curve_clipped_at_the_cap() {
+        let curve = [(0.0, 20.0), (1.0, 0.0), (2.0, 5.0), (3.0, 15.0)];
+        let runs = clip_above(&curve, 10.0, false);
+        assert_eq!(
+            runs,
+            vec![vec![(0.5, 10.0), (1.0, 0.0), (2.0, 5.0), (2.5, 10.0)]]
+        );
+        // On a log axis the crossing is interpolated in ln x.
+        let runs = clip_above(&[(1.0, 0.0), (100.0, 20.0)], 10.0, true);
+        assert!((runs[0][1].0 - 10.0).abs() < 1e-9, "{runs:?}");
+        // Two dips give two runs; all above gives none.
+        let runs = clip_above(&[(0.0, 1.0), (1.0, 20.0), (2.0, 1.0)], 10.0, false);
+        assert_eq!(runs.len(), 2);
+        assert!(clip_above(&[(0.0, 11.0), (1.0, 12.0)], 10.0, false).is_empty());
+    }
+
+    #[test]
+    fn issue9_profile_chart_draws_odd_inputs() {
+        let panel = |curve: Vec<(f64, f64)>, log_x: bool, best: f64| ProfilePanel {
+            x_label: "p (unit)".into(),
+            log_x,
+            curve,
+            best,
+            se: Some(0.5),
+            level: 3.84,
+            ends: (Some(best * 0.5), None),
+        };
+        let good = panel(vec![(1.0, 4.0), (2.0, 0.0), (3.0, 4.2)], true, 2.0);
+        let cases = vec![
+            vec![],
+            vec![good.clone()],
+            vec![panel(vec![], false, 0.0)],
+            vec![panel(
+                vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)],
+                false,
+                1.0,
+            )],
+            vec![panel(vec![(0.0, 0.0), (1.0, -0.5)], true, 1.0)],
+            vec![good.clone(); 7],
+        ];
+        for panels in cases {
+            let chart = ProfileChart {
+                title: "t".into(),
+                panels,
+            };
+            let image = render(&chart).expect("drawn");
+            assert!(image.png.starts_with(b"\x89PNG"));
+            assert!(image.svg.contains("</svg>"));
+        }
+        let image = render(&ProfileChart {
+            title: "t".into(),
+            panels: vec![good],
+        })
+        .expect("drawn");
+        assert!(image.svg.contains("95 %") && image.svg.contains("Wald parabola"));
+    }
+}
