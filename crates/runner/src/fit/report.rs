@@ -1,7 +1,7 @@
 //! `report.html` of a fit, built from the report API every run and sweep uses
 //! ([`crate::report`]): the verdict and the comparison table, the readings with each
 //! hypothesis's fitted curve and the residuals inline, each hypothesis's parameters with
-//! their intervals and correlations, the warnings, the readings and method, the files, the
+//! their intervals, profile-likelihood chart and correlations, the warnings, the readings and method, the files, the
 //! base scenario and provenance.
 
 use std::path::PathBuf;
@@ -291,6 +291,10 @@ fn parameters_section(result: &FitResult, profiles: &mut Vec<Figure>) -> Section
     }
 }
 
+/// A profile this far below the best fit's chi^2 says the fit missed its minimum (the
+/// held fits converge to about 1e-10 of chi^2; a real minimum is never undercut).
+const PROFILE_BELOW: f64 = 1e-3;
+
 fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
     let mut blocks = Vec::new();
     for h in &result.hypotheses {
@@ -299,6 +303,15 @@ fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
         }
         if let Some(w) = &h.identifiability {
             blocks.push(Block::Text(format!("{}: {w}", h.name)));
+        }
+        for (e, p) in h.estimates.iter().zip(&h.profiles) {
+            let low = p.points.iter().map(|q| q.delta_chi2).fold(0.0, f64::min);
+            if low < -PROFILE_BELOW {
+                blocks.push(Block::Text(format!(
+                    "{}: holding {} away from its best value, the other parameters reach a chi^2 lower by {}: the fit did not find its minimum, so its intervals are not meaningful (see its profile chart); try more starts or wider bounds.",
+                    h.name, e.path, g(-low)
+                )));
+            }
         }
         for e in h.estimates.iter().filter(|e| e.at_bound) {
             blocks.push(Block::Text(format!(
