@@ -91,7 +91,11 @@ pub fn chart(fit: &Fit, h: &HypothesisFit) -> ProfileChart {
                 }
             });
             ProfilePanel {
-                x_label: format!("{} ({unit})", e.path),
+                x_label: if unit.is_empty() {
+                    e.path.clone()
+                } else {
+                    format!("{} ({unit})", e.path)
+                },
                 log_x: e.log,
                 curve: p
                     .points

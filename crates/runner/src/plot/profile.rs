@@ -8,7 +8,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::axis::Axis;
 use super::error::PlotError;
-use super::legend::{LegendEntry, Swatch};
+use super::legend::{draw_legend, layout_legend, LegendEntry, Swatch};
 use super::line::LEVEL_COLORS;
 use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, RED};
@@ -63,17 +63,40 @@ impl Render for ProfileChart {
             (n as f64).sqrt().ceil() as usize
         };
         let rows = n.div_ceil(cols);
-        let areas = body.split_evenly((rows, cols));
         if self.panels.is_empty() {
             let axis = Axis::new(0.0, 1.0, false, 0.0)?;
             let mut xy = Xy::new("", "delta chi^2", axis, axis);
             xy.message = Some(NO_DATA.to_string());
             draw_xy(root, &body, &xy)?;
         }
-        for (k, (panel, area)) in self.panels.iter().zip(&areas).enumerate() {
-            let mut xy = panel.xy(k == 0)?;
+        let mut xys = self
+            .panels
+            .iter()
+            .map(|p| p.xy())
+            .collect::<Result<Vec<Xy>, PlotError>>()?;
+        // One panel keeps its legend inside (draw_xy finds it a place); several share one
+        // in a strip on the right, since a profile's rising sides fill the panels' corners.
+        let mut panels_area = body.clone();
+        if xys.len() > 1 {
+            // The fullest legend (a panel without a standard error has no parabola).
+            let most = xys.iter().map(|x| x.legend.len()).max().unwrap_or(0);
+            let k = xys.iter().position(|x| x.legend.len() == most).unwrap_or(0);
+            let entries = std::mem::take(&mut xys[k].legend);
+            for xy in &mut xys {
+                xy.legend.clear();
+            }
+            let (w, h) = body.dim_in_pixel();
+            let (w, h) = (w as i32, h as i32);
+            let layout = layout_legend(root, &entries, w / 5, h)?;
+            let (left, right) = body.split_horizontally(w - layout.width - 16);
+            let (x, y) = right.get_base_pixel();
+            draw_legend(root, &layout, (x + 4, y + 8))?;
+            panels_area = left;
+        }
+        let areas = panels_area.split_evenly((rows, cols));
+        for (xy, area) in xys.iter_mut().zip(&areas) {
             xy.x_ticks = (10 / cols).max(3);
-            draw_xy(root, area, &xy)?;
+            draw_xy(root, area, xy)?;
         }
         Ok(())
     }
@@ -110,8 +133,8 @@ fn clip_above(curve: &[(f64, f64)], cap: f64, log_x: bool) -> Vec<Vec<(f64, f64)
 }
 
 impl ProfilePanel {
-    /// The panel as an x-y chart; `legend`: name what is drawn (the first panel only).
-    fn xy(&self, legend: bool) -> Result<Xy, PlotError> {
+    /// The panel as an x-y chart, its legend naming what is drawn.
+    fn xy(&self) -> Result<Xy, PlotError> {
         let (xs, ys): (Vec<f64>, Vec<f64>) = self.curve.iter().copied().unzip();
         let cap = Y_CAP * self.level;
         let runs: Vec<Vec<(f64, f64)>> = finite_runs(&xs, &ys, false)
@@ -245,9 +268,7 @@ impl ProfilePanel {
             width: 1,
             dashed: false,
         });
-        if legend {
-            xy.legend = names;
-        }
+        xy.legend = names;
         Ok(xy)
     }
 }
