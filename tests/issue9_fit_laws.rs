@@ -561,9 +561,17 @@ fn issue9_fit_report_html() {
     ] {
         assert!(h2.iter().any(|h| h == want), "section {want} in {h2:?}");
     }
-    // Both charts inline (readings and fits, residuals), nothing fetched.
+    // Both charts inline (readings and fits, residuals), and each hypothesis's profile
+    // chart beside its parameters; nothing fetched.
     let svgs = elements(&doc, "svg");
-    assert_eq!(svgs.len(), 2, "two inline charts");
+    assert_eq!(
+        svgs.len(),
+        2 + 3,
+        "two inline charts and three profile charts"
+    );
+    for h in ["orifice", "laminar", "area_law"] {
+        assert!(all.contains(&format!("Profile likelihood of {h}")), "{h}");
+    }
     for tag in ["script", "img", "link", "iframe"] {
         assert!(elements(&doc, tag).is_empty(), "<{tag}> in the report");
     }

@@ -30,6 +30,7 @@ pub mod handoff;
 pub mod model;
 pub mod predict;
 pub mod predict_out;
+pub mod profile_out;
 pub mod readings;
 pub mod report;
 pub mod solve;

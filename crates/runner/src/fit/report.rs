@@ -1,7 +1,7 @@
 //! `report.html` of a fit, built from the report API every run and sweep uses
 //! ([`crate::report`]): the verdict and the comparison table, the readings with each
 //! hypothesis's fitted curve and the residuals inline, each hypothesis's parameters with
-//! their intervals and correlations, the warnings, the readings and method, the files, the
+//! their intervals, profile-likelihood chart and correlations, the warnings, the readings and method, the files, the
 //! base scenario and provenance.
 
 use std::path::PathBuf;
@@ -37,6 +37,12 @@ pub fn figures(files: &[PathBuf]) -> Vec<Figure> {
         .filter_map(|p| {
             let svg = std::fs::read_to_string(p).ok()?;
             let name = p.file_name()?.to_string_lossy().into_owned();
+            if let Some(h) = name
+                .strip_prefix("profile-")
+                .and_then(|n| n.strip_suffix(".svg"))
+            {
+                return Some(Figure::from_svg(&profile_caption(h), &svg));
+            }
             let what = if name.starts_with("residuals") {
                 "Residuals: reading minus each hypothesis's fit"
             } else {
@@ -45,6 +51,12 @@ pub fn figures(files: &[PathBuf]) -> Vec<Figure> {
             Some(Figure::from_svg(&format!("{what} ({name}, .png)"), &svg))
         })
         .collect()
+}
+
+/// The caption of hypothesis `h`'s profile chart (`profile-H.svg`): the parameters section
+/// places it under that hypothesis's table by it.
+fn profile_caption(h: &str) -> String {
+    format!("Profile likelihood of {h}: chi^2 minimised over the other parameters, less the best fit's, against each parameter; the dashed line at 3.84 is the 95 % level, the red marks the profile interval's ends, the light dashed curve the Jacobian's (Wald) parabola (profile-{h}.svg, .png)")
 }
 
 /// The report page of a fit; `figures` are its charts ([`figures`]), `files` the names of
@@ -68,13 +80,19 @@ pub fn fit_page(fit: &Fit, result: &FitResult, figures: Vec<Figure>, files: &[St
         lead.insert(0, d.clone());
     }
     let mut sections = vec![verdict_section(fit, result)];
+    let (mut profiles, figures): (Vec<Figure>, Vec<Figure>) = figures.into_iter().partition(|f| {
+        result
+            .hypotheses
+            .iter()
+            .any(|h| f.caption == profile_caption(&h.name))
+    });
     if !figures.is_empty() {
         sections.push(Section {
             heading: "Readings and fits".into(),
             blocks: figures.into_iter().map(Block::Figure).collect(),
         });
     }
-    sections.push(parameters_section(result));
+    sections.push(parameters_section(result, &mut profiles));
     sections.push(warnings_section(fit, result));
     sections.push(readings_section(fit));
     sections.push(Section {
@@ -115,6 +133,8 @@ fn file_role(name: &str) -> &'static str {
         }
         "fit-data.csv" => "one row per reading: each hypothesis's fitted value and residual",
         "summary.txt" => "the summary plenum fit prints",
+        "profiles.csv" => "one row per point of each parameter's profile-likelihood curve (SI)",
+        n if n.starts_with("profile-") => "profile-likelihood chart, a panel per parameter",
         n if n.starts_with("residuals") => "residuals chart",
         n if n.starts_with("fit") => "readings and fitted curves chart",
         _ => "",
@@ -185,7 +205,9 @@ fn verdict_section(fit: &Fit, result: &FitResult) -> Section {
     }
 }
 
-fn parameters_section(result: &FitResult) -> Section {
+/// The parameters of each hypothesis, each table followed by its profile chart (taken from
+/// `profiles`).
+fn parameters_section(result: &FitResult, profiles: &mut Vec<Figure>) -> Section {
     let mut blocks = vec![Block::Text(
         "Best values with their standard errors and 95 % intervals: from the Jacobian ((J^T W J)^-1, in log space for log parameters) and, where computed, from the profile likelihood (chi^2 risen by 3.84; 'bound' where it does not rise that far before the parameter's bound)."
             .into(),
@@ -239,6 +261,10 @@ fn parameters_section(result: &FitResult) -> Section {
             rows,
             text_columns: vec![1, 6, 7],
         }));
+        let caption = profile_caption(&h.name);
+        if let Some(k) = profiles.iter().position(|f| f.caption == caption) {
+            blocks.push(Block::Figure(profiles.remove(k)));
+        }
         if h.estimates.len() > 1 {
             let mut header = vec!["correlation".to_string()];
             header.extend(h.estimates.iter().map(|e| e.path.clone()));
@@ -269,6 +295,10 @@ fn parameters_section(result: &FitResult) -> Section {
     }
 }
 
+/// A profile this far below the best fit's chi^2 says the fit missed its minimum (the
+/// held fits converge to about 1e-10 of chi^2; a real minimum is never undercut).
+const PROFILE_BELOW: f64 = 1e-3;
+
 fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
     let mut blocks = Vec::new();
     for h in &result.hypotheses {
@@ -277,6 +307,15 @@ fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
         }
         if let Some(w) = &h.identifiability {
             blocks.push(Block::Text(format!("{}: {w}", h.name)));
+        }
+        for (e, p) in h.estimates.iter().zip(&h.profiles) {
+            let low = p.points.iter().map(|q| q.delta_chi2).fold(0.0, f64::min);
+            if low < -PROFILE_BELOW {
+                blocks.push(Block::Text(format!(
+                    "{}: holding {} away from its best value, the other parameters reach a chi^2 lower by {}: the fit did not find its minimum, so its intervals are not meaningful (see its profile chart); try more starts or wider bounds.",
+                    h.name, e.path, g(-low)
+                )));
+            }
         }
         for e in h.estimates.iter().filter(|e| e.at_bound) {
             blocks.push(Block::Text(format!(

@@ -75,6 +75,46 @@ pub struct HypothesisFit {
     pub identifiability: Option<String>,
     pub starts: Vec<StartOutcome>,
     pub runs: usize,
+    /// The profile-likelihood curve of each free parameter, in order (empty when the fit's
+    /// `profile` option is off or the hypothesis was not fitted).
+    pub profiles: Vec<Profile>,
+}
+
+/// How a point of a profile curve was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    /// The best fit itself (delta chi^2 = 0).
+    Best,
+    /// Evaluated by the interval search (bracketing and regula falsi).
+    Search,
+    /// Evaluated for the curve alone, where the search left it sparse.
+    Grid,
+}
+
+impl ProfileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKind::Best => "best",
+            ProfileKind::Search => "search",
+            ProfileKind::Grid => "grid",
+        }
+    }
+}
+
+/// One point of a profile-likelihood curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfilePoint {
+    /// The parameter's value (SI).
+    pub value: f64,
+    /// chi^2 minimised over the other parameters with this one held, less the best chi^2.
+    pub delta_chi2: f64,
+    pub kind: ProfileKind,
+}
+
+/// The profile-likelihood curve of one parameter: its points sorted by value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profile {
+    pub points: Vec<ProfilePoint>,
 }
 
 /// All hypotheses fitted and compared.
@@ -347,6 +387,7 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
         identifiability: None,
         starts: starts_out,
         runs: 0,
+        profiles: Vec::new(),
     };
     let finish = |mut out: HypothesisFit| {
         out.runs = model.runs.load(Ordering::Relaxed);
@@ -391,13 +432,14 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
     out.estimates = info.estimates;
     if opts.profile {
         let chi2 = out.chi2;
-        let bounds: Vec<(Option<f64>, Option<f64>)> = (0..h.free.len())
+        let bounds: Vec<(Option<f64>, Option<f64>, Profile)> = (0..h.free.len())
             .into_par_iter()
             .map(|j| profile(&model, z.as_slice(), chi2, j, &out.estimates[j]))
             .collect();
-        for (e, (lo, hi)) in out.estimates.iter_mut().zip(bounds) {
+        for (e, (lo, hi, curve)) in out.estimates.iter_mut().zip(bounds) {
             e.profile_lower95 = lo;
             e.profile_upper95 = hi;
+            out.profiles.push(curve);
         }
     }
     out.correlation = info.correlation;
@@ -435,7 +477,7 @@ pub fn fit_all(fit: &Fit, opts: &FitOptions) -> FitResult {
 
 /// chi^2 rises by this much at the edge of a 95 % profile interval (the 95 % point of
 /// chi^2 with one degree of freedom).
-const PROFILE_DELTA: f64 = 3.841_458_820_694_124;
+pub const PROFILE_DELTA: f64 = 3.841_458_820_694_124;
 
 /// A problem with parameter `j` held at `zj`: the others are fitted.
 struct Held<'m> {
@@ -475,8 +517,9 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Held<'_> {
     }
 }
 
-/// chi^2 minimised over the other parameters with parameter `j` held at `zj`, from `z`.
-fn profile_chi2(model: &Model<'_>, z: &[f64], j: usize, zj: f64) -> Option<f64> {
+/// chi^2 minimised over the other parameters with parameter `j` held at `zj`, from `z`;
+/// with the point (z) where it is.
+fn profile_chi2(model: &Model<'_>, z: &[f64], j: usize, zj: f64) -> Option<(f64, Vec<f64>)> {
     let mut held = Held {
         inner: Problem::new(model),
         j,
@@ -494,32 +537,56 @@ fn profile_chi2(model: &Model<'_>, z: &[f64], j: usize, zj: f64) -> Option<f64> 
             .with_patience(20);
         held = lm.minimize(held).0;
     }
-    held.inner.residuals.as_ref().map(|r| r.norm_squared())
+    let chi2 = held.inner.residuals.as_ref().map(|r| r.norm_squared())?;
+    Some((chi2, held.inner.z.as_slice().to_vec()))
 }
 
-/// The 95 % profile-likelihood interval of parameter `j` (SI); a side is `None` when chi^2
-/// does not rise by [`PROFILE_DELTA`] before the bound, or a run fails.
+/// One evaluation of a profile on one side of the best fit: the distance `d` from it in the
+/// fitted coordinate, delta chi^2 there, the point the held fit ended at, and whether it was
+/// made for the curve alone.
+pub(super) struct Eval {
+    pub(super) d: f64,
+    pub(super) delta: f64,
+    pub(super) at: Vec<f64>,
+    pub(super) grid: bool,
+}
+
+/// The 95 % profile-likelihood interval of parameter `j` (SI), and its curve; a side is
+/// `None` when chi^2 does not rise by [`PROFILE_DELTA`] before the bound, or a run fails.
+/// The curve is every point the search evaluated, the best fit, and the few [`fill`] adds.
 fn profile(
     model: &Model<'_>,
     z: &[f64],
     chi2: f64,
     j: usize,
     est: &Estimate,
-) -> (Option<f64>, Option<f64>) {
+) -> (Option<f64>, Option<f64>, Profile) {
     let p = Problem::new(model);
     let se_z = est
         .se
         .map(|s| if est.log { s / est.value } else { s })
         .filter(|s| s.is_finite() && *s > 0.0)
         .unwrap_or(0.1);
-    let side = |sign: f64| -> Option<f64> {
+    let held = |sign: f64, d: f64, from: &[f64]| {
+        profile_chi2(model, from, j, z[j] + sign * d).map(|(c, at)| (c - chi2, at))
+    };
+    let room = |sign: f64| {
         let limit = if sign > 0.0 { p.hi[j] } else { p.lo[j] };
-        let f = |d: f64| {
-            let zj = z[j] + sign * d;
-            profile_chi2(model, z, j, zj).map(|c| c - chi2 - PROFILE_DELTA)
+        (limit - z[j]).abs()
+    };
+    let side = |sign: f64, seen: &mut Vec<Eval>| -> Option<f64> {
+        let mut f = |d: f64| {
+            let (delta, at) = held(sign, d, z)?;
+            seen.push(Eval {
+                d,
+                delta,
+                at,
+                grid: false,
+            });
+            Some(delta - PROFILE_DELTA)
         };
         // Bracket: widen from the Jacobian's interval until chi^2 has risen enough.
-        let room = (limit - z[j]).abs();
+        let room = room(sign);
         let (mut a, mut fa) = (0.0, -PROFILE_DELTA);
         let mut b = (Z95_STEP * se_z).min(room);
         let mut fb = f(b)?;
@@ -556,17 +623,92 @@ fn profile(
         }
         Some(if fa.abs() < fb.abs() { a } else { b })
     };
-    let to_x = |d: Option<f64>, sign: f64| {
-        d.map(|d| {
-            let zj = z[j] + sign * d;
-            if est.log {
-                zj.exp()
-            } else {
-                zj
-            }
-        })
+    let to_x = |zj: f64| if est.log { zj.exp() } else { zj };
+    let mut points = vec![ProfilePoint {
+        value: est.value,
+        delta_chi2: 0.0,
+        kind: ProfileKind::Best,
+    }];
+    let mut ends = [None, None];
+    for (end, sign) in ends.iter_mut().zip([-1.0, 1.0]) {
+        let mut seen = Vec::new();
+        *end = side(sign, &mut seen);
+        fill(&mut seen, *end, room(sign), z, |d, from| {
+            held(sign, d, from)
+        });
+        points.extend(
+            seen.iter()
+                .filter(|e| e.d > 0.0 && e.delta.is_finite())
+                .map(|e| ProfilePoint {
+                    value: to_x(z[j] + sign * e.d),
+                    delta_chi2: e.delta,
+                    kind: if e.grid {
+                        ProfileKind::Grid
+                    } else {
+                        ProfileKind::Search
+                    },
+                }),
+        );
+        *end = end.map(|d| to_x(z[j] + sign * d));
+    }
+    // Stable: the best fit stays first among equal values, and is the one kept.
+    points.sort_by(|a, b| a.value.total_cmp(&b.value));
+    points.dedup_by(|b, a| a.value == b.value);
+    (ends[0], ends[1], Profile { points })
+}
+
+/// The curve is drawn to this rise of chi^2 beyond each end of the interval (or to the
+/// bound), so a plot shows it crossing [`PROFILE_DELTA`].
+pub const PROFILE_SPAN: f64 = 6.0;
+
+/// The points a profile's curve needs on one side besides those the search evaluated
+/// (`seen`): one halfway to the interval's `end` (or to the farthest point, where it did
+/// not close) when the search left none between a third and two thirds of the way, and one
+/// out to [`PROFILE_SPAN`] on a parabola when the search did not rise halfway from 3.84 to
+/// it, within `room` of the bound. Each held fit starts from the nearest one already made
+/// (the best fit `z` at distance 0), so it converges in few runs.
+pub(super) fn fill(
+    seen: &mut Vec<Eval>,
+    end: Option<f64>,
+    room: f64,
+    z: &[f64],
+    held: impl Fn(f64, &[f64]) -> Option<(f64, Vec<f64>)>,
+) {
+    let Some(reach) = end.or_else(|| seen.iter().map(|e| e.d).reduce(f64::max)) else {
+        return;
     };
-    (to_x(side(-1.0), -1.0), to_x(side(1.0), 1.0))
+    if reach <= 0.0 {
+        return;
+    }
+    let mut want = Vec::new();
+    if !seen
+        .iter()
+        .any(|e| e.d >= reach / 3.0 && e.d <= 2.0 * reach / 3.0)
+    {
+        want.push(reach / 2.0);
+    }
+    let top = seen
+        .iter()
+        .map(|e| e.delta)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if end.is_some() && top < (PROFILE_DELTA + PROFILE_SPAN) / 2.0 && room > reach {
+        want.push((reach * (PROFILE_SPAN / PROFILE_DELTA).sqrt()).min(room));
+    }
+    for d in want {
+        let from = seen
+            .iter()
+            .filter(|e| (e.d - d).abs() < d)
+            .min_by(|a, b| (a.d - d).abs().total_cmp(&(b.d - d).abs()))
+            .map_or(z.to_vec(), |e| e.at.clone());
+        if let Some((delta, at)) = held(d, &from) {
+            seen.push(Eval {
+                d,
+                delta,
+                at,
+                grid: true,
+            });
+        }
+    }
 }
 
 /// The first trial step of the profile search, in standard errors of the fitted coordinate.

@@ -132,6 +132,7 @@ fn scored(name: &str, k: usize, chi2: f64) -> HypothesisFit {
         identifiability: None,
         starts: vec![],
         runs: 0,
+        profiles: vec![],
     }
 }
 
@@ -185,4 +186,66 @@ fn issue9_verdict_by_bic_or_aicc() {
         c.verdict
     );
     assert_eq!(Criterion::default(), Criterion::Bic);
+}
+
+/// The points [`super::solve::fill`] adds to one side of a profile, on a parabola
+/// delta = d^2 (the interval's end at sqrt(3.84)), each held fit started from the nearest
+/// point already made.
+#[test]
+fn issue9_profile_fill_adds_the_middle_and_the_outside() {
+    use super::solve::{fill, Eval, PROFILE_DELTA, PROFILE_SPAN};
+    let end = PROFILE_DELTA.sqrt();
+    let at = |d: f64| vec![d, 10.0 * d];
+    let eval = |d: f64| Eval {
+        d,
+        delta: d * d,
+        at: at(d),
+        grid: false,
+    };
+    let starts = std::cell::RefCell::new(Vec::new());
+    let held = |d: f64, from: &[f64]| {
+        starts.borrow_mut().push(from.to_vec());
+        Some((d * d, at(d)))
+    };
+    // The search's points: two past the end (below 3.84 + (6 - 3.84)/2), none in the middle.
+    let mut seen = vec![eval(end * 1.03), eval(end * 1.02)];
+    fill(&mut seen, Some(end), 10.0, &[0.0, 0.0], held);
+    let added: Vec<(f64, f64)> = seen
+        .iter()
+        .filter(|e| e.grid)
+        .map(|e| (e.d, e.delta))
+        .collect();
+    assert_eq!(added.len(), 2, "{added:?}");
+    assert_eq!(added[0].0, end / 2.0);
+    let outer = end * (PROFILE_SPAN / PROFILE_DELTA).sqrt();
+    assert!((added[1].0 - outer).abs() < 1e-12 && (added[1].1 - PROFILE_SPAN).abs() < 1e-9);
+    // The middle one starts from the best fit (nearer than the end), the outer from the end.
+    let starts = starts.into_inner();
+    assert_eq!(starts[0], vec![0.0, 0.0]);
+    assert_eq!(starts[1], at(end * 1.03));
+
+    // Nothing to add where the search already has a middle point and rose far enough; the
+    // outer point stops at the bound; a side that never rose is filled to half its reach.
+    let mut seen = vec![eval(end * 0.5), eval(end * 2.0)];
+    fill(&mut seen, Some(end), 10.0, &[0.0, 0.0], |_, _| None);
+    assert_eq!(seen.len(), 2);
+    let mut seen = vec![eval(end)];
+    fill(&mut seen, Some(end), end * 1.1, &[0.0, 0.0], |d, _| {
+        Some((d * d, at(d)))
+    });
+    assert_eq!(seen.last().map(|e| e.d), Some(end * 1.1));
+    let mut seen = vec![eval(0.2), eval(0.4)];
+    fill(&mut seen, None, 0.4, &[0.0, 0.0], |d, _| {
+        Some((d * d, at(d)))
+    });
+    assert_eq!(
+        seen.iter().filter(|e| e.grid).count(),
+        0,
+        "0.2 is in the middle of 0.4"
+    );
+    let mut seen = vec![eval(0.4)];
+    fill(&mut seen, None, 0.4, &[0.0, 0.0], |d, _| {
+        Some((d * d, at(d)))
+    });
+    assert_eq!(seen.last().map(|e| (e.d, e.grid)), Some((0.2, true)));
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::model::{fit_settings, Model};
 use super::predict_out;
+use super::profile_out;
 use super::solve::FitResult;
 use super::Fit;
 use crate::config::default_time_unit;
@@ -46,6 +47,9 @@ pub fn write_fit(
     put("comparison.csv", comparison_csv(result).as_bytes())?;
     put("fit-data.csv", data_csv(fit, result).as_bytes())?;
     put("summary.txt", summary(fit, result).as_bytes())?;
+    if profile_out::any(result) {
+        put("profiles.csv", profile_out::profiles_csv(result).as_bytes())?;
+    }
     if let Some(p) = &result.predictions {
         put(
             "predictions.csv",
@@ -65,6 +69,13 @@ pub fn write_fit(
                 .filter_map(|f| f.file_name().map(|n| out_dir.join(n))),
         );
     }
+    let profiles = profile_out::write_charts(fit, result, &dir)?;
+    svgs.extend(profiles.iter().cloned());
+    files.extend(
+        profiles
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| out_dir.join(n))),
+    );
     let names: Vec<String> = files
         .iter()
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -171,6 +182,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
     if let Some(p) = &result.predictions {
         out["predictions"] = predict_out::to_json(fit, p);
     }
+    profile_out::add_to_json(&mut out, result);
     out
 }
 

@@ -12,7 +12,7 @@
 //! once per process.
 //!
 //! Layout: one file per chart kind (`line.rs`, `band.rs`, `heatmap.rs`, `histogram.rs`,
-//! `tornado.rs`) drawing on the shared x-y chart (`xy.rs`) out of primitives (`prim.rs`), with
+//! `tornado.rs`, `prediction.rs`, `profile.rs`) drawing on the shared x-y chart (`xy.rs`) out of primitives (`prim.rs`), with
 //! axes and ticks in `axis.rs`, the legend and its placement in `legend.rs`, fonts, colours and
 //! text in `style.rs`, and the error of them all in `error.rs`.
 
@@ -26,6 +26,7 @@ mod legend;
 mod line;
 mod prediction;
 mod prim;
+mod profile;
 mod style;
 mod tornado;
 mod xy;
@@ -39,6 +40,7 @@ use plotters::prelude::*;
 pub use banded::{BandedChart, BandedLine};
 pub use error::PlotError;
 pub use prediction::PredictionChart;
+pub use profile::{ProfileChart, ProfilePanel};
 
 use style::ensure_font;
 

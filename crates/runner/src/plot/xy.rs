@@ -37,6 +37,8 @@ pub(super) struct Xy {
     pub(super) message: Option<String>,
     /// Hide grid lines (heatmap cells cover them anyway).
     pub(super) grid: bool,
+    /// At most this many x tick labels (fewer on a narrow panel).
+    pub(super) x_ticks: usize,
 }
 
 impl Xy {
@@ -54,6 +56,7 @@ impl Xy {
             category_size: TICK_SIZE,
             message: None,
             grid: true,
+            x_ticks: X_LABELS,
         }
     }
 }
@@ -138,7 +141,7 @@ pub(super) fn draw_xy<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     xy: &Xy,
 ) -> Result<PlotRect, PlotError> {
-    let x_ticks = Ticks::for_axis(xy.x, X_LABELS);
+    let x_ticks = Ticks::for_axis(xy.x, xy.x_ticks);
     let mut y_ticks = if xy.categories.is_empty() {
         Ticks::for_axis(xy.y, Y_LABELS)
     } else {
