@@ -295,10 +295,6 @@ fn parameters_section(result: &FitResult, profiles: &mut Vec<Figure>) -> Section
     }
 }
 
-/// A profile this far below the best fit's chi^2 says the fit missed its minimum (the
-/// held fits converge to about 1e-10 of chi^2; a real minimum is never undercut).
-const PROFILE_BELOW: f64 = 1e-3;
-
 fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
     let mut blocks = Vec::new();
     for h in &result.hypotheses {
@@ -310,9 +306,9 @@ fn warnings_section(fit: &Fit, result: &FitResult) -> Section {
         }
         for (e, p) in h.estimates.iter().zip(&h.profiles) {
             let low = p.points.iter().map(|q| q.delta_chi2).fold(0.0, f64::min);
-            if low < -PROFILE_BELOW {
+            if low < -super::solve::PROFILE_BELOW {
                 blocks.push(Block::Text(format!(
-                    "{}: holding {} away from its best value, the other parameters reach a chi^2 lower by {}: the fit did not find its minimum, so its intervals are not meaningful (see its profile chart); try more starts or wider bounds.",
+                    "{}: holding {} away from its best value, the other parameters reach a chi^2 lower by {}: the fit did not find its minimum even after restarting from its profiles, so its intervals are not meaningful (see its profile chart); try more starts or wider bounds.",
                     h.name, e.path, g(-low)
                 )));
             }

@@ -49,6 +49,8 @@ pub struct StartOutcome {
     /// SI values it ended at, and chi^2 there; or why it failed.
     pub end: Result<(Vec<f64>, f64), String>,
     pub evaluations: usize,
+    /// Started from a profile point that undercut the best fit ([`fit_one`]).
+    pub from_profile: bool,
 }
 
 /// One hypothesis fitted.
@@ -316,53 +318,76 @@ fn starts(p: &Problem<'_>, h: &Hypothesis, seed: u64, index: usize, n: usize) ->
     out
 }
 
+/// The Levenberg-Marquardt settings of a whole fit from one start.
+fn full_lm() -> LevenbergMarquardt<f64> {
+    LevenbergMarquardt::new()
+        .with_ftol(1e-14)
+        .with_xtol(1e-12)
+        .with_gtol(1e-12)
+        .with_patience(40)
+}
+
+/// A fit from the start `z0` (fitted coordinates): where it went, its end point when usable,
+/// and its chi^2.
+fn run_start(model: &Model<'_>, z0: Vec<f64>) -> (StartOutcome, Option<DVector<f64>>, f64) {
+    let mut p = Problem::new(model);
+    let from = p.theta(&z0);
+    p.set_params(&DVector::from_vec(z0));
+    if p.residuals.is_none() {
+        let why = p
+            .weighted(p.z.as_slice())
+            .err()
+            .unwrap_or_else(|| "the run failed".into());
+        let o = StartOutcome {
+            from,
+            end: Err(why),
+            evaluations: 1,
+            from_profile: false,
+        };
+        return (o, None, f64::INFINITY);
+    }
+    let (p, report) = full_lm().minimize(p);
+    let chi2 = p
+        .residuals
+        .as_ref()
+        .map_or(f64::INFINITY, |r| r.norm_squared());
+    let ok = chi2.is_finite() && !report.termination.was_usage_issue();
+    let end = if ok {
+        Ok((p.theta(p.z.as_slice()), chi2))
+    } else {
+        Err(format!("{:?}", report.termination))
+    };
+    let o = StartOutcome {
+        from,
+        end,
+        evaluations: report.number_of_evaluations,
+        from_profile: false,
+    };
+    (o, ok.then(|| p.z.clone()), chi2)
+}
+
+/// A profile point this far below the best fit's chi^2 means the fit missed its minimum:
+/// the held fits converge to about 1e-10 of chi^2, and a true minimum is never undercut.
+pub const PROFILE_BELOW: f64 = 1e-3;
+
+/// At most this many refits from a profile point that undercuts the best fit.
+pub const MAX_REFITS: usize = 3;
+
 /// Fit one hypothesis (the `index`-th of the fit file).
+///
+/// The lowest chi^2 over the starts wins. Where a profile then finds, with one parameter
+/// held, a chi^2 lower than the best fit's by more than [`PROFILE_BELOW`] (a start stuck
+/// against a bound, or in a local minimum), the fit is started again from that point,
+/// recorded as one more start, and the estimates and profiles are made again from the
+/// better minimum, up to [`MAX_REFITS`] times.
 pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
     let h = &fit.hypotheses[index];
     let model = Model::new(fit, h);
     let base = Problem::new(&model);
-    let lm = LevenbergMarquardt::new()
-        .with_ftol(1e-14)
-        .with_xtol(1e-12)
-        .with_gtol(1e-12)
-        .with_patience(40);
     let outcomes: Vec<(StartOutcome, Option<DVector<f64>>, f64)> =
         starts(&base, h, opts.seed, index, opts.starts)
             .into_par_iter()
-            .map(|z0| {
-                let mut p = Problem::new(&model);
-                let from = p.theta(&z0);
-                p.set_params(&DVector::from_vec(z0));
-                if p.residuals.is_none() {
-                    let why = p
-                        .weighted(p.z.as_slice())
-                        .err()
-                        .unwrap_or_else(|| "the run failed".into());
-                    let o = StartOutcome {
-                        from,
-                        end: Err(why),
-                        evaluations: 1,
-                    };
-                    return (o, None, f64::INFINITY);
-                }
-                let (p, report) = lm.minimize(p);
-                let chi2 = p
-                    .residuals
-                    .as_ref()
-                    .map_or(f64::INFINITY, |r| r.norm_squared());
-                let ok = chi2.is_finite() && !report.termination.was_usage_issue();
-                let end = if ok {
-                    Ok((p.theta(p.z.as_slice()), chi2))
-                } else {
-                    Err(format!("{:?}", report.termination))
-                };
-                let o = StartOutcome {
-                    from,
-                    end,
-                    evaluations: report.number_of_evaluations,
-                };
-                (o, ok.then(|| p.z.clone()), chi2)
-            })
+            .map(|z0| run_start(&model, z0))
             .collect();
     // The lowest chi^2; ties go to the earlier start (deterministic on any thread count).
     let best = outcomes
@@ -401,15 +426,44 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
         out.error = Some(format!("no start converged: {}", why.join("; ")));
         return finish(out);
     };
-    let z = outcomes[best].1.clone().unwrap_or_default();
-    let theta = base.theta(z.as_slice());
-    let (pred, jac) = match (model.predict(&theta), base.jacobian_at(z.as_slice())) {
-        (Ok(p), Ok(j)) => (p, j),
-        (Err(e), _) | (_, Err(e)) => {
-            out.error = Some(format!("the run at the best point failed: {e}"));
-            return finish(out);
+    let mut z = outcomes[best].1.clone().unwrap_or_default();
+    for refit in 0..=MAX_REFITS {
+        let lower = match describe(fit, &model, &base, z.as_slice(), opts, &mut out) {
+            Ok(lower) => lower,
+            Err(e) => {
+                out.error = Some(format!("the run at the best point failed: {e}"));
+                return finish(out);
+            }
+        };
+        let Some(at) = lower.filter(|_| refit < MAX_REFITS) else {
+            break;
+        };
+        let (mut o, end, chi2) = run_start(&model, at);
+        o.from_profile = true;
+        out.starts.push(o);
+        match end {
+            Some(better) if chi2 < out.chi2 => z = better,
+            _ => break,
         }
-    };
+    }
+    finish(out)
+}
+
+/// Fill `out` with the fit at `z`: chi^2, RMS, fitted values, estimates, correlations and
+/// (where asked) profiles. Returns the point of a profile that undercuts chi^2 by more than
+/// [`PROFILE_BELOW`], if one did.
+fn describe(
+    fit: &Fit,
+    model: &Model<'_>,
+    base: &Problem<'_>,
+    z: &[f64],
+    opts: &FitOptions,
+    out: &mut HypothesisFit,
+) -> Result<Option<Vec<f64>>, String> {
+    let h = &model.hyp;
+    let theta = base.theta(z);
+    let pred = model.predict(&theta)?;
+    let jac = base.jacobian_at(z)?;
     let flat: Vec<f64> = pred.iter().flatten().copied().collect();
     out.chi2 = flat
         .iter()
@@ -417,6 +471,9 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
         .zip(&base.sigma)
         .map(|((m, d), s)| ((m - d) / s).powi(2))
         .sum();
+    out.rms.clear();
+    out.fitted.clear();
+    out.profiles.clear();
     let mut k = 0;
     for (r, p) in fit.readings.iter().zip(&pred) {
         let n = p.len();
@@ -430,23 +487,30 @@ pub fn fit_one(fit: &Fit, index: usize, opts: &FitOptions) -> HypothesisFit {
     }
     let info = stats::information(&jac, &h.free, &theta);
     out.estimates = info.estimates;
+    let mut lower: Option<Undercut> = None;
     if opts.profile {
         let chi2 = out.chi2;
-        let bounds: Vec<(Option<f64>, Option<f64>, Profile)> = (0..h.free.len())
+        let bounds: Vec<_> = (0..h.free.len())
             .into_par_iter()
-            .map(|j| profile(&model, z.as_slice(), chi2, j, &out.estimates[j]))
+            .map(|j| profile(model, z, chi2, j, &out.estimates[j]))
             .collect();
-        for (e, (lo, hi, curve)) in out.estimates.iter_mut().zip(bounds) {
+        for (e, (lo, hi, curve, low)) in out.estimates.iter_mut().zip(bounds) {
             e.profile_lower95 = lo;
             e.profile_upper95 = hi;
             out.profiles.push(curve);
+            // The lowest undercut over all profiles; ties to the earlier parameter.
+            if let Some((d, at)) = low.filter(|(d, _)| *d < -PROFILE_BELOW) {
+                if lower.as_ref().is_none_or(|(l, _)| d < *l) {
+                    lower = Some((d, at));
+                }
+            }
         }
     }
     out.correlation = info.correlation;
     out.conditioning = info.conditioning;
     out.identifiability = info.warning;
     out.theta = theta;
-    finish(out)
+    Ok(lower.map(|(_, at)| at))
 }
 
 /// Fit every hypothesis (in parallel) and compare them.
@@ -551,16 +615,21 @@ pub(super) struct Eval {
     pub(super) grid: bool,
 }
 
+/// The lowest point a profile reached below the best fit: delta chi^2 and the held fit's
+/// end point (fitted coordinates).
+type Undercut = (f64, Vec<f64>);
+
 /// The 95 % profile-likelihood interval of parameter `j` (SI), and its curve; a side is
 /// `None` when chi^2 does not rise by [`PROFILE_DELTA`] before the bound, or a run fails.
-/// The curve is every point the search evaluated, the best fit, and the few [`fill`] adds.
+/// The curve is every point the search evaluated, the best fit, and the few [`fill`] adds;
+/// the last item is the lowest point below the best fit, where one was found.
 fn profile(
     model: &Model<'_>,
     z: &[f64],
     chi2: f64,
     j: usize,
     est: &Estimate,
-) -> (Option<f64>, Option<f64>, Profile) {
+) -> (Option<f64>, Option<f64>, Profile, Option<Undercut>) {
     let p = Problem::new(model);
     let se_z = est
         .se
@@ -630,12 +699,18 @@ fn profile(
         kind: ProfileKind::Best,
     }];
     let mut ends = [None, None];
+    let mut lowest: Option<Undercut> = None;
     for (end, sign) in ends.iter_mut().zip([-1.0, 1.0]) {
         let mut seen = Vec::new();
         *end = side(sign, &mut seen);
         fill(&mut seen, *end, room(sign), z, |d, from| {
             held(sign, d, from)
         });
+        for e in seen.iter().filter(|e| e.delta.is_finite()) {
+            if lowest.as_ref().map_or(e.delta < 0.0, |(l, _)| e.delta < *l) {
+                lowest = Some((e.delta, e.at.clone()));
+            }
+        }
         points.extend(
             seen.iter()
                 .filter(|e| e.d > 0.0 && e.delta.is_finite())
@@ -654,7 +729,7 @@ fn profile(
     // Stable: the best fit stays first among equal values, and is the one kept.
     points.sort_by(|a, b| a.value.total_cmp(&b.value));
     points.dedup_by(|b, a| a.value == b.value);
-    (ends[0], ends[1], Profile { points })
+    (ends[0], ends[1], Profile { points }, lowest)
 }
 
 /// The curve is drawn to this rise of chi^2 beyond each end of the interval (or to the

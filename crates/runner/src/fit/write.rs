@@ -145,6 +145,7 @@ pub fn to_json(fit: &Fit, result: &FitResult) -> Value {
                     "chi2": s.end.as_ref().ok().map(|e| num(e.1)),
                     "error": s.end.as_ref().err(),
                     "evaluations": s.evaluations,
+                    "from_profile": s.from_profile,
                 })).collect::<Vec<_>>(),
             })
         })
