@@ -280,6 +280,38 @@ fn issue9_bad_readings_name_file_and_line() {
 }
 
 #[test]
+fn issue9_an_unknown_criterion_is_located() {
+    let d = tempfile::tempdir().expect("ok");
+    let fit_file = write_fit(d.path(), r#"resolution: "1 mmHg""#, &[ORIFICE], 0);
+    write_file(
+        d.path(),
+        "readings.csv",
+        "time_h,pressure_mmHg\n0,730\n1,725\n",
+    );
+    let text = std::fs::read_to_string(&fit_file).expect("ok");
+    std::fs::write(
+        &fit_file,
+        text.replacen("profile: false,", "profile: false,\n    criterion: AIC,", 1),
+    )
+    .expect("ok");
+    let out = plenum()
+        .arg("fit")
+        .arg(&fit_file)
+        .arg("--out")
+        .arg(d.path().join("out"))
+        .output()
+        .expect("ok");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(!d.path().join("out").exists());
+    let e = stderr_of(&out);
+    assert!(
+        e.contains("fit.ron:2:16: Unexpected variant named `AIC`")
+            && e.contains("expected either `BIC` or `AICc`"),
+        "{e}"
+    );
+}
+
+#[test]
 fn issue9_timestamps_gaps_and_the_cli_outputs() {
     let d = tempfile::tempdir().expect("ok");
     let text = format!(
