@@ -500,12 +500,17 @@ impl<'n> System<'n> {
             _ => c.temperature,
         };
         let p = sum_r * temp * self.inv_volume[i];
-        let (r, cp, cv) = if m >= MASS_FLOOR {
-            (sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m)
-        } else {
-            let yf = self.net.gas.mass_fractions(&c.composition);
-            let mix = self.net.gas.mixture(&yf);
-            (mix.r, mix.cp, mix.cv)
+        // The mixture's properties from the signed masses, where they describe a gas: with
+        // round-off below zero in some species of a nearly empty compartment they need not
+        // (a negative R, or gamma below 1, on which no flow law is defined). There they are
+        // those of the species actually present (their positive parts), or of the initial
+        // composition when none is; constants, as below zero mass.
+        let signed = (m >= MASS_FLOOR).then_some((sum_r * inv_m, sum_cp * inv_m, sum_cv * inv_m));
+        let physical = signed.filter(|&(r, cp, cv)| r > 0.0 && cv > 0.0 && cp > cv);
+        let (r, cp, cv) = match (signed, physical) {
+            (_, Some(props)) => props,
+            (Some(_), None) => self.fallback_mixture(i, ms),
+            (None, None) => self.fallback_mixture(i, &[]),
         };
         let node = &mut sc.nodes[i];
         node.gas = GasState {
@@ -540,8 +545,9 @@ impl<'n> System<'n> {
                 }
                 _ => 0.0,
             };
-            // Below zero mass the mixture properties are the initial ones (constants).
-            let (dr, d_cp, d_cv) = if m >= MASS_FLOOR {
+            // Below zero mass, or where the signed mixture is not a gas, the mixture
+            // properties are constants (see above).
+            let (dr, d_cp, d_cv) = if physical.is_some() {
                 ((d_sum_r - r * dm) * inv_m, d_cp, d_cv)
             } else {
                 (0.0, 0.0, 0.0)
@@ -552,6 +558,28 @@ impl<'n> System<'n> {
             node.dh = d_cp * temp + cp * dt;
             node.dr = dr;
             node.dg = (d_cp * cv - cp * d_cv) / (cv * cv);
+        }
+    }
+
+    /// The mixture of compartment `i` from the positive parts of its species masses `ms`,
+    /// or of its initial composition where no species has a normal positive mass (or `ms`
+    /// is empty): (R, cp, cv).
+    fn fallback_mixture(&self, i: usize, ms: &[f64]) -> (f64, f64, f64) {
+        let (mut m, mut sum_r, mut sum_cp, mut sum_cv) = (0.0, 0.0, 0.0, 0.0);
+        for (s, &x) in ms.iter().enumerate() {
+            let x = x.max(0.0);
+            m += x;
+            sum_r += x * self.species_r[s];
+            sum_cp += x * self.species_cp[s];
+            sum_cv += x * self.species_cv[s];
+        }
+        if m >= MASS_FLOOR {
+            (sum_r / m, sum_cp / m, sum_cv / m)
+        } else {
+            let c = &self.net.compartments[i];
+            let yf = self.net.gas.mass_fractions(&c.composition);
+            let mix = self.net.gas.mixture(&yf);
+            (mix.r, mix.cp, mix.cv)
         }
     }
 
