@@ -123,21 +123,7 @@ impl Render for LineChart {
             if !visible {
                 continue;
             }
-            let color = LEVEL_COLORS[k % LEVEL_COLORS.len()];
-            let x0 = level.from_x.map_or(x.lo, |f| f.clamp(x.lo, x.hi));
-            xy.prims.push(Prim::Line {
-                pts: vec![(x0, level.y), (x.hi, level.y)],
-                color,
-                width: 2,
-                dashed: true,
-            });
-            xy.legend.push(LegendEntry {
-                label: level.label.clone(),
-                swatch: Swatch::Line {
-                    color,
-                    dashed: true,
-                },
-            });
+            push_level(&mut xy, level, k, &x);
         }
         draw_markers(&mut xy, &self.markers);
         draw_xy(root, &body, &xy)?;
@@ -205,4 +191,24 @@ fn overlaps(runs: &[Vec<Vec<(f64, f64)>>], y: &Axis) -> Vec<Option<(usize, bool)
             })
         })
         .collect()
+}
+
+/// A horizontal level as a dashed line in the `k`-th level colour, from its `from_x` (or
+/// the axis's start) to the axis's end, with its legend entry.
+pub(super) fn push_level(xy: &mut Xy, level: &super::Level, k: usize, x: &Axis) {
+    let color = LEVEL_COLORS[k % LEVEL_COLORS.len()];
+    let x0 = level.from_x.map_or(x.lo, |f| f.clamp(x.lo, x.hi));
+    xy.prims.push(Prim::Line {
+        pts: vec![(x0, level.y), (x.hi, level.y)],
+        color,
+        width: 2,
+        dashed: true,
+    });
+    xy.legend.push(LegendEntry {
+        label: level.label.clone(),
+        swatch: Swatch::Line {
+            color,
+            dashed: true,
+        },
+    });
 }

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::axis::Axis;
 use super::error::PlotError;
 use super::legend::{LegendEntry, Swatch};
-use super::line::LEVEL_COLORS;
+use super::line::push_level;
 use super::prim::Prim;
 use super::style::{draw_title, AXIS_COLOR, BLUE, RED};
 use super::xy::{check_len, data_axes, draw_xy, finite_runs, push_runs, Xy};
@@ -105,21 +105,7 @@ impl Render for PredictionChart {
             });
         }
         for (k, level) in self.levels.iter().filter(|l| l.y.is_finite()).enumerate() {
-            let color = LEVEL_COLORS[k % LEVEL_COLORS.len()];
-            let x0 = level.from_x.map_or(x.lo, |f| f.clamp(x.lo, x.hi));
-            xy.prims.push(Prim::Line {
-                pts: vec![(x0, level.y), (x.hi, level.y)],
-                color,
-                width: 2,
-                dashed: true,
-            });
-            xy.legend.push(LegendEntry {
-                label: level.label.clone(),
-                swatch: Swatch::Line {
-                    color,
-                    dashed: true,
-                },
-            });
+            push_level(&mut xy, level, k, &x);
         }
         if let Some(m) = self.marker.as_ref().filter(|m| m.x >= x.lo && m.x <= x.hi) {
             xy.prims.push(Prim::Line {
