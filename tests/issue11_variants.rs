@@ -415,10 +415,15 @@ fn issue11_a_sweep_over_a_named_parameter_moves_the_linked_seal() {
             .iter()
             .find(|r| (r[1] - crack).abs() < 1e-15 && (r[2] - 0.6835 * crack).abs() < 1e-15)
             .expect("the matching by-hand run");
+        // The two runs differ only by the rounding of the seal's area (0.6835 x crack in
+        // binary against 0.01367 mm2 read as decimal), so their results agree to the
+        // integrator's error control, not to round-off: a one-ulp change of a parameter may
+        // change an adaptive step sequence. The scenario runs at the default rtol (1e-6);
+        // a seal that did not follow the crack would be off by tens of percent.
         for metric in ["seal_flow", "crack_flow", "p_end"] {
             let (a, b) = (row[m(h, metric)], hand[m(hh, metric)]);
             assert!(
-                (a - b).abs() <= 1e-9 * b.abs(),
+                (a - b).abs() <= 1e-6 * b.abs(),
                 "{metric} at crack {crack}: {a} vs {b} by hand"
             );
         }

@@ -160,3 +160,51 @@ fn bdf_and_dopri5_agree_on_a_non_stiff_network() {
     }
     let _ = HOUR;
 }
+
+/// Plenum's own dense BDF (the default for small networks) and diffsol's BDF on the same
+/// dense Jacobian are two implementations of one method: each reaches the exact solutions
+/// of P3 (its first 10 s of hatch transient, and 30 days) and P3b within the bound of
+/// 100 x rtol.
+#[test]
+fn own_bdf_and_diffsol_bdf_both_match_the_exact_solutions() {
+    use plenum_physics::Jacobian;
+    let cases: [(Network, &str, f64, f64); 3] = [
+        (
+            Network::new(reference::p3()).expect("valid"),
+            "P3_early_exact.csv",
+            10.0,
+            0.0,
+        ),
+        (
+            Network::new(reference::p3()).expect("valid"),
+            "P3_exact.csv",
+            30.0 * DAY,
+            0.0,
+        ),
+        (
+            Network::new(reference::p3b()).expect("valid"),
+            "P3b_exact.csv",
+            30.0 * DAY,
+            1e5,
+        ),
+    ];
+    for (net, file, t_end, floor) in &cases {
+        let mut errs = Vec::new();
+        for jacobian in [Jacobian::Dense, Jacobian::DiffsolDense] {
+            let s = Settings {
+                jacobian,
+                ..settings()
+            };
+            let err = max_rel_err(net, &s, file, *t_end, *floor, &[]);
+            assert!(
+                err < 100.0 * RTOL,
+                "{file} {jacobian:?}: max rel err {err:e}"
+            );
+            errs.push(err);
+        }
+        eprintln!(
+            "{file}: max rel err, Plenum's BDF {:.2e}, diffsol's {:.2e}",
+            errs[0], errs[1]
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! Runs the P3 reference problem repeatedly (for profilers): `cargo run --release --example p3_loop -p plenum-physics -- 2000`.
+//! A second argument `diffsol` runs diffsol's BDF on the dense Jacobian instead of
+//! Plenum's own (the default), for side-by-side timing.
 use plenum_physics::reference::{self, DAY, HOUR};
-use plenum_physics::{simulate, Network, Settings, System};
+use plenum_physics::{simulate, Jacobian, Network, Settings, System};
 
 fn main() {
     let n: usize = std::env::args()
@@ -14,9 +16,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let jacobian = match std::env::args().nth(2).as_deref() {
+        Some("diffsol") => Jacobian::DiffsolDense,
+        _ => Jacobian::Auto,
+    };
     let settings = Settings {
         rtol: 1e-8,
         atol_pressure: 1e-6,
+        jacobian,
         ..Settings::default()
     };
     let times: Vec<f64> = (0..=720).map(|k| k as f64 * HOUR).collect();

@@ -10,6 +10,7 @@ use diffsol::{
 
 use diffsol_la::MatrixRef;
 
+mod bdf;
 mod dopri5;
 mod events;
 mod samples;
@@ -39,24 +40,42 @@ pub enum Jacobian {
     /// Dense up to [`SPARSE_ABOVE`] state variables, sparse above.
     #[default]
     Auto,
-    /// A dense matrix from one Jacobian-vector product per state, dense LU (nalgebra): the
-    /// fastest for small networks; memory grows with the square of the state.
+    /// Plenum's own BDF on a dense matrix from one Jacobian-vector product per state,
+    /// factorised by a dense LU on flat buffers sized once per run: the fastest for small
+    /// networks; memory grows with the square of the state.
     Dense,
-    /// A sparse matrix on the network's structural pattern, assembled from one product per
-    /// column colour, sparse LU (faer): memory and work grow with the number of links.
+    /// diffsol's BDF on a sparse matrix on the network's structural pattern, assembled from
+    /// one product per column colour, sparse LU (faer): memory and work grow with the number
+    /// of links.
     Sparse,
+    /// diffsol's BDF on the dense matrix (nalgebra LU): an independent implementation of
+    /// the same method, to cross-check [`Jacobian::Dense`].
+    DiffsolDense,
 }
 
 /// Above this many state variables, [`Jacobian::Auto`] uses the sparse Jacobian.
 pub const SPARSE_ABOVE: usize = 128;
 
+/// Which integrator and linear algebra a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Dense,
+    Sparse,
+    DiffsolDense,
+}
+
 impl Jacobian {
     /// Whether a system of `n` state variables is solved with the sparse Jacobian.
     pub fn is_sparse(self, n: usize) -> bool {
+        self.path(n) == Path::Sparse
+    }
+
+    fn path(self, n: usize) -> Path {
         match self {
-            Jacobian::Auto => n > SPARSE_ABOVE,
-            Jacobian::Dense => false,
-            Jacobian::Sparse => true,
+            Jacobian::Auto if n > SPARSE_ABOVE => Path::Sparse,
+            Jacobian::Auto | Jacobian::Dense => Path::Dense,
+            Jacobian::Sparse => Path::Sparse,
+            Jacobian::DiffsolDense => Path::DiffsolDense,
         }
     }
 }
@@ -246,8 +265,8 @@ pub struct Outcome {
 ///   is still beyond the threshold then (as a valve with a least switching time would).
 /// - A quantity that jumps across a threshold because of an action (a watched link flow
 ///   when the link closes) is not a crossing.
-/// - An event whose firings spend more than half the step budget in the restarts after them
-///   ends the run with [`SimError::EventStorm`], naming the event.
+/// - Threshold events whose firings spend more than half the step budget in the restarts
+///   after them end the run with [`SimError::EventStorm`], naming the event with the most.
 pub fn simulate(
     net: &Network,
     settings: &Settings,
@@ -309,8 +328,18 @@ struct Driver<'s, 'n> {
     cause: Option<usize>,
     /// Steps taken in segments started by each event's firings.
     cause_steps: Vec<usize>,
-    /// Jacobian assemblies counted by the sparse path (the dense one counts products).
+    /// Jacobian assemblies counted by the sparse path (diffsol's dense one counts products).
     sparse_jacobians: Option<usize>,
+    /// Jacobian assemblies counted by Plenum's dense BDF.
+    own_jacobians: Option<usize>,
+    /// Refused steps in a row (see `run_segment`), and its step buffers, kept across
+    /// segments.
+    retries: usize,
+    /// The length of the step last refused for overshooting below zero.
+    refused_step: Option<f64>,
+    seg_y: Vec<f64>,
+    seg_yold: Vec<f64>,
+    seg_interp: Vec<f64>,
     /// The sparse path (large networks) locates flow reversals on `samples`, the step's dense
     /// output sampled once, evaluating only the link's two ends; the dense path interpolates
     /// the whole state at each trial time, as it always has.
@@ -379,6 +408,12 @@ impl<'s, 'n> Driver<'s, 'n> {
             cause: None,
             cause_steps: vec![0; net.events.len()],
             sparse_jacobians: None,
+            own_jacobians: None,
+            retries: 0,
+            refused_step: None,
+            seg_y: Vec::new(),
+            seg_yold: Vec::new(),
+            seg_interp: Vec::new(),
             partial_interp: false,
             samples: samples::Samples::default(),
         };
@@ -469,39 +504,77 @@ impl<'s, 'n> Driver<'s, 'n> {
         if self.fire_time_events() {
             return Ok(());
         }
-        let start = std::cell::RefCell::new(self.y.clone());
         let sys = self.sys;
-        if self.settings.jacobian.is_sparse(n) {
-            self.partial_interp = true;
-            let eqn = sparse::Equations::new(sys, &start);
-            let mut problem = OdeBuilder::<sparse::M>::new()
-                .rtol(self.settings.rtol)
-                .atol(self.atol.clone())
-                .build_from_eqn(eqn)
-                .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
-            let result = self.bdf_segments::<_, FaerSparseLU<f64>>(&mut problem, &start);
-            self.sparse_jacobians = Some(problem.eqn.rhs.jacobians.get());
-            return result;
+        match self.settings.jacobian.path(n) {
+            Path::Dense => {
+                let mut bdf = bdf::DenseBdf::new(sys, self.settings.rtol, &self.atol);
+                let result = self.own_segments(&mut bdf);
+                let c = bdf.counts;
+                self.stats.rejected_steps += c.error_fails + c.newton_fails;
+                self.stats.factorizations += c.factorizations;
+                self.stats.newton_iterations += c.newton_iterations;
+                self.own_jacobians = Some(c.jacobians);
+                result
+            }
+            Path::Sparse => {
+                self.partial_interp = true;
+                let start = std::cell::RefCell::new(self.y.clone());
+                let eqn = sparse::Equations::new(sys, &start);
+                let mut problem = OdeBuilder::<sparse::M>::new()
+                    .rtol(self.settings.rtol)
+                    .atol(self.atol.clone())
+                    .build_from_eqn(eqn)
+                    .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
+                let result = self.diffsol_segments::<_, FaerSparseLU<f64>>(&mut problem, &start);
+                self.sparse_jacobians = Some(problem.eqn.rhs.jacobians.get());
+                result
+            }
+            Path::DiffsolDense => {
+                let start = std::cell::RefCell::new(self.y.clone());
+                let mut problem = OdeBuilder::<NalgebraMat<f64>>::new()
+                    .rtol(self.settings.rtol)
+                    .atol(self.atol.clone())
+                    .rhs_implicit(
+                        |x: &[f64], _p: &[f64], t: f64, y: &mut [f64]| sys.rhs(t, x, y),
+                        |x: &[f64], _p: &[f64], t: f64, v: &[f64], y: &mut [f64]| {
+                            sys.jvp(t, x, v, y)
+                        },
+                    )
+                    .init(
+                        |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&start.borrow()),
+                        n,
+                    )
+                    .build()
+                    .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
+                self.diffsol_segments::<_, NalgebraLU<f64>>(&mut problem, &start)
+            }
         }
-        let mut problem = OdeBuilder::<NalgebraMat<f64>>::new()
-            .rtol(self.settings.rtol)
-            .atol(self.atol.clone())
-            .rhs_implicit(
-                |x: &[f64], _p: &[f64], t: f64, y: &mut [f64]| sys.rhs(t, x, y),
-                |x: &[f64], _p: &[f64], t: f64, v: &[f64], y: &mut [f64]| sys.jvp(t, x, v, y),
-            )
-            .init(
-                |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&start.borrow()),
-                n,
-            )
-            .build()
-            .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
-        self.bdf_segments::<_, NalgebraLU<f64>>(&mut problem, &start)
     }
 
-    /// Integrate segment after segment with one BDF problem whose initial state is read
-    /// from `start` (dense or sparse linear algebra alike).
-    fn bdf_segments<Eqn, LS>(
+    /// Integrate segment after segment with Plenum's dense BDF, restarted at each
+    /// breakpoint, event and refused step.
+    fn own_segments(&mut self, bdf: &mut bdf::DenseBdf<'_, '_>) -> Result<(), SimError> {
+        loop {
+            let seg_end = self.next_stop();
+            match self.snap_to_breakpoint(seg_end) {
+                Snap::Continue => continue,
+                Snap::End => return Ok(()),
+                Snap::Integrate => {}
+            }
+            let stop = self.segment_stop(seg_end);
+            // After a step refused for overshooting below zero, start with half of it.
+            let first_max = self.refused_step.take().map(|h| 0.5 * h);
+            bdf.start(self.t, &self.y, stop, first_max);
+            self.stats.restarts += 1;
+            if let SegmentEnd::Done = self.run_segment(bdf, seg_end, stop)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Integrate segment after segment with diffsol's BDF on a problem whose initial state
+    /// is read from `start` (dense or sparse linear algebra alike), one solver per segment.
+    fn diffsol_segments<Eqn, LS>(
         &mut self,
         problem: &mut OdeSolverProblem<Eqn>,
         start: &std::cell::RefCell<Vec<f64>>,
@@ -513,19 +586,13 @@ impl<'s, 'n> Driver<'s, 'n> {
         for<'b> &'b Eqn::V: VectorRef<Eqn::V>,
         for<'b> &'b Eqn::M: MatrixRef<Eqn::M>,
     {
-        let n = self.sys.len();
         // diffsol caps Newton convergence failures at 50 over a solver's whole life, not per
         // step; one solver runs a whole segment, and at equilibrium BDF keeps lengthening its
         // step until Newton fails, cuts it, and grows it again, so a long quiet segment (a
         // closed network settled for months) ran into that cap. Each failure cuts the step,
         // so the step budget bounds the work: use it as the failure budget too.
         problem.ode_options.max_nonlinear_solver_failures = self.settings.max_steps;
-        let mut ybuf: Vec<f64> = vec![0.0; n];
-        // The last accepted state, to restart from when a step overshoots below zero.
-        let mut yold: Vec<f64> = vec![0.0; n];
-        let mut retries = 0;
         loop {
-            // One segment: from self.t to the next breakpoint or the end.
             let seg_end = self.next_stop();
             match self.snap_to_breakpoint(seg_end) {
                 Snap::Continue => continue,
@@ -534,122 +601,166 @@ impl<'s, 'n> Driver<'s, 'n> {
             }
             problem.t0 = self.t;
             start.borrow_mut().copy_from_slice(&self.y);
-            let mut solver = problem
+            let solver = problem
                 .bdf::<LS>()
                 .map_err(|e| self.solver_err("BDF", self.t, Some(&self.y), bdf_reason(&e)))?;
             self.stats.restarts += 1;
-            let mut stop = self.segment_stop(seg_end);
-            solver
-                .set_stop_time(stop)
-                .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
-            let mut restart = false;
-            let mut t_old = self.t;
-            yold.copy_from_slice(&self.y);
-            let mut vbuf = solver.state().y.clone();
-            while !restart {
-                if self.stats.steps >= self.settings.max_steps {
-                    ybuf.copy_from_slice(solver.state().y.host());
-                    return Err(self.budget_err("BDF", t_old, &ybuf));
-                }
-                let reason = match solver.step() {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let t_fail = solver.state().t;
-                        ybuf.copy_from_slice(solver.state().y.host());
-                        return Err(self.solver_err("BDF", t_fail, Some(&ybuf), bdf_reason(&e)));
-                    }
-                };
-                self.stats.steps += 1;
-                if let Some(c) = self.cause {
-                    self.cause_steps[c] += 1;
-                }
-                let t_new = solver.state().t;
-                ybuf.copy_from_slice(solver.state().y.host());
-                // BDF's error test is a norm over the whole state, so one species a sink
-                // empties can end a step further below zero than its own tolerance (BDF of
-                // order > 1 extrapolates the fall). Such a step is refused: restart from its
-                // start, where the new integrator's first steps are implicit Euler, which
-                // keeps a fading sink's species positive. A few refusals in a row at one
-                // point are let through to `check_state`, which reports the species.
-                if retries < MAX_POSITIVITY_RETRIES && self.sys.overshoots(&ybuf, &self.atol) {
-                    retries += 1;
-                    self.stats.positivity_retries += 1;
-                    self.t = t_old;
-                    self.y.copy_from_slice(&yold);
-                    restart = true;
-                    continue;
-                }
-                retries = 0;
-                let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
-                    solver.interpolate_inplace(t, &mut vbuf).map_err(|e| {
-                        SimError::Interpolation {
-                            integrator: "BDF",
-                            time: t,
-                            step_start: t_old,
-                            step_end: t_new,
-                            reason: e.to_string(),
-                        }
-                    })?;
-                    out.copy_from_slice(vbuf.host());
-                    Ok(())
-                };
-                let hit = self.process_step(t_old, t_new, &ybuf, &mut interp)?;
-                if let Some(hit) = hit {
-                    interp(hit.time, &mut ybuf)?;
-                    self.t = hit.time;
-                    self.y.copy_from_slice(&ybuf);
-                    let end = self.fire_crossing(&hit);
-                    if end {
-                        self.collect_bdf_stats(&solver);
-                        return Ok(());
-                    }
-                    restart = true;
-                } else if matches!(reason, OdeSolverStopReason::TstopReached) {
-                    self.t = t_new;
-                    self.y.copy_from_slice(&ybuf);
-                    if stop >= seg_end {
-                        if self.t >= self.t_end {
-                            self.collect_bdf_stats(&solver);
-                            return Ok(());
-                        }
-                        let end = self.fire_time_events();
-                        if end {
-                            self.collect_bdf_stats(&solver);
-                            return Ok(());
-                        }
-                        restart = true;
-                    } else {
-                        stop = self.segment_stop(seg_end);
-                        solver
-                            .set_stop_time(stop)
-                            .map_err(|e| self.solver_err("BDF", self.t, None, e.to_string()))?;
-                    }
-                } else if self.settings.max_step.is_some() {
-                    let next = self.segment_stop_from(t_new, seg_end);
-                    if next != stop {
-                        stop = next;
-                        solver
-                            .set_stop_time(stop)
-                            .map_err(|e| self.solver_err("BDF", t_new, None, e.to_string()))?;
-                    }
-                }
-                t_old = t_new;
-                yold.copy_from_slice(&ybuf);
+            let stop = self.segment_stop(seg_end);
+            let vbuf = solver.state().y.clone();
+            let mut seg = DiffsolSegment { solver, vbuf };
+            seg.set_stop(stop)
+                .map_err(|e| self.solver_err("BDF", self.t, None, e))?;
+            let end = self.run_segment(&mut seg, seg_end, stop);
+            let st = seg.solver.get_statistics();
+            self.stats.rejected_steps +=
+                st.number_of_error_test_failures + st.number_of_nonlinear_solver_fails;
+            self.stats.factorizations += st.number_of_linear_solver_setups;
+            self.stats.newton_iterations += st.number_of_nonlinear_solver_iterations;
+            if let SegmentEnd::Done = end? {
+                return Ok(());
             }
-            self.collect_bdf_stats(&solver);
         }
     }
 
-    fn collect_bdf_stats<'a, S, Eqn>(&mut self, solver: &S)
-    where
-        Eqn: diffsol::OdeEquations<T = f64> + 'a,
-        S: OdeSolverMethod<'a, Eqn>,
-    {
-        let st = solver.get_statistics();
-        self.stats.rejected_steps +=
-            st.number_of_error_test_failures + st.number_of_nonlinear_solver_fails;
-        self.stats.factorizations += st.number_of_linear_solver_setups;
-        self.stats.newton_iterations += st.number_of_nonlinear_solver_iterations;
+    /// Step one segment to its end, an event or a refused step: outputs, events, reversals
+    /// and the positivity check on each step.
+    fn run_segment(
+        &mut self,
+        solver: &mut impl Implicit,
+        seg_end: f64,
+        mut stop: f64,
+    ) -> Result<SegmentEnd, SimError> {
+        let n = self.sys.len();
+        let mut ybuf = std::mem::take(&mut self.seg_y);
+        ybuf.resize(n, 0.0);
+        // The last accepted state, to restart from when a step overshoots below zero.
+        let mut yold = std::mem::take(&mut self.seg_yold);
+        yold.clear();
+        yold.extend_from_slice(&self.y);
+        let mut t_old = self.t;
+        let mut interp_buf = std::mem::take(&mut self.seg_interp);
+        interp_buf.resize(n, 0.0);
+        let result = loop {
+            if self.stats.steps >= self.settings.max_steps {
+                ybuf.copy_from_slice(solver.state());
+                break Err(self.budget_err("BDF", t_old, &ybuf));
+            }
+            let reached = match solver.step() {
+                Ok(r) => r,
+                Err(e) => {
+                    let t_fail = solver.time();
+                    ybuf.copy_from_slice(solver.state());
+                    break Err(self.solver_err("BDF", t_fail, Some(&ybuf), e));
+                }
+            };
+            self.stats.steps += 1;
+            if let Some(c) = self.cause {
+                self.cause_steps[c] += 1;
+            }
+            let t_new = solver.time();
+            ybuf.copy_from_slice(solver.state());
+            // BDF's error test is a norm over the whole state, so one species a sink
+            // empties can end a step further below zero than its own tolerance (BDF of
+            // order > 1 extrapolates the fall). Such a step is refused: restart from its
+            // start, where the new integrator's first steps are implicit Euler, which
+            // keeps a fading sink's species positive. A few refusals in a row at one
+            // point are let through to `check_state`, which reports the species.
+            // Where a species is within its tolerance of zero at either end, the step's
+            // dense output at the outputs inside it must not dip further below zero either
+            // (a long step's interpolating polynomial can, near an emptied compartment).
+            let overshoot = self.sys.overshoots(&ybuf, &self.atol)
+                || (self.sys.near_empty(&ybuf, &yold, &self.atol)
+                    && self.outputs_overshoot(t_new, &mut interp_buf, solver)?);
+            if self.retries < MAX_POSITIVITY_RETRIES && overshoot {
+                self.retries += 1;
+                self.stats.positivity_retries += 1;
+                self.refused_step = Some(t_new - t_old);
+
+                self.t = t_old;
+                self.y.copy_from_slice(&yold);
+                break Ok(SegmentEnd::Restart);
+            }
+            self.retries = 0;
+            let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
+                solver
+                    .interpolate(t, out)
+                    .map_err(|reason| SimError::Interpolation {
+                        integrator: "BDF",
+                        time: t,
+                        step_start: t_old,
+                        step_end: t_new,
+                        reason,
+                    })
+            };
+            let hit = match self.process_step(t_old, t_new, &ybuf, &mut interp) {
+                Ok(hit) => hit,
+                Err(e) => break Err(e),
+            };
+            if let Some(hit) = hit {
+                if let Err(e) = interp(hit.time, &mut ybuf) {
+                    break Err(e);
+                }
+                self.t = hit.time;
+                self.y.copy_from_slice(&ybuf);
+                let end = self.fire_crossing(&hit);
+                break Ok(if end {
+                    SegmentEnd::Done
+                } else {
+                    SegmentEnd::Restart
+                });
+            } else if reached {
+                self.t = t_new;
+                self.y.copy_from_slice(&ybuf);
+                if stop >= seg_end {
+                    let end = self.t >= self.t_end || self.fire_time_events();
+                    break Ok(if end {
+                        SegmentEnd::Done
+                    } else {
+                        SegmentEnd::Restart
+                    });
+                }
+                stop = self.segment_stop(seg_end);
+                if let Err(e) = solver.set_stop(stop) {
+                    break Err(self.solver_err("BDF", self.t, None, e));
+                }
+            } else if self.settings.max_step.is_some() {
+                let next = self.segment_stop_from(t_new, seg_end);
+                if next != stop {
+                    stop = next;
+                    if let Err(e) = solver.set_stop(stop) {
+                        break Err(self.solver_err("BDF", t_new, None, e));
+                    }
+                }
+            }
+            t_old = t_new;
+            yold.copy_from_slice(&ybuf);
+        };
+        self.seg_y = ybuf;
+        self.seg_yold = yold;
+        self.seg_interp = interp_buf;
+        result
+    }
+
+    /// Whether the dense output of the step just taken (to `t_new`) leaves a species more
+    /// than its tolerance below zero at one of the outputs inside the step.
+    fn outputs_overshoot(
+        &self,
+        t_new: f64,
+        buf: &mut [f64],
+        solver: &mut impl Implicit,
+    ) -> Result<bool, SimError> {
+        for &to in self.outputs[self.next_output..]
+            .iter()
+            .take_while(|&&to| to < t_new)
+        {
+            solver
+                .interpolate(to, buf)
+                .map_err(|reason| self.solver_err("BDF", to, None, reason))?;
+            if self.sys.overshoots(buf, &self.atol) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn segment_stop(&self, seg_end: f64) -> f64 {
@@ -690,15 +801,19 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
-    /// The step budget is spent at `time` with state `y`: an event storm when one event's
-    /// restarts took more than half of it, otherwise the fastest-changing state.
+    /// The step budget is spent at `time` with state `y`: an event storm when the threshold
+    /// events' restarts took more than half of it, otherwise the fastest-changing state.
     fn budget_err(&self, integrator: &'static str, time: f64, y: &[f64]) -> SimError {
+        // Events that cycle (a valve closed at one threshold and reopened at another) share
+        // the restarts between them: a storm is the threshold events' restarts together
+        // taking more than half the budget, named by the event with the most of them.
+        let total: usize = self.cause_steps.iter().sum();
         let storm = self
             .cause_steps
             .iter()
             .enumerate()
             .max_by_key(|(_, n)| **n)
-            .filter(|(_, n)| 2 * **n > self.settings.max_steps);
+            .filter(|_| 2 * total > self.settings.max_steps);
         if let Some((e, &steps)) = storm {
             if let Some(w) = self.watches.iter().find(|w| w.event == e) {
                 return SimError::EventStorm {
@@ -835,7 +950,7 @@ impl<'s, 'n> Driver<'s, 'n> {
         self.stats.rhs_evals += self.sys.rhs_evals.get();
         self.stats.jvp_evals = self.sys.jvp_evals.get();
         let n = self.sys.len().max(1);
-        if let Some(j) = self.sparse_jacobians {
+        if let Some(j) = self.sparse_jacobians.or(self.own_jacobians) {
             self.stats.jacobian_evals = j;
         } else if self.settings.method == Method::Bdf {
             // diffsol assembles the dense Jacobian from n products with unit vectors.
@@ -877,6 +992,89 @@ impl<'s, 'n> Driver<'s, 'n> {
             ended_by: self.ended_by,
             final_switches,
         })
+    }
+}
+
+/// How a segment ended.
+enum SegmentEnd {
+    /// The run is over (its end, or an event that ends it).
+    Done,
+    /// Start the next segment (a breakpoint, an event, a refused step).
+    Restart,
+}
+
+/// An implicit integrator as [`Driver::run_segment`] drives it: stepped to a stop time,
+/// read through its dense output.
+trait Implicit {
+    fn set_stop(&mut self, stop: f64) -> Result<(), String>;
+    /// One step; true when it reached the stop time.
+    fn step(&mut self) -> Result<bool, String>;
+    fn time(&self) -> f64;
+    fn state(&self) -> &[f64];
+    /// The last step's dense output at `t`.
+    fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), String>;
+}
+
+impl Implicit for bdf::DenseBdf<'_, '_> {
+    fn set_stop(&mut self, stop: f64) -> Result<(), String> {
+        self.set_stop_time(stop);
+        Ok(())
+    }
+    fn step(&mut self) -> Result<bool, String> {
+        bdf::DenseBdf::step(self).map_err(|e| e.to_string())
+    }
+    fn time(&self) -> f64 {
+        bdf::DenseBdf::time(self)
+    }
+    fn state(&self) -> &[f64] {
+        bdf::DenseBdf::state(self)
+    }
+    fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), String> {
+        bdf::DenseBdf::interpolate(self, t, out);
+        Ok(())
+    }
+}
+
+/// One segment's diffsol solver and its dense-output buffer.
+struct DiffsolSegment<'a, Eqn, LS>
+where
+    Eqn: OdeEquationsImplicit<T = f64>,
+    Eqn::V: DefaultDenseMatrix,
+    LS: LinearSolver<Eqn::M>,
+{
+    solver: diffsol::Bdf<'a, Eqn, LS>,
+    vbuf: Eqn::V,
+}
+
+impl<'a, Eqn, LS> Implicit for DiffsolSegment<'a, Eqn, LS>
+where
+    Eqn: OdeEquationsImplicit<T = f64>,
+    Eqn::V: DefaultDenseMatrix + HostSlice,
+    LS: LinearSolver<Eqn::M>,
+    for<'b> &'b Eqn::V: VectorRef<Eqn::V>,
+    for<'b> &'b Eqn::M: MatrixRef<Eqn::M>,
+{
+    fn set_stop(&mut self, stop: f64) -> Result<(), String> {
+        self.solver.set_stop_time(stop).map_err(|e| e.to_string())
+    }
+    fn step(&mut self) -> Result<bool, String> {
+        match self.solver.step() {
+            Ok(r) => Ok(matches!(r, OdeSolverStopReason::TstopReached)),
+            Err(e) => Err(bdf_reason(&e)),
+        }
+    }
+    fn time(&self) -> f64 {
+        self.solver.state().t
+    }
+    fn state(&self) -> &[f64] {
+        self.solver.state().y.host()
+    }
+    fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), String> {
+        self.solver
+            .interpolate_inplace(t, &mut self.vbuf)
+            .map_err(|e| e.to_string())?;
+        out.copy_from_slice(self.vbuf.host());
+        Ok(())
     }
 }
 

@@ -1017,6 +1017,14 @@ impl<'n> System<'n> {
             .any(|&off| (off..off + self.ns).any(|k| y[k] < -atol[k]))
     }
 
+    /// Whether a species mass of a compartment lies below its tolerance (near zero, or
+    /// below) in `a` or in `b`.
+    pub(crate) fn near_empty(&self, a: &[f64], b: &[f64], atol: &[f64]) -> bool {
+        self.offsets
+            .iter()
+            .any(|&off| (off..off + self.ns).any(|k| a[k] < atol[k] || b[k] < atol[k]))
+    }
+
     /// Make a state fit to write: after [`System::check_state`], every species mass
     /// (or vacuum book: what a vacuum received) that integrator round-off left below zero,
     /// within its tolerance, is set to zero, and the same mass

@@ -1,0 +1,685 @@
+//! Plenum's own variable-order BDF for dense systems (up to `SPARSE_ABOVE` states by
+//! default; see [`crate::Jacobian`]).
+//!
+//! The method is diffsol's (and scipy's): the fixed-leading-coefficient BDF of orders 1-5
+//! on a backward-difference array, rescaled when the step changes (Shampine and Reichelt,
+//! "The MATLAB ODE suite", 1997, section 3.2), with diffsol's Newton convergence test
+//! (Hairer and Wanner's rate estimate carried from step to step). What it changes is the
+//! cost of a step of a 14-state network: every array is a flat buffer sized once, the
+//! Newton matrix is factorised by a partial-pivoting LU written for a row-major n x n
+//! block, and nothing allocates in the step loop. diffsol's generic vectors and matrices
+//! (nalgebra, heap-sized, one call per operation) cost more than the arithmetic at this
+//! size; the large networks keep diffsol's sparse path.
+//!
+//! Its policies are CVODE's where diffsol's cost steps:
+//! - the step may grow up to [`MAX_GROWTH`] times at an order change point, and is held
+//!   while the optimal growth lies in [`HOLD_BAND`], so the Newton matrix is refactorised
+//!   only when the step really changes;
+//! - the Jacobian is evaluated at the predicted state when Newton fails to converge with an
+//!   older one, and at least every [`JACOBIAN_AGE`] steps.
+
+use crate::system::System;
+
+const MAX_ORDER: usize = 5;
+const ROWS: usize = MAX_ORDER + 3;
+/// Newton iterations per attempt (CVODE takes 3 corrections, scipy 4).
+const NEWTON_MAXITER: usize = 4;
+/// Newton convergence: eta * |dy| < this, in the error test's weighted RMS norm (diffsol's
+/// default; CVODE's 0.1 of the error constant is of the same size).
+const NEWTON_TOL: f64 = 0.2;
+/// Least step shrink after a failed error test.
+const MIN_FACTOR: f64 = 0.2;
+/// Most growth of the step at an order change point (CVODE's ETAMX3).
+const MAX_GROWTH: f64 = 10.0;
+/// Optimal step factors inside this band keep the step (and the factorised matrix).
+const HOLD_BAND: (f64, f64) = (0.9, 1.5);
+/// Steps after which the Jacobian is re-evaluated even when Newton converges.
+const JACOBIAN_AGE: usize = 50;
+/// Error-test failures in a row at one step before it is reported.
+const MAX_ERROR_FAILS: usize = 20;
+/// Error-test failures in a row after which the order drops to 1 (CVODE's MXNEF1).
+const ORDER_ONE_AFTER: usize = 3;
+
+/// Work counts of one integrator.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Counts {
+    pub steps: usize,
+    pub error_fails: usize,
+    pub newton_fails: usize,
+    pub jacobians: usize,
+    pub factorizations: usize,
+    pub newton_iterations: usize,
+}
+
+/// The BDF coefficients of order k = 0..=5 (kappa = 0: BDF, not NDF).
+struct Coefficients {
+    gamma: [f64; MAX_ORDER + 2],
+    error_const: [f64; MAX_ORDER + 2],
+}
+
+impl Coefficients {
+    fn new() -> Self {
+        let mut gamma = [0.0; MAX_ORDER + 2];
+        let mut error_const = [0.0; MAX_ORDER + 2];
+        for k in 0..=MAX_ORDER + 1 {
+            gamma[k] = if k == 0 {
+                0.0
+            } else {
+                gamma[k - 1] + 1.0 / k as f64
+            };
+            error_const[k] = 1.0 / (k as f64 + 1.0);
+        }
+        Coefficients { gamma, error_const }
+    }
+}
+
+/// A BDF integrator over one system, from one state to the stop time, one step a call.
+pub(super) struct DenseBdf<'s, 'n> {
+    sys: &'s System<'n>,
+    n: usize,
+    rtol: f64,
+    atol: Vec<f64>,
+    coef: Coefficients,
+    t: f64,
+    /// Step of the next attempt (> 0).
+    h: f64,
+    order: usize,
+    n_equal_steps: usize,
+    stop: f64,
+    /// Backward differences, row k (k = 0..ROWS) at `k * n`.
+    diff: Vec<f64>,
+    /// Jacobian df/dy, column-major, and its age in steps.
+    jac: Vec<f64>,
+    jac_age: usize,
+    jac_fresh: bool,
+    /// LU of I - c J (column-major, unit lower part below the diagonal), the reciprocals of
+    /// its diagonal, its row swaps, and the c it was factorised for (`None`: stale).
+    lu: Vec<f64>,
+    diag_inv: Vec<f64>,
+    piv: Vec<usize>,
+    lu_c: Option<f64>,
+    /// Newton's convergence-rate estimate, eta = rate / (1 - rate), carried across steps.
+    eta: f64,
+    /// The rescale chosen at the end of the last step (new order, factor), applied when the
+    /// next step starts so that the dense output of the last step stays available.
+    pending: Option<(usize, f64)>,
+    /// The last accepted step: its length and order (the dense output's polynomial).
+    h_last: f64,
+    order_last: usize,
+    // Work buffers.
+    y_pred: Vec<f64>,
+    psi: Vec<f64>,
+    d: Vec<f64>,
+    y_new: Vec<f64>,
+    f: Vec<f64>,
+    dy: Vec<f64>,
+    /// Reciprocal error weights of the current attempt.
+    scale: Vec<f64>,
+    unit: Vec<f64>,
+    rescaled: Vec<f64>,
+    pub counts: Counts,
+}
+
+/// Why a step could not be taken (the caller words it).
+#[derive(Debug)]
+pub(super) enum Failure {
+    StepTooSmall,
+    ErrorTest(usize),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::StepTooSmall => {
+                f.write_str("the step size fell to round-off without meeting the error tolerance")
+            }
+            Failure::ErrorTest(k) => {
+                write!(f, "the local error test failed {k} times in a row")
+            }
+        }
+    }
+}
+
+/// Weighted RMS norm of `x w` (`w`: the reciprocals of the error weights), summed in four
+/// lanes (a short sum's cost is its chain of dependent additions).
+#[inline]
+fn rms(x: &[f64], w: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (xc, wc) = (x.chunks_exact(4), w.chunks_exact(4));
+    let (xr, wr) = (xc.remainder(), wc.remainder());
+    for (a, b) in xc.zip(wc) {
+        for l in 0..4 {
+            let v = a[l] * b[l];
+            acc[l] += v * v;
+        }
+    }
+    for (l, (a, b)) in xr.iter().zip(wr).enumerate() {
+        let v = a * b;
+        acc[l] += v * v;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])).sqrt() / (x.len() as f64).sqrt()
+}
+
+/// Weighted RMS norm of `k x w`.
+#[inline]
+fn rms_scaled(k: f64, x: &[f64], w: &[f64]) -> f64 {
+    k.abs() * rms(x, w)
+}
+
+/// The reciprocal error weights 1 / (atol + rtol |y|).
+#[inline]
+fn weights(out: &mut [f64], atol: &[f64], rtol: f64, y: &[f64]) {
+    for ((w, a), y) in out.iter_mut().zip(atol).zip(y) {
+        *w = 1.0 / (a + rtol * y.abs());
+    }
+}
+
+impl<'s, 'n> DenseBdf<'s, 'n> {
+    pub fn new(sys: &'s System<'n>, rtol: f64, atol: &[f64]) -> Self {
+        let n = sys.len();
+        DenseBdf {
+            sys,
+            n,
+            rtol,
+            atol: atol.to_vec(),
+            coef: Coefficients::new(),
+            t: 0.0,
+            h: 0.0,
+            order: 1,
+            n_equal_steps: 0,
+            stop: f64::INFINITY,
+            diff: vec![0.0; ROWS * n],
+            jac: vec![0.0; n * n],
+            jac_age: 0,
+            jac_fresh: false,
+            lu: vec![0.0; n * n],
+            diag_inv: vec![0.0; n],
+            piv: vec![0; n],
+            lu_c: None,
+            eta: 0.0,
+            pending: None,
+            h_last: 0.0,
+            order_last: 1,
+            y_pred: vec![0.0; n],
+            psi: vec![0.0; n],
+            d: vec![0.0; n],
+            y_new: vec![0.0; n],
+            f: vec![0.0; n],
+            dy: vec![0.0; n],
+            scale: vec![0.0; n],
+            unit: vec![0.0; n],
+            rescaled: vec![0.0; (MAX_ORDER + 1) * n],
+            counts: Counts::default(),
+        }
+    }
+
+    /// Start from `y0` at `t0` (order 1, a first step chosen from the derivatives and at
+    /// most `first_max`), to stop at `stop`.
+    pub fn start(&mut self, t0: f64, y0: &[f64], stop: f64, first_max: Option<f64>) {
+        let n = self.n;
+        self.t = t0;
+        self.stop = stop;
+        self.order = 1;
+        self.order_last = 1;
+        self.n_equal_steps = 0;
+        self.pending = None;
+        self.lu_c = None;
+        self.jac_fresh = false;
+        self.jac_age = JACOBIAN_AGE;
+        self.eta = 20f64.powf(1.25);
+        self.diff[..n].copy_from_slice(y0);
+        self.sys.rhs(t0, y0, &mut self.f);
+        let h = self.initial_step(t0, y0);
+        let h = first_max.map_or(h, |m| h.min(m));
+        self.h = h;
+        self.h_last = h;
+        for i in 0..n {
+            self.diff[n + i] = self.f[i] * h;
+        }
+        for v in &mut self.diff[2 * n..] {
+            *v = 0.0;
+        }
+    }
+
+    /// The first step (Hairer, Norsett and Wanner's estimate, as scipy's
+    /// `select_initial_step` for an order-1 error estimate); `self.f` holds f(t0, y0).
+    fn initial_step(&mut self, t0: f64, y0: &[f64]) -> f64 {
+        let n = self.n;
+        let span = self.stop - t0;
+        weights(&mut self.scale, &self.atol, self.rtol, y0);
+        let d0 = rms(y0, &self.scale);
+        let d1 = rms(&self.f, &self.scale);
+        let h0 = if d0 < 1e-5 || d1 < 1e-5 {
+            1e-6
+        } else {
+            0.01 * d0 / d1
+        }
+        .min(span);
+        for i in 0..n {
+            self.y_new[i] = y0[i] + h0 * self.f[i];
+        }
+        self.sys.rhs(t0 + h0, &self.y_new, &mut self.dy);
+        for i in 0..n {
+            self.dy[i] -= self.f[i];
+        }
+        let d2 = rms(&self.dy, &self.scale) / h0;
+        let h1 = if d1 <= 1e-15 && d2 <= 1e-15 {
+            (h0 * 1e-3).max(1e-6)
+        } else {
+            (0.01 / d1.max(d2)).sqrt()
+        };
+        let h = (100.0 * h0).min(h1).min(span);
+        if h.is_finite() && h > 0.0 {
+            h
+        } else {
+            span.min(1e-6)
+        }
+    }
+
+    pub fn set_stop_time(&mut self, stop: f64) {
+        self.stop = stop;
+    }
+
+    pub fn time(&self) -> f64 {
+        self.t
+    }
+
+    /// The state at [`DenseBdf::time`].
+    pub fn state(&self) -> &[f64] {
+        &self.diff[..self.n]
+    }
+
+    /// The last step's interpolating polynomial at `t` (within that step).
+    pub fn interpolate(&self, t: f64, out: &mut [f64]) {
+        let n = self.n;
+        out.copy_from_slice(&self.diff[..n]);
+        let h = self.h_last;
+        let mut p = 1.0;
+        for j in 1..=self.order_last {
+            // prod over m < j of (t - (t_n - m h)) / ((m + 1) h)
+            let m = (j - 1) as f64;
+            p *= (t - (self.t - m * h)) / ((m + 1.0) * h);
+            let row = &self.diff[j * n..(j + 1) * n];
+            for (o, r) in out.iter_mut().zip(row) {
+                *o += p * r;
+            }
+        }
+    }
+
+    /// Rescale the differences of the current order for a step `factor` times the present
+    /// one: D <- (R U)^T D (Shampine and Reichelt, eq. for changing the step size).
+    fn change_step(&mut self, factor: f64) {
+        let n = self.n;
+        let k = self.order;
+        let r = compute_r(k, factor);
+        let u = compute_r(k, 1.0);
+        // RU = R U, (k+1) x (k+1).
+        let mut ru = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
+        for i in 0..=k {
+            for j in 0..=k {
+                let mut s = 0.0;
+                for m in 0..=k {
+                    s += r[i][m] * u[m][j];
+                }
+                ru[i][j] = s;
+            }
+        }
+        for j in 0..=k {
+            let dst = &mut self.rescaled[j * n..(j + 1) * n];
+            dst.fill(0.0);
+            for (i, ru_row) in ru.iter().enumerate().take(k + 1) {
+                let w = ru_row[j];
+                if w != 0.0 {
+                    let src = &self.diff[i * n..(i + 1) * n];
+                    for (a, b) in dst.iter_mut().zip(src) {
+                        *a += w * b;
+                    }
+                }
+            }
+        }
+        self.diff[..(k + 1) * n].copy_from_slice(&self.rescaled[..(k + 1) * n]);
+        self.h *= factor;
+        self.n_equal_steps = 0;
+        // A new step changes the Newton matrix: forget the rate measured with the old one.
+        self.eta = 100f64.powf(1.25);
+    }
+
+    /// Evaluate the Jacobian at (t, y) from one product per unit vector (column j: J e_j).
+    fn evaluate_jacobian(&mut self, t: f64, y_is_pred: bool) {
+        let n = self.n;
+        let y: &[f64] = if y_is_pred {
+            &self.y_pred
+        } else {
+            &self.diff[..n]
+        };
+        for (j, col) in self.jac.chunks_exact_mut(n).enumerate() {
+            self.unit[j] = 1.0;
+            self.sys.jvp(t, y, &self.unit, col);
+            self.unit[j] = 0.0;
+        }
+        self.counts.jacobians += 1;
+        self.jac_age = 0;
+        self.jac_fresh = true;
+        self.lu_c = None;
+        self.eta = 20f64.powf(1.25);
+    }
+
+    /// Factorise I - c J (column-major, right-looking, partial pivoting, so that every inner
+    /// loop runs down a contiguous column with independent updates); false when singular.
+    fn factorize(&mut self, c: f64) -> bool {
+        let n = self.n;
+        self.counts.factorizations += 1;
+        for (l, jv) in self.lu.iter_mut().zip(&self.jac) {
+            *l = -c * jv;
+        }
+        for i in 0..n {
+            self.lu[i * n + i] += 1.0;
+        }
+        self.lu_c = Some(c);
+        let a = &mut self.lu;
+        for k in 0..n {
+            let col_k = &a[k * n..(k + 1) * n];
+            let mut p = k;
+            let mut best = col_k[k].abs();
+            for (i, v) in col_k.iter().enumerate().skip(k + 1) {
+                if v.abs() > best {
+                    best = v.abs();
+                    p = i;
+                }
+            }
+            self.piv[k] = p;
+            if !(best > 0.0 && best.is_finite()) {
+                self.lu_c = None;
+                return false;
+            }
+            if p != k {
+                for col in a.chunks_exact_mut(n) {
+                    col.swap(k, p);
+                }
+            }
+            let (left, right) = a.split_at_mut((k + 1) * n);
+            let col_k = &mut left[k * n..];
+            let inv = 1.0 / col_k[k];
+            self.diag_inv[k] = inv;
+            for v in &mut col_k[k + 1..] {
+                *v *= inv;
+            }
+            let l = &col_k[k + 1..];
+            for col in right.chunks_exact_mut(n) {
+                let u = col[k];
+                if u != 0.0 {
+                    for (x, li) in col[k + 1..].iter_mut().zip(l) {
+                        *x -= li * u;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Solve (I - c J) x = b in place (column-oriented substitutions).
+    fn solve(&self, b: &mut [f64]) {
+        let n = self.n;
+        let a = &self.lu;
+        for k in 0..n {
+            let p = self.piv[k];
+            if p != k {
+                b.swap(k, p);
+            }
+        }
+        for k in 0..n {
+            let xk = b[k];
+            if xk != 0.0 {
+                let col = &a[k * n + k + 1..(k + 1) * n];
+                for (bi, l) in b[k + 1..].iter_mut().zip(col) {
+                    *bi -= l * xk;
+                }
+            }
+        }
+        for k in (0..n).rev() {
+            b[k] *= self.diag_inv[k];
+            let xk = b[k];
+            if xk != 0.0 {
+                let col = &a[k * n..k * n + k];
+                for (bi, u) in b[..k].iter_mut().zip(col) {
+                    *bi -= u * xk;
+                }
+            }
+        }
+    }
+
+    /// Newton's method on the corrector at `t_new`; returns (converged, iterations).
+    /// On success `self.d` holds y_new - y_pred and `self.y_new` the solution.
+    fn newton(&mut self, t_new: f64, c: f64) -> (bool, usize) {
+        let n = self.n;
+        self.d.fill(0.0);
+        self.y_new.copy_from_slice(&self.y_pred);
+        let mut old_norm: Option<f64> = None;
+        for k in 0..NEWTON_MAXITER {
+            self.counts.newton_iterations += 1;
+            self.sys.rhs(t_new, &self.y_new, &mut self.f);
+            if !self.f.iter().all(|v| v.is_finite()) {
+                return (false, k + 1);
+            }
+            for i in 0..n {
+                self.dy[i] = c * self.f[i] - self.psi[i] - self.d[i];
+            }
+            let mut dy = std::mem::take(&mut self.dy);
+            self.solve(&mut dy);
+            self.dy = dy;
+            let norm = rms(&self.dy, &self.scale);
+            if !norm.is_finite() {
+                return (false, k + 1);
+            }
+            match old_norm {
+                Some(old) => {
+                    let rate = (norm / old).powf(1.0 / k as f64);
+                    if rate > 0.9
+                        || rate.powi((NEWTON_MAXITER - k - 1) as i32) / (1.0 - rate) * norm
+                            > NEWTON_TOL
+                    {
+                        return (false, k + 1);
+                    }
+                    self.eta = rate / (1.0 - rate);
+                }
+                None => {
+                    self.eta = self.eta.max(1e4 * f64::EPSILON).powf(0.8);
+                    old_norm = Some(norm);
+                }
+            }
+            for i in 0..n {
+                self.y_new[i] += self.dy[i];
+                self.d[i] += self.dy[i];
+            }
+            if norm == 0.0 || self.eta * norm < NEWTON_TOL {
+                return (true, k + 1);
+            }
+        }
+        (false, NEWTON_MAXITER)
+    }
+
+    /// One step toward the stop time. Returns true when it reached the stop time.
+    pub fn step(&mut self) -> Result<bool, Failure> {
+        let n = self.n;
+        if let Some((order, factor)) = self.pending.take() {
+            self.order = order;
+            self.change_step(factor);
+        }
+        let t = self.t;
+        let min_step = 10.0 * (t.abs() * f64::EPSILON).max(f64::MIN_POSITIVE);
+        if self.h < min_step {
+            let f = min_step / self.h;
+            self.change_step(f);
+        }
+        if self.jac_age >= JACOBIAN_AGE {
+            // Due by age: evaluated at the step's start (a state on the solution).
+            self.evaluate_jacobian(t, false);
+        }
+        self.jac_fresh = self.jac_age == 0;
+        let mut error_fails = 0;
+        let (t_new, n_iter, error_norm) = loop {
+            if self.h < min_step || !self.h.is_finite() {
+                return Err(Failure::StepTooSmall);
+            }
+            let mut t_new = t + self.h;
+            if t_new >= self.stop {
+                t_new = self.stop;
+                let f = (t_new - t) / self.h;
+                if f != 1.0 {
+                    self.change_step(f);
+                }
+            }
+            let h = t_new - t;
+            let k = self.order;
+            // Predict and form psi.
+            self.y_pred.copy_from_slice(&self.diff[..n]);
+            self.psi.fill(0.0);
+            let alpha = self.coef.gamma[k];
+            for j in 1..=k {
+                let row = &self.diff[j * n..(j + 1) * n];
+                let g = self.coef.gamma[j] / alpha;
+                for i in 0..n {
+                    self.y_pred[i] += row[i];
+                    self.psi[i] += g * row[i];
+                }
+            }
+            weights(&mut self.scale, &self.atol, self.rtol, &self.y_pred);
+            let c = h / alpha;
+            let mut converged = false;
+            let mut n_iter = 0;
+            loop {
+                if self.lu_c != Some(c) && !self.factorize(c) {
+                    // A singular Newton matrix: a shorter step (below) or a fresh Jacobian.
+                    if self.jac_fresh {
+                        break;
+                    }
+                    self.evaluate_jacobian(t_new, true);
+                    continue;
+                }
+                let (ok, it) = self.newton(t_new, c);
+                n_iter = it;
+                if ok {
+                    converged = true;
+                    break;
+                }
+                if self.jac_fresh {
+                    break;
+                }
+                self.evaluate_jacobian(t_new, true);
+            }
+            if !converged {
+                self.counts.newton_fails += 1;
+                self.change_step(0.5);
+                continue;
+            }
+            weights(&mut self.scale, &self.atol, self.rtol, &self.y_new);
+            let error_norm = rms_scaled(self.coef.error_const[k], &self.d, &self.scale);
+            if error_norm > 1.0 || !error_norm.is_finite() {
+                self.counts.error_fails += 1;
+                error_fails += 1;
+                if error_fails >= MAX_ERROR_FAILS {
+                    return Err(Failure::ErrorTest(error_fails));
+                }
+                let safety = safety(n_iter);
+                let mut factor = if error_norm.is_finite() {
+                    (safety * error_norm.powf(-1.0 / (k as f64 + 1.0))).max(MIN_FACTOR)
+                } else {
+                    MIN_FACTOR
+                };
+                if error_fails >= ORDER_ONE_AFTER && self.order > 1 {
+                    self.order = 1;
+                    factor = factor.min(0.5);
+                }
+                self.change_step(factor);
+                continue;
+            }
+            break (t_new, n_iter, error_norm);
+        };
+        // Accept: advance the differences (D^{j+1} y_n = D^j y_n - D^j y_{n-1}).
+        let k = self.order;
+        self.counts.steps += 1;
+        self.jac_age += 1;
+        self.n_equal_steps += 1;
+        self.h_last = t_new - t;
+        self.order_last = k;
+        self.t = t_new;
+        {
+            let (head, tail) = self.diff.split_at_mut((k + 2) * n);
+            let dk1 = &mut head[(k + 1) * n..];
+            let dk2 = &mut tail[..n];
+            for i in 0..n {
+                dk2[i] = self.d[i] - dk1[i];
+                dk1[i] = self.d[i];
+            }
+        }
+        for j in (0..=k).rev() {
+            let (head, tail) = self.diff.split_at_mut((j + 1) * n);
+            let dst = &mut head[j * n..];
+            for (a, b) in dst.iter_mut().zip(&tail[..n]) {
+                *a += b;
+            }
+        }
+        if t_new >= self.stop {
+            return Ok(true);
+        }
+        if self.n_equal_steps > k {
+            // Order and step for what follows: the factor each of orders k-1, k, k+1 allows.
+            let e_m = if k > 1 {
+                rms_scaled(
+                    self.coef.error_const[k - 1],
+                    &self.diff[k * n..(k + 1) * n],
+                    &self.scale,
+                )
+            } else {
+                f64::INFINITY
+            };
+            let e_p = if k < MAX_ORDER {
+                rms_scaled(
+                    self.coef.error_const[k + 1],
+                    &self.diff[(k + 2) * n..(k + 3) * n],
+                    &self.scale,
+                )
+            } else {
+                f64::INFINITY
+            };
+            let factors = [
+                e_m.powf(-1.0 / k as f64),
+                error_norm.powf(-1.0 / (k as f64 + 1.0)),
+                e_p.powf(-1.0 / (k as f64 + 2.0)),
+            ];
+            let mut best = 1;
+            for (i, f) in factors.iter().enumerate() {
+                if *f > factors[best] {
+                    best = i;
+                }
+            }
+            let order = k + best - 1;
+            let factor = (safety(n_iter) * factors[best]).min(MAX_GROWTH);
+            let hold = best == 1 && factor > HOLD_BAND.0 && factor < HOLD_BAND.1;
+            if !hold && factor.is_finite() && factor > 0.0 {
+                self.pending = Some((order, factor));
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// scipy's safety factor: less growth after a Newton solve that took many iterations.
+fn safety(n_iter: usize) -> f64 {
+    0.9 * (2.0 * NEWTON_MAXITER as f64 + 1.0) / (2.0 * NEWTON_MAXITER as f64 + n_iter as f64)
+}
+
+/// The matrix R of the step change by `factor` at order `k` (cumulative products of
+/// (i - 1 - factor j) / i), (k+1) x (k+1).
+fn compute_r(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER + 1] {
+    let mut r = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
+    for j in 0..=k {
+        r[0][j] = 1.0;
+    }
+    for i in 1..=k {
+        for j in 1..=k {
+            r[i][j] = r[i - 1][j] * (i as f64 - 1.0 - factor * j as f64) / i as f64;
+        }
+    }
+    r
+}
