@@ -300,6 +300,19 @@ struct Raw {
     dpu_dpd: f64,
 }
 
+/// The linear law mdot = k (pa - pb).
+#[inline]
+pub(crate) fn linear_flow(k: f64, a: &GasState, b: &GasState) -> Flow {
+    Flow {
+        mdot: k * (a.p - b.p),
+        d_pa: k,
+        d_pb: -k,
+        d_ta: 0.0,
+        d_tb: 0.0,
+        from_b: a.p < b.p,
+    }
+}
+
 fn orifice_raw(cda: f64, up: &GasState, p_down: f64) -> Raw {
     if up.p <= 0.0 || cda <= 0.0 {
         return Raw::default();
@@ -442,6 +455,11 @@ impl FlowElement {
     /// pressure slope on both sides (C1 for the orifice and the linear law at a vacuum).
     #[inline]
     pub fn flow(&self, t: f64, a: &GasState, b: &GasState) -> Flow {
+        // The linear law is its own mirror image (k (pa - pb) either way): taken first,
+        // without the general law's dispatch, as the commonest element of a station.
+        if let FlowElement::Linear { k } = self {
+            return linear_flow(k.value(t), a, b);
+        }
         if a.p > 0.0 || b.p > 0.0 || (a.p == 0.0 && b.p == 0.0) {
             return self.flow_law(t, a, b);
         }
@@ -588,17 +606,7 @@ impl FlowElement {
                     seal_blend(t, seated, unseated, a, b)
                 }
             }
-            FlowElement::Linear { k } => {
-                let k = k.value(t);
-                Flow {
-                    mdot: k * (a.p - b.p),
-                    d_pa: k,
-                    d_pb: -k,
-                    d_ta: 0.0,
-                    d_tb: 0.0,
-                    from_b: a.p < b.p,
-                }
-            }
+            FlowElement::Linear { k } => linear_flow(k.value(t), a, b),
             FlowElement::Fan { flow, shutoff_dp } => {
                 let q0 = flow.value(t);
                 let (q, dq_dpa, dq_dpb) = match shutoff_dp {

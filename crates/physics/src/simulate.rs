@@ -324,6 +324,8 @@ struct Driver<'s, 'n> {
     /// values (`FlowSign::m_prev`) are evaluated there when next needed.
     lazy_flows: Option<f64>,
     lazy_y: Vec<f64>,
+    /// Steps left before the reversal screen is tried again (see `process_step`).
+    screen_skip: u32,
     /// The event whose firing started the current segment, if any.
     cause: Option<usize>,
     /// Steps taken in segments started by each event's firings.
@@ -405,6 +407,7 @@ impl<'s, 'n> Driver<'s, 'n> {
             later: Vec::new(),
             lazy_flows: None,
             lazy_y: vec![0.0; sys.len()],
+            screen_skip: 0,
             cause: None,
             cause_steps: vec![0; net.events.len()],
             sparse_jacobians: None,

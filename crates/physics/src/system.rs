@@ -393,6 +393,19 @@ impl<'n> System<'n> {
     /// Fill node values (and, with `v`, their directional derivatives) at (t, y).
     fn fill_nodes(&self, t: f64, y: &[f64], v: Option<&[f64]>, sc: &mut Scratch) {
         self.fill_boundaries(sc);
+        if self.simple && v.is_none() {
+            // Only the pressure, the mass and the fraction move (see `fill_node`, which set
+            // the constant fields when the scratch was sized).
+            let r = self.species_r[0];
+            for (i, node) in sc.nodes[..self.offsets.len()].iter_mut().enumerate() {
+                let temp = node.gas.t;
+                let m = y[self.offsets[i]];
+                node.gas.p = m * r * temp * self.inv_volume[i];
+                node.m = m;
+                sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 };
+            }
+            return;
+        }
         for i in 0..self.net.compartments.len() {
             self.fill_node(i, t, y, v, sc);
         }
@@ -408,6 +421,13 @@ impl<'n> System<'n> {
             sc.nodes.resize(nn, NodeVals::default());
             sc.y.resize(nn * ns, 0.0);
             sc.dy.resize(nn * ns, 0.0);
+            if self.simple {
+                // The constant fields of a simple system's compartments, once.
+                let y0 = self.initial_state();
+                for i in 0..nc {
+                    self.fill_node(i, 0.0, &y0, None, sc);
+                }
+            }
             for (j, b) in self.boundary_vals.iter().enumerate() {
                 sc.nodes[nc + j] = b.clone();
                 sc.y[(nc + j) * ns..(nc + j + 1) * ns]
@@ -433,7 +453,8 @@ impl<'n> System<'n> {
         if i >= nc {
             return self.boundary_vals[i - nc].gas;
         }
-        let temp = self.fixed_temperature[i].unwrap_or(self.net.compartments[i].temperature);
+        let temp =
+            self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
         GasState {
             p: y[self.offsets[i]] * self.species_r[0] * temp * self.inv_volume[i],
             t: temp,
@@ -447,26 +468,40 @@ impl<'n> System<'n> {
         let ns = self.ns;
         let c = &self.net.compartments[i];
         let off = self.offsets[i];
-        if ns == 1 && v.is_none() {
-            if let Some(temp) = self.fixed_temperature[i] {
-                // One species at a fixed temperature (the reference problems, and any
-                // perfect-gas model): the mixture is the species itself.
-                let m = y[off];
-                let node = &mut sc.nodes[i];
-                node.gas = GasState {
-                    p: m * self.species_r[0] * temp * self.inv_volume[i],
-                    t: temp,
-                    r: self.species_r[0],
-                    gamma: self.species_cp[0] / self.species_cv[0],
-                };
-                node.m = m;
-                node.cp = self.species_cp[0];
-                node.h = self.species_cp[0] * temp;
+        if self.simple {
+            // One species at fixed temperatures (the reference problems, and any
+            // perfect-gas model): the mixture is the species itself, its properties
+            // constants, and a node's gas a function of its mass alone.
+            let temp = self.fixed_temperature[i].unwrap_or(c.temperature);
+            let r = self.species_r[0];
+            let m = y[off];
+            let node = &mut sc.nodes[i];
+            node.gas = GasState {
+                p: m * r * temp * self.inv_volume[i],
+                t: temp,
+                r,
+                gamma: self.simple_gamma,
+            };
+            node.m = m;
+            node.cp = self.species_cp[0];
+            node.h = self.species_cp[0] * temp;
+            match v {
                 // A node below zero mass carries its own (negative) gas: see
                 // `FlowElement::flow`.
-                sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 };
-                return;
+                None => sc.y[i] = if m != 0.0 { 1.0 } else { 0.0 },
+                // The general path's derivatives with one species: the fraction stays 1
+                // (or 0 without mass), so only the pressure moves.
+                Some(v) => {
+                    sc.y[i] = if m.abs() >= MASS_FLOOR { 1.0 } else { 0.0 };
+                    sc.dy[i] = 0.0;
+                    node.dt = 0.0;
+                    node.dp = v[off] * r * temp / c.volume;
+                    node.dh = 0.0;
+                    node.dr = 0.0;
+                    node.dg = 0.0;
+                }
             }
+            return;
         }
         let ms = &y[off..off + ns];
         let m: f64 = ms.iter().sum();
@@ -592,15 +627,41 @@ impl<'n> System<'n> {
 
     /// Flow of one link at the current node values, with opening and open/closed applied.
     fn link_flow(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> Flow {
+        let ends = (self.node_index(link.from), self.node_index(link.to));
+        self.link_flow_at(t, link, ends, nodes)
+    }
+
+    /// [`System::link_flow`] with the link's node indices resolved.
+    #[inline]
+    fn link_flow_at(
+        &self,
+        t: f64,
+        link: &Link,
+        (ia, ib): (usize, usize),
+        nodes: &[NodeVals],
+    ) -> Flow {
         if !link.open {
             return Flow::default();
+        }
+        // The commonest link of a station, an open linear conductance, straight away (what
+        // the general path below computes for it).
+        if let (
+            Schedule::Constant(o),
+            crate::FlowElement::Linear {
+                k: Schedule::Constant(k),
+            },
+        ) = (&link.opening, &link.element)
+        {
+            if *o == 1.0 {
+                return crate::element::linear_flow(*k, &nodes[ia].gas, &nodes[ib].gas);
+            }
         }
         let opening = link.opening.value(t).clamp(0.0, 1.0);
         if opening == 0.0 {
             return Flow::default();
         }
-        let a = &nodes[self.node_index(link.from)].gas;
-        let b = &nodes[self.node_index(link.to)].gas;
+        let a = &nodes[ia].gas;
+        let b = &nodes[ib].gas;
         let f = link.element.flow(t, a, b);
         if opening == 1.0 {
             f
@@ -646,8 +707,29 @@ impl<'n> System<'n> {
         let sc = &mut *sc;
         self.fill_nodes(t, y, v, sc);
         let sw = self.switches.borrow();
+        if self.simple {
+            // One species at fixed temperatures: a link moves only mass, and its flow's
+            // derivative comes from the two pressures alone (every temperature, gas
+            // constant and ratio of specific heats is a constant, and a fraction is 1 or
+            // 0). The general loop below computes the same numbers.
+            for (link, e) in sw.links.iter().zip(&self.ends) {
+                let f = self.link_flow_at(t, link, (e.ia, e.ib), &sc.nodes);
+                let frac = sc.y[if f.from_b { e.ib } else { e.ia }];
+                let x = match v {
+                    None => f.mdot * frac,
+                    Some(_) => (f.d_pa * sc.nodes[e.ia].dp + f.d_pb * sc.nodes[e.ib].dp) * frac,
+                };
+                out[e.sa] -= x;
+                out[e.sb] += x;
+            }
+            self.eval_sources(t, y, v, sc, &sw, out);
+            for (k, a) in self.net.averages.iter().enumerate() {
+                out[self.averages + k] = self.averaged(a.quantity, y, v, &sc.nodes);
+            }
+            return;
+        }
         for (link, ends) in sw.links.iter().zip(&self.ends) {
-            let f = self.link_flow(t, link, &sc.nodes);
+            let f = self.link_flow_at(t, link, (ends.ia, ends.ib), &sc.nodes);
             if f.mdot == 0.0 && f.d_pa == 0.0 && f.d_pb == 0.0 {
                 continue;
             }
@@ -869,11 +951,27 @@ impl<'n> System<'n> {
                     let Some(e) = expect(l) else {
                         return false;
                     };
-                    link.open && {
-                        let opening = link.opening.value(t).clamp(0.0, 1.0);
-                        let (a, b) = (self.simple_gas(ends.ia, y), self.simple_gas(ends.ib, y));
-                        link.element.flow_sign(t, &a, &b, opening) == Some(e)
+                    if !link.open {
+                        return false;
                     }
+                    let (a, b) = (self.simple_gas(ends.ia, y), self.simple_gas(ends.ib, y));
+                    // An open linear conductance: the sign of k (pa - pb), as `flow_sign`
+                    // computes it for an opening of 1.
+                    if let (
+                        Schedule::Constant(o),
+                        crate::FlowElement::Linear {
+                            k: Schedule::Constant(k),
+                        },
+                    ) = (&link.opening, &link.element)
+                    {
+                        if *o == 1.0 {
+                            let m = k * (a.p - b.p);
+                            let positive = a.p > 0.0 || b.p > 0.0;
+                            return positive && ((m > 0.0 && e > 0) || (m < 0.0 && e < 0));
+                        }
+                    }
+                    let opening = link.opening.value(t).clamp(0.0, 1.0);
+                    link.element.flow_sign(t, &a, &b, opening) == Some(e)
                 });
         }
         if (0..sw.links.len()).any(|l| expect(l).is_none()) {

@@ -55,6 +55,8 @@ pub(super) struct Counts {
 struct Coefficients {
     gamma: [f64; MAX_ORDER + 2],
     error_const: [f64; MAX_ORDER + 2],
+    /// U = R(k, 1) of each order k, constant.
+    u: [[[f64; MAX_ORDER + 1]; MAX_ORDER + 1]; MAX_ORDER + 1],
 }
 
 impl Coefficients {
@@ -69,7 +71,15 @@ impl Coefficients {
             };
             error_const[k] = 1.0 / (k as f64 + 1.0);
         }
-        Coefficients { gamma, error_const }
+        let mut u = [[[0.0; MAX_ORDER + 1]; MAX_ORDER + 1]; MAX_ORDER + 1];
+        for (k, uk) in u.iter_mut().enumerate() {
+            *uk = compute_r(k, 1.0);
+        }
+        Coefficients {
+            gamma,
+            error_const,
+            u,
+        }
     }
 }
 
@@ -113,7 +123,7 @@ pub(super) struct DenseBdf<'s, 'n> {
     y_new: Vec<f64>,
     f: Vec<f64>,
     dy: Vec<f64>,
-    /// Reciprocal error weights of the current attempt.
+    /// Reciprocal error weights of the last accepted state.
     scale: Vec<f64>,
     unit: Vec<f64>,
     rescaled: Vec<f64>,
@@ -164,6 +174,15 @@ fn rms(x: &[f64], w: &[f64]) -> f64 {
 #[inline]
 fn rms_scaled(k: f64, x: &[f64], w: &[f64]) -> f64 {
     k.abs() * rms(x, w)
+}
+
+/// y += a x over slices of one length (so that the loop carries no bounds checks).
+#[inline]
+fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    let y = &mut y[..x.len()];
+    for i in 0..x.len() {
+        y[i] += a * x[i];
+    }
 }
 
 /// The reciprocal error weights 1 / (atol + rtol |y|).
@@ -292,17 +311,18 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
     /// The last step's interpolating polynomial at `t` (within that step).
     pub fn interpolate(&self, t: f64, out: &mut [f64]) {
         let n = self.n;
-        out.copy_from_slice(&self.diff[..n]);
         let h = self.h_last;
+        let k = self.order_last;
+        // y(t) = D0 + sum over j of D_j prod over m < j of (t - (t_n - m h)) / ((m + 1) h),
+        // each row added to the whole state in one vectorisable pass.
+        let out = &mut out[..n];
+        out.copy_from_slice(&self.diff[..n]);
         let mut p = 1.0;
-        for j in 1..=self.order_last {
-            // prod over m < j of (t - (t_n - m h)) / ((m + 1) h)
+        let inv_h = 1.0 / h;
+        for j in 1..=k {
             let m = (j - 1) as f64;
-            p *= (t - (self.t - m * h)) / ((m + 1.0) * h);
-            let row = &self.diff[j * n..(j + 1) * n];
-            for (o, r) in out.iter_mut().zip(row) {
-                *o += p * r;
-            }
+            p *= (t - (self.t - m * h)) * inv_h / (m + 1.0);
+            axpy(p, &self.diff[j * n..(j + 1) * n], out);
         }
     }
 
@@ -312,16 +332,16 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         let n = self.n;
         let k = self.order;
         let r = compute_r(k, factor);
-        let u = compute_r(k, 1.0);
+        let u = &self.coef.u[k];
         // RU = R U, (k+1) x (k+1).
         let mut ru = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
-        for i in 0..=k {
-            for j in 0..=k {
-                let mut s = 0.0;
-                for m in 0..=k {
-                    s += r[i][m] * u[m][j];
+        for (ru_i, r_i) in ru.iter_mut().zip(&r).take(k + 1) {
+            for (m, &rim) in r_i.iter().enumerate().take(k + 1) {
+                if rim != 0.0 {
+                    for (x, umj) in ru_i.iter_mut().zip(&u[m]).take(k + 1) {
+                        *x += rim * umj;
+                    }
                 }
-                ru[i][j] = s;
             }
         }
         for j in 0..=k {
@@ -451,7 +471,6 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
     /// Newton's method on the corrector at `t_new`; returns (converged, iterations).
     /// On success `self.d` holds y_new - y_pred and `self.y_new` the solution.
     fn newton(&mut self, t_new: f64, c: f64) -> (bool, usize) {
-        let n = self.n;
         self.d.fill(0.0);
         self.y_new.copy_from_slice(&self.y_pred);
         let mut old_norm: Option<f64> = None;
@@ -461,8 +480,8 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
             if !self.f.iter().all(|v| v.is_finite()) {
                 return (false, k + 1);
             }
-            for i in 0..n {
-                self.dy[i] = c * self.f[i] - self.psi[i] - self.d[i];
+            for (((dy, f), psi), d) in self.dy.iter_mut().zip(&self.f).zip(&self.psi).zip(&self.d) {
+                *dy = c * f - psi - d;
             }
             let mut dy = std::mem::take(&mut self.dy);
             self.solve(&mut dy);
@@ -487,9 +506,9 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
                     old_norm = Some(norm);
                 }
             }
-            for i in 0..n {
-                self.y_new[i] += self.dy[i];
-                self.d[i] += self.dy[i];
+            for ((y, d), dy) in self.y_new.iter_mut().zip(&mut self.d).zip(&self.dy) {
+                *y += dy;
+                *d += dy;
             }
             if norm == 0.0 || self.eta * norm < NEWTON_TOL {
                 return (true, k + 1);
@@ -532,17 +551,21 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
             let h = t_new - t;
             let k = self.order;
             // Predict and form psi.
-            self.y_pred.copy_from_slice(&self.diff[..n]);
-            self.psi.fill(0.0);
             let alpha = self.coef.gamma[k];
-            for j in 1..=k {
-                let row = &self.diff[j * n..(j + 1) * n];
-                let g = self.coef.gamma[j] / alpha;
-                for i in 0..n {
-                    self.y_pred[i] += row[i];
-                    self.psi[i] += g * row[i];
+            {
+                let (d0, rows) = self.diff.split_at(n);
+                self.y_pred.copy_from_slice(d0);
+                self.psi.fill(0.0);
+                for (j, row) in rows.chunks_exact(n).take(k).enumerate() {
+                    let g = self.coef.gamma[j + 1] / alpha;
+                    for ((yp, ps), r) in self.y_pred.iter_mut().zip(&mut self.psi).zip(row) {
+                        *yp += r;
+                        *ps += g * r;
+                    }
                 }
             }
+            // Newton weighs its corrections by the predicted state (a compartment emptying
+            // within the step is held to its new size, not to the one it left).
             weights(&mut self.scale, &self.atol, self.rtol, &self.y_pred);
             let c = h / alpha;
             let mut converged = false;
@@ -572,6 +595,8 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
                 self.change_step(0.5);
                 continue;
             }
+            // The error test weighs by the new state (as scipy and diffsol do): a decaying
+            // solution is held to its own size, not to the larger one it left.
             weights(&mut self.scale, &self.atol, self.rtol, &self.y_new);
             let error_norm = rms_scaled(self.coef.error_const[k], &self.d, &self.scale);
             if error_norm > 1.0 || !error_norm.is_finite() {
@@ -603,13 +628,15 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         self.h_last = t_new - t;
         self.order_last = k;
         self.t = t_new;
+        // `scale` holds the error weights of the new state: for the order choice below,
+        // and the next step's Newton iteration.
         {
             let (head, tail) = self.diff.split_at_mut((k + 2) * n);
             let dk1 = &mut head[(k + 1) * n..];
             let dk2 = &mut tail[..n];
-            for i in 0..n {
-                dk2[i] = self.d[i] - dk1[i];
-                dk1[i] = self.d[i];
+            for ((a2, a1), d) in dk2.iter_mut().zip(dk1.iter_mut()).zip(&self.d) {
+                *a2 = d - *a1;
+                *a1 = *d;
             }
         }
         for j in (0..=k).rev() {

@@ -158,6 +158,9 @@ pub(super) struct FlowSign {
     pub(super) last_zero: Option<f64>,
 }
 
+/// Steps the reversal screen is skipped for after it failed.
+const SCREEN_SKIP: u32 = 8;
+
 /// A threshold crossing found inside a step.
 pub(super) struct Hit {
     pub(super) time: f64,
@@ -234,16 +237,26 @@ impl Driver<'_, '_> {
             interp(t_stop, &mut buf)?;
         }
         self.sys.log_averages(t_stop, &buf);
-        let flows_settled = {
+        // The screen is skipped for a few steps after it failed: where some flow sits near
+        // zero (modules at equal pressure behind an open hatch) it fails on every step,
+        // and the flows are evaluated anyway.
+        let flows_settled = if self.screen_skip > 0 {
+            self.screen_skip -= 1;
+            false
+        } else {
             let flows = &self.flows;
             let stale = self.lazy_flows.is_some();
-            self.sys.flow_signs_hold(t_stop, &buf, |l| {
+            let settled = self.sys.flow_signs_hold(t_stop, &buf, |l| {
                 let f = &flows[l];
                 let steady = f.sign != 0
                     && f.last_zero.is_none()
                     && (stale || f.m_prev * f64::from(f.sign) > 0.0);
                 steady.then_some(f.sign)
-            })
+            });
+            if !settled {
+                self.screen_skip = SCREEN_SKIP;
+            }
+            settled
         };
         if flows_settled {
             // Every flow kept its sign, with no zero crossing pending: nothing to log, and
