@@ -7,7 +7,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use plenum_physics::reference::{self, DAY, HOUR};
-use plenum_physics::{simulate, Network, Settings, System};
+use plenum_physics::{simulate, Jacobian, Network, Settings, System};
 
 /// The peers' settings: rtol 1e-8, atol 1e-6 Pa.
 fn settings() -> Settings {
@@ -26,11 +26,20 @@ fn hourly(days: f64) -> Vec<f64> {
 
 /// Run once and count outputs; the observer copies nothing (what a sweep would do).
 fn run(net: &Network, t_end: f64, times: &[f64]) -> plenum_physics::Outcome {
+    run_with(net, &settings(), t_end, times)
+}
+
+fn run_with(
+    net: &Network,
+    settings: &Settings,
+    t_end: f64,
+    times: &[f64],
+) -> plenum_physics::Outcome {
     let mut n = 0usize;
     let mut obs = |_s: &System<'_>, _t: f64, y: &[f64]| {
         n += y.len();
     };
-    let out = simulate(net, &settings(), t_end, times, &mut obs).expect("run");
+    let out = simulate(net, settings, t_end, times, &mut obs).expect("run");
     black_box(n);
     out
 }
@@ -66,6 +75,21 @@ fn benches(c: &mut Criterion) {
     c.bench_function("P3_30d_hourly", |b| b.iter(|| run(&p3, 30.0 * DAY, &t_p3)));
     c.bench_function("P3b_30d_hourly", |b| {
         b.iter(|| run(&p3b, 30.0 * DAY, &t_p3))
+    });
+    // The same P3 run on diffsol's BDF (dense nalgebra LU): the integrator the dense path
+    // used before Plenum's own, side by side.
+    let diffsol = Settings {
+        jacobian: Jacobian::DiffsolDense,
+        ..settings()
+    };
+    let s = run_with(&p3, &diffsol, 30.0 * DAY, &t_p3).stats;
+    eprintln!(
+        "P3 on diffsol's BDF: steps={} rejected={} rhs={} jvp={} jacobians={} factorizations={} newton={}",
+        s.steps, s.rejected_steps, s.rhs_evals, s.jvp_evals, s.jacobian_evals, s.factorizations,
+        s.newton_iterations
+    );
+    c.bench_function("P3_30d_hourly_diffsol_bdf", |b| {
+        b.iter(|| run_with(&p3, &diffsol, 30.0 * DAY, &t_p3))
     });
 
     // The right-hand side alone, and one Jacobian-vector product, at the P3 initial state.

@@ -632,7 +632,7 @@ impl<'n> System<'n> {
     }
 
     /// [`System::link_flow`] with the link's node indices resolved.
-    #[inline]
+    #[inline(always)]
     fn link_flow_at(
         &self,
         t: f64,
