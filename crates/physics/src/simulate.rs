@@ -671,8 +671,13 @@ impl<'s, 'n> Driver<'s, 'n> {
             // Where a species is within its tolerance of zero at either end, the step's
             // dense output at the outputs inside it must not dip further below zero either
             // (a long step's interpolating polynomial can, near an emptied compartment).
+            let output_inside = self
+                .outputs
+                .get(self.next_output)
+                .is_some_and(|&to| to < t_new);
             let overshoot = self.sys.overshoots(&ybuf, &self.atol)
-                || (self.sys.near_empty(&ybuf, &yold, &self.atol)
+                || (output_inside
+                    && self.sys.near_empty(&ybuf, &yold, &self.atol)
                     && self.outputs_overshoot(t_new, &mut interp_buf, solver)?);
             if self.retries < MAX_POSITIVITY_RETRIES && overshoot {
                 self.retries += 1;

@@ -426,11 +426,10 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
             }
             let l = &col_k[k + 1..];
             for col in right.chunks_exact_mut(n) {
-                let u = col[k];
-                if u != 0.0 {
-                    for (x, li) in col[k + 1..].iter_mut().zip(l) {
-                        *x -= li * u;
-                    }
+                let (head, below) = col.split_at_mut(k + 1);
+                // (A network's Jacobian is sparse: most columns skip.)
+                if head[k] != 0.0 {
+                    axpy(-head[k], l, below);
                 }
             }
         }
@@ -447,24 +446,15 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
                 b.swap(k, p);
             }
         }
-        for k in 0..n {
-            let xk = b[k];
-            if xk != 0.0 {
-                let col = &a[k * n + k + 1..(k + 1) * n];
-                for (bi, l) in b[k + 1..].iter_mut().zip(col) {
-                    *bi -= l * xk;
-                }
-            }
+        let b = &mut b[..n];
+        for (k, col) in a.chunks_exact(n).enumerate() {
+            let (head, below) = b.split_at_mut(k + 1);
+            axpy(-head[k], &col[k + 1..], below);
         }
-        for k in (0..n).rev() {
-            b[k] *= self.diag_inv[k];
-            let xk = b[k];
-            if xk != 0.0 {
-                let col = &a[k * n..k * n + k];
-                for (bi, u) in b[..k].iter_mut().zip(col) {
-                    *bi -= u * xk;
-                }
-            }
+        for (k, col) in a.chunks_exact(n).enumerate().rev() {
+            let (above, rest) = b.split_at_mut(k);
+            rest[0] *= self.diag_inv[k];
+            axpy(-rest[0], &col[..k], above);
         }
     }
 
@@ -704,8 +694,9 @@ fn compute_r(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER + 1] {
         r[0][j] = 1.0;
     }
     for i in 1..=k {
+        let inv_i = 1.0 / i as f64;
         for j in 1..=k {
-            r[i][j] = r[i - 1][j] * (i as f64 - 1.0 - factor * j as f64) / i as f64;
+            r[i][j] = r[i - 1][j] * ((i as f64 - 1.0 - factor * j as f64) * inv_i);
         }
     }
     r
