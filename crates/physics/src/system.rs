@@ -463,6 +463,18 @@ impl<'n> System<'n> {
         }
     }
 
+    /// The pressure of node `i` of a [`System::simple`] system, as [`System::simple_gas`]
+    /// computes it.
+    #[inline(always)]
+    fn simple_p(&self, i: usize, y: &[f64]) -> f64 {
+        let nc = self.offsets.len();
+        if i >= nc {
+            return self.boundary_vals[i - nc].gas.p;
+        }
+        let temp = self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
+        y[self.offsets[i]] * self.species_r[0] * temp * self.inv_volume[i]
+    }
+
     /// Fill compartment `i`'s node values (and, with `v`, their directional derivatives).
     fn fill_node(&self, i: usize, t: f64, y: &[f64], v: Option<&[f64]>, sc: &mut Scratch) {
         let ns = self.ns;
@@ -954,9 +966,8 @@ impl<'n> System<'n> {
                     if !link.open {
                         return false;
                     }
-                    let (a, b) = (self.simple_gas(ends.ia, y), self.simple_gas(ends.ib, y));
                     // An open linear conductance: the sign of k (pa - pb), as `flow_sign`
-                    // computes it for an opening of 1.
+                    // computes it for an opening of 1, from the two pressures alone.
                     if let (
                         Schedule::Constant(o),
                         crate::FlowElement::Linear {
@@ -965,11 +976,13 @@ impl<'n> System<'n> {
                     ) = (&link.opening, &link.element)
                     {
                         if *o == 1.0 {
-                            let m = k * (a.p - b.p);
-                            let positive = a.p > 0.0 || b.p > 0.0;
+                            let (pa, pb) = (self.simple_p(ends.ia, y), self.simple_p(ends.ib, y));
+                            let m = k * (pa - pb);
+                            let positive = pa > 0.0 || pb > 0.0;
                             return positive && ((m > 0.0 && e > 0) || (m < 0.0 && e < 0));
                         }
                     }
+                    let (a, b) = (self.simple_gas(ends.ia, y), self.simple_gas(ends.ib, y));
                     let opening = link.opening.value(t).clamp(0.0, 1.0);
                     link.element.flow_sign(t, &a, &b, opening) == Some(e)
                 });
