@@ -471,7 +471,8 @@ impl<'n> System<'n> {
         if i >= nc {
             return self.boundary_vals[i - nc].gas.p;
         }
-        let temp = self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
+        let temp =
+            self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
         y[self.offsets[i]] * self.species_r[0] * temp * self.inv_volume[i]
     }
 
