@@ -2,8 +2,9 @@
 //!
 //! The physics of Plenum: a graph of gas volumes (compartments), boundaries (vacuum, fixed
 //! reservoirs) and links carrying compressible flow (orifices, cracks, hatch seals, open
-//! hatches, fans), integrated in time with a stiff BDF method (diffsol) and an analytic
-//! Jacobian-vector product, with schedules, events and a log of flow reversals.
+//! hatches, fans), integrated in time with a stiff BDF method (Plenum's own on small dense
+//! systems, diffsol's on large sparse ones) and an analytic Jacobian-vector product, with
+//! schedules, events and a log of flow reversals.
 //!
 //! It does not read files, parse units, run threads or draw plots: that is `plenum-runner`.
 //! All quantities are SI.

@@ -25,7 +25,8 @@ use crate::system::System;
 /// Integration method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
-    /// Implicit variable-order BDF (diffsol), with the analytic Jacobian-vector product.
+    /// Implicit variable-order BDF (Plenum's own up to [`SPARSE_ABOVE`] states, diffsol's
+    /// above; see [`Jacobian`]), with the analytic Jacobian-vector product.
     /// The default: the network is stiff (open hatches equalise in under a second while
     /// cracks act over days).
     #[default]
