@@ -100,6 +100,10 @@ pub(super) struct DenseBdf<'s, 'n> {
     diff: Vec<f64>,
     /// Jacobian df/dy, column-major, and its age in steps.
     jac: Vec<f64>,
+    /// Columns that share no row of the network's Jacobian pattern, grouped: one product
+    /// per group fills all of their entries. Per column, the rows it may have entries in.
+    colours: Vec<Vec<usize>>,
+    col_rows: Vec<Vec<usize>>,
     jac_age: usize,
     jac_fresh: bool,
     /// LU of I - c J (column-major, unit lower part below the diagonal), the reciprocals of
@@ -196,7 +200,10 @@ fn weights(out: &mut [f64], atol: &[f64], rtol: f64, y: &[f64]) {
 impl<'s, 'n> DenseBdf<'s, 'n> {
     pub fn new(sys: &'s System<'n>, rtol: f64, atol: &[f64]) -> Self {
         let n = sys.len();
+        let (colours, col_rows) = colour_columns(n, &sys.jacobian_pattern());
         DenseBdf {
+            colours,
+            col_rows,
             sys,
             n,
             rtol,
@@ -372,10 +379,22 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         } else {
             &self.diff[..n]
         };
-        for (j, col) in self.jac.chunks_exact_mut(n).enumerate() {
-            self.unit[j] = 1.0;
-            self.sys.jvp(t, y, &self.unit, col);
-            self.unit[j] = 0.0;
+        // One product per colour (J times the sum of its columns' unit vectors): each row
+        // of the product belongs to at most one of those columns, so every entry comes out
+        // as the product with its own unit vector would give it.
+        self.jac.fill(0.0);
+        for colour in &self.colours {
+            for &j in colour {
+                self.unit[j] = 1.0;
+            }
+            self.sys.jvp(t, y, &self.unit, &mut self.dy);
+            for &j in colour {
+                self.unit[j] = 0.0;
+                let col = &mut self.jac[j * n..(j + 1) * n];
+                for &i in &self.col_rows[j] {
+                    col[i] = self.dy[i];
+                }
+            }
         }
         self.counts.jacobians += 1;
         self.jac_age = 0;
@@ -679,6 +698,36 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         }
         Ok(false)
     }
+}
+
+/// Greedy colouring of the columns of an n x n pattern (row, column pairs): columns of one
+/// colour share no row. Returns the colours (their columns) and each column's rows.
+fn colour_columns(n: usize, pattern: &[(usize, usize)]) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut col_rows = vec![Vec::new(); n];
+    for &(i, j) in pattern {
+        if i < n && j < n {
+            col_rows[j].push(i);
+        }
+    }
+    let mut colours: Vec<Vec<usize>> = Vec::new();
+    // Per colour, the rows its columns already take.
+    let mut taken: Vec<Vec<bool>> = Vec::new();
+    for (j, rows) in col_rows.iter().enumerate() {
+        let fits = |t: &Vec<bool>| rows.iter().all(|&i| !t[i]);
+        let c = match taken.iter().position(fits) {
+            Some(c) => c,
+            None => {
+                colours.push(Vec::new());
+                taken.push(vec![false; n]);
+                colours.len() - 1
+            }
+        };
+        colours[c].push(j);
+        for &i in rows {
+            taken[c][i] = true;
+        }
+    }
+    (colours, col_rows)
 }
 
 /// scipy's safety factor: less growth after a Newton solve that took many iterations.
