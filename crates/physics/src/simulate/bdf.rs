@@ -323,13 +323,50 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         // y(t) = D0 + sum over j of D_j prod over m < j of (t - (t_n - m h)) / ((m + 1) h),
         // each row added to the whole state in one vectorisable pass.
         let out = &mut out[..n];
-        out.copy_from_slice(&self.diff[..n]);
-        let mut p = 1.0;
-        let inv_h = 1.0 / h;
+        // Coefficient j: the product over m < j of (t - (t_n - m h)) / ((m + 1) h), that is
+        // of (s + m) / (m + 1) with s = (t - t_n) / h.
+        const INV: [f64; MAX_ORDER + 1] = [0.0, 1.0, 1.0 / 2.0, 1.0 / 3.0, 1.0 / 4.0, 1.0 / 5.0];
+        let sh = (t - self.t) / h;
+        let mut p = [0.0; MAX_ORDER + 1];
+        let mut pj = 1.0;
+        let mut m = 0.0;
         for j in 1..=k {
-            let m = (j - 1) as f64;
-            p *= (t - (self.t - m * h)) * inv_h / (m + 1.0);
-            axpy(p, &self.diff[j * n..(j + 1) * n], out);
+            pj *= (sh + m) * INV[j];
+            p[j] = pj;
+            m += 1.0;
+        }
+        // One pass over the state, the rows added left to right (the same sums, in the same
+        // order, as adding one row at a time).
+        let r = |j: usize| &self.diff[j * n..(j + 1) * n];
+        let (d0, d1) = (r(0), r(1));
+        match k {
+            1 => {
+                for ((o, a), b) in out.iter_mut().zip(d0).zip(d1) {
+                    *o = a + p[1] * b;
+                }
+            }
+            2 => {
+                for (((o, a), b), c) in out.iter_mut().zip(d0).zip(d1).zip(r(2)) {
+                    *o = a + p[1] * b + p[2] * c;
+                }
+            }
+            3 => {
+                for ((((o, a), b), c), d) in out.iter_mut().zip(d0).zip(d1).zip(r(2)).zip(r(3)) {
+                    *o = a + p[1] * b + p[2] * c + p[3] * d;
+                }
+            }
+            4 => {
+                let rows = out.iter_mut().zip(d0).zip(d1).zip(r(2)).zip(r(3)).zip(r(4));
+                for (((((o, a), b), c), d), e) in rows {
+                    *o = a + p[1] * b + p[2] * c + p[3] * d + p[4] * e;
+                }
+            }
+            _ => {
+                let rows = out.iter_mut().zip(d0).zip(d1).zip(r(2)).zip(r(3)).zip(r(4));
+                for ((((((o, a), b), c), d), e), f) in rows.zip(r(5)) {
+                    *o = a + p[1] * b + p[2] * c + p[3] * d + p[4] * e + p[5] * f;
+                }
+            }
         }
     }
 
