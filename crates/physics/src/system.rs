@@ -638,13 +638,8 @@ impl<'n> System<'n> {
         }
     }
 
-    /// Flow of one link at the current node values, with opening and open/closed applied.
-    fn link_flow(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> Flow {
-        let ends = (self.node_index(link.from), self.node_index(link.to));
-        self.link_flow_at(t, link, ends, nodes)
-    }
-
-    /// [`System::link_flow`] with the link's node indices resolved.
+    /// Flow of one link (node indices `ia`, `ib`) at the current node values, with opening
+    /// and open/closed applied.
     #[inline(always)]
     fn link_flow_at(
         &self,
@@ -935,7 +930,12 @@ impl<'n> System<'n> {
         self.fill_nodes(t, y, None, sc);
         let sw = self.switches.borrow();
         out.clear();
-        out.extend(sw.links.iter().map(|l| self.reported_flow(t, l, &sc.nodes)));
+        out.extend(
+            sw.links
+                .iter()
+                .zip(&self.ends)
+                .map(|(l, e)| self.reported_flow_at(t, l, (e.ia, e.ib), &sc.nodes)),
+        );
     }
 
     /// True when every link's reported flow at (t, y) has the sign `expect(l)`, as the
@@ -1012,10 +1012,22 @@ impl<'n> System<'n> {
     /// below zero by round-off drawing its own gas back, see `FlowElement::flow`), which
     /// is no flow of gas and must not be logged as a reversal.
     fn reported_flow(&self, t: f64, link: &Link, nodes: &[NodeVals]) -> f64 {
-        let pa = nodes[self.node_index(link.from)].gas.p;
-        let pb = nodes[self.node_index(link.to)].gas.p;
+        let ends = (self.node_index(link.from), self.node_index(link.to));
+        self.reported_flow_at(t, link, ends, nodes)
+    }
+
+    /// [`System::reported_flow`] with the link's node indices resolved.
+    #[inline]
+    fn reported_flow_at(
+        &self,
+        t: f64,
+        link: &Link,
+        (ia, ib): (usize, usize),
+        nodes: &[NodeVals],
+    ) -> f64 {
+        let (pa, pb) = (nodes[ia].gas.p, nodes[ib].gas.p);
         if pa > 0.0 || pb > 0.0 {
-            self.link_flow(t, link, nodes).mdot
+            self.link_flow_at(t, link, (ia, ib), nodes).mdot
         } else {
             0.0
         }
