@@ -1174,15 +1174,16 @@ impl<'n> System<'n> {
         y: &mut [f64],
         atol: &[f64],
     ) -> Result<usize, crate::SimError> {
-        self.check_state(t, y, atol)?;
-        // Nothing below zero (every output of a healthy run): nothing to project.
-        let mut nonnegative = true;
-        for v in y.iter() {
-            nonnegative &= *v >= 0.0;
-        }
-        if nonnegative {
+        // Every entry finite and none below zero (every output of a healthy run): the
+        // state passes `check_state` (masses >= 0, energies >= 0 give temperatures >= 0)
+        // and there is nothing to project. (The bits of +0 and of the positive finite
+        // numbers, as integers, lie below those of +infinity; NaN and the negative numbers,
+        // -0 included, lie above.)
+        const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
+        if y.iter().all(|v| v.to_bits() < INFINITY_BITS) {
             return Ok(0);
         }
+        self.check_state(t, y, atol)?;
         let ns = self.ns;
         let n_books = self.net.boundaries.len() + self.net.sources.len();
         let mut count = 0;
