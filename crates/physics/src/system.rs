@@ -98,6 +98,9 @@ pub struct System<'n> {
     /// Per compartment: 1 / volume, and the temperature when it is a constant.
     inv_volume: Vec<f64>,
     fixed_temperature: Vec<Option<f64>>,
+    /// Per compartment: its state's index, its temperature (fixed, or the initial one
+    /// where not) and 1 / volume, side by side for the simple screen's pressures.
+    simple_nodes: Vec<(usize, f64, f64)>,
     /// Per compartment: the mass that changes its pressure by the absolute pressure
     /// tolerance (kg), the scale below which a sink fades out (see `sink_factor`).
     mass_eps: Vec<f64>,
@@ -208,7 +211,7 @@ impl<'n> System<'n> {
                 eb: node_energy(l.to),
             })
             .collect();
-        let inv_volume = net.compartments.iter().map(|c| 1.0 / c.volume).collect();
+        let inv_volume: Vec<f64> = net.compartments.iter().map(|c| 1.0 / c.volume).collect();
         let fixed_temperature: Vec<Option<f64>> = net
             .compartments
             .iter()
@@ -228,6 +231,15 @@ impl<'n> System<'n> {
             heat_floor.push(10.0 * am * mix.cv);
         }
         let simple = ns == 1 && fixed_temperature.iter().all(Option::is_some);
+        let simple_nodes = net
+            .compartments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let temp = fixed_temperature[i].unwrap_or(c.temperature);
+                (offsets[i], temp, inv_volume[i])
+            })
+            .collect();
         let no_energy = energy.iter().all(Option::is_none);
         let simple_gamma = net.gas.species.first().map_or(1.4, |s| s.cp() / s.cv());
         System {
@@ -237,6 +249,7 @@ impl<'n> System<'n> {
             simple,
             no_energy,
             fixed_temperature,
+            simple_nodes,
             mass_eps,
             heat_floor,
             net,
@@ -449,14 +462,11 @@ impl<'n> System<'n> {
     /// as `fill_node` computes it.
     #[inline]
     fn simple_gas(&self, i: usize, y: &[f64]) -> GasState {
-        let nc = self.offsets.len();
-        if i >= nc {
-            return self.boundary_vals[i - nc].gas;
-        }
-        let temp =
-            self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
+        let Some(&(off, temp, inv_volume)) = self.simple_nodes.get(i) else {
+            return self.boundary_vals[i - self.simple_nodes.len()].gas;
+        };
         GasState {
-            p: y[self.offsets[i]] * self.species_r[0] * temp * self.inv_volume[i],
+            p: y[off] * self.species_r[0] * temp * inv_volume,
             t: temp,
             r: self.species_r[0],
             gamma: self.simple_gamma,
@@ -467,13 +477,10 @@ impl<'n> System<'n> {
     /// computes it.
     #[inline(always)]
     fn simple_p(&self, i: usize, y: &[f64]) -> f64 {
-        let nc = self.offsets.len();
-        if i >= nc {
-            return self.boundary_vals[i - nc].gas.p;
+        match self.simple_nodes.get(i) {
+            Some(&(off, temp, inv_volume)) => y[off] * self.species_r[0] * temp * inv_volume,
+            None => self.boundary_vals[i - self.simple_nodes.len()].gas.p,
         }
-        let temp =
-            self.fixed_temperature[i].unwrap_or_else(|| self.net.compartments[i].temperature);
-        y[self.offsets[i]] * self.species_r[0] * temp * self.inv_volume[i]
     }
 
     /// Fill compartment `i`'s node values (and, with `v`, their directional derivatives).
@@ -1146,6 +1153,14 @@ impl<'n> System<'n> {
 
     /// Whether a species mass of a compartment lies more than its tolerance below zero.
     pub(crate) fn overshoots(&self, y: &[f64], atol: &[f64]) -> bool {
+        if self.no_energy {
+            // The entries before the ledger are the species masses: one pass, no exits.
+            let mut below = false;
+            for (m, a) in y[..self.ledger].iter().zip(&atol[..self.ledger]) {
+                below |= *m < -*a;
+            }
+            return below;
+        }
         self.offsets
             .iter()
             .any(|&off| (off..off + self.ns).any(|k| y[k] < -atol[k]))
@@ -1154,6 +1169,14 @@ impl<'n> System<'n> {
     /// Whether a species mass of a compartment lies below its tolerance (near zero, or
     /// below) in `a` or in `b`.
     pub(crate) fn near_empty(&self, a: &[f64], b: &[f64], atol: &[f64]) -> bool {
+        if self.no_energy {
+            let n = self.ledger;
+            let mut near = false;
+            for ((x, y), t) in a[..n].iter().zip(&b[..n]).zip(&atol[..n]) {
+                near |= (*x < *t) | (*y < *t);
+            }
+            return near;
+        }
         self.offsets
             .iter()
             .any(|&off| (off..off + self.ns).any(|k| a[k] < atol[k] || b[k] < atol[k]))
@@ -1180,7 +1203,11 @@ impl<'n> System<'n> {
         // numbers, as integers, lie below those of +infinity; NaN and the negative numbers,
         // -0 included, lie above.)
         const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
-        if y.iter().all(|v| v.to_bits() < INFINITY_BITS) {
+        let mut dirty = false;
+        for v in y.iter() {
+            dirty |= v.to_bits() >= INFINITY_BITS;
+        }
+        if !dirty {
             return Ok(0);
         }
         self.check_state(t, y, atol)?;

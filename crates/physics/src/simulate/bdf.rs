@@ -27,6 +27,10 @@ const NEWTON_MAXITER: usize = 4;
 /// Newton convergence: eta * |dy| < this, in the error test's weighted RMS norm (diffsol's
 /// default; CVODE's 0.1 of the error constant is of the same size).
 const NEWTON_TOL: f64 = 0.2;
+/// Newton's rate estimate after a fresh Jacobian, 20^1.25, and after a change of step,
+/// 100^1.25 (diffsol's values, written out: `powf` is not a const fn).
+const ETA_FRESH_JACOBIAN: f64 = 42.294_850_537_622_565;
+const ETA_NEW_STEP: f64 = 316.227_766_016_837_96;
 /// Least step shrink after a failed error test.
 const MIN_FACTOR: f64 = 0.2;
 /// Most growth of the step at an order change point (CVODE's ETAMX3).
@@ -179,7 +183,7 @@ fn rms(x: &[f64], w: &[f64]) -> f64 {
         let v = a * b;
         acc[l] += v * v;
     }
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])).sqrt() / (x.len() as f64).sqrt()
+    (((acc[0] + acc[1]) + (acc[2] + acc[3])) / x.len() as f64).sqrt()
 }
 
 /// Weighted RMS norm of `k x w`.
@@ -266,7 +270,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         self.lu_c = None;
         self.jac_fresh = false;
         self.jac_age = JACOBIAN_AGE;
-        self.eta = 20f64.powf(1.25);
+        self.eta = ETA_FRESH_JACOBIAN;
         self.diff[..n].copy_from_slice(y0);
         self.sys.rhs(t0, y0, &mut self.f);
         let h = self.initial_step(t0, y0);
@@ -419,7 +423,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         self.h *= factor;
         self.n_equal_steps = 0;
         // A new step changes the Newton matrix: forget the rate measured with the old one.
-        self.eta = 100f64.powf(1.25);
+        self.eta = ETA_NEW_STEP;
     }
 
     /// Evaluate the Jacobian at (t, y) from one product per unit vector (column j: J e_j).
@@ -451,7 +455,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         self.jac_age = 0;
         self.jac_fresh = true;
         self.lu_c = None;
-        self.eta = 20f64.powf(1.25);
+        self.eta = ETA_FRESH_JACOBIAN;
     }
 
     /// Factorise P (I - c J) P^T, keeping to the structure's pivots where they are safe,
@@ -647,7 +651,12 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
             }
             match old_norm {
                 Some(old) => {
-                    let rate = (norm / old).powf(1.0 / k as f64);
+                    let ratio = norm / old;
+                    let rate = if k == 1 {
+                        ratio
+                    } else {
+                        ratio.powf(1.0 / k as f64)
+                    };
                     if rate > 0.9
                         || rate.powi((NEWTON_MAXITER - k - 1) as i32) / (1.0 - rate) * norm
                             > NEWTON_TOL
@@ -1129,6 +1138,12 @@ mod tests {
         bdf.solve(&mut x);
         let e = backward_error(&bdf, 1.0, &x, &b);
         assert!(e < bound(n), "backward error {e:e}");
+    }
+
+    #[test]
+    fn the_written_out_rate_estimates_are_diffsols() {
+        assert_eq!(ETA_FRESH_JACOBIAN, 20f64.powf(1.25));
+        assert_eq!(ETA_NEW_STEP, 100f64.powf(1.25));
     }
 
     /// Minimum degree orders a chain (numbered out of order) so that its factors have no
