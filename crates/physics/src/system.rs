@@ -830,6 +830,27 @@ impl<'n> System<'n> {
 
     /// Evaluate a watched quantity at (t, y).
     pub fn quantity(&self, q: Quantity, t: f64, y: &[f64]) -> f64 {
+        if self.simple {
+            // A simple system's quantities from the gas of the nodes they read alone (as
+            // `fill_node` computes it), with no node table: the reversal search and a
+            // sweep's recorder ask for them often.
+            match q {
+                Quantity::MassFlow(l) => {
+                    let sw = self.switches.borrow();
+                    let link = &sw.links[l.0];
+                    let end = |node| NodeVals {
+                        gas: self.simple_gas(self.node_index(node), y),
+                        ..NodeVals::default()
+                    };
+                    let nodes = [end(link.from), end(link.to)];
+                    return self.reported_flow_at(t, link, (0, 1), &nodes);
+                }
+                Quantity::Pressure(c) => return self.simple_p(c.0, y),
+                Quantity::Temperature(c) => return self.simple_gas(c.0, y).t,
+                Quantity::Mass(c) => return y[self.offsets[c.0]],
+                _ => {}
+            }
+        }
         let mut sc = self.scratch.borrow_mut();
         let sc = &mut *sc;
         // Only the nodes the quantity reads: a watched flow or pressure costs the same in a

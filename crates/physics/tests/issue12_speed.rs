@@ -49,3 +49,36 @@ fn issue12_fast_reversal_screen_logs_what_the_general_one_logs() {
         assert!((f.1 - g.1).abs() <= 1e-6 * DAY, "{f:?} vs {g:?}");
     }
 }
+
+/// A simple system's quantities come from the gas of the nodes they read, without the node
+/// table; they must be the numbers the table gives (what the right-hand side and the
+/// snapshot see), bit for bit, at a state where every hatch carries flow.
+#[test]
+fn issue12_simple_quantities_are_the_node_tables() {
+    use plenum_physics::{reference, CompartmentId, LinkId, Quantity};
+    let net = Network::new(reference::p3()).expect("P3 is valid");
+    let sys = System::new(&net);
+    let mut y = sys.initial_state();
+    for (i, v) in y.iter_mut().enumerate().take(net.compartments.len()) {
+        *v *= 1.0 + 1e-3 * (i as f64 - 6.0);
+    }
+    let t = 1234.5;
+    let snap = sys.snapshot(t, &y);
+    for c in 0..net.compartments.len() {
+        let id = CompartmentId(c);
+        assert_eq!(
+            sys.quantity(Quantity::Pressure(id), t, &y),
+            snap.pressure[c]
+        );
+        assert_eq!(
+            sys.quantity(Quantity::Temperature(id), t, &y),
+            snap.temperature[c]
+        );
+        assert_eq!(sys.quantity(Quantity::Mass(id), t, &y), snap.mass[c]);
+    }
+    for l in 0..net.links.len() {
+        let f = sys.quantity(Quantity::MassFlow(LinkId(l)), t, &y);
+        assert_eq!(f, snap.flow[l], "link {}", net.links[l].name);
+        assert!(f != 0.0);
+    }
+}
