@@ -357,8 +357,13 @@ enum Snap {
     End,
 }
 
-/// Dense output: fills the state at a time inside the current step.
-type Interp<'a> = dyn FnMut(f64, &mut [f64]) -> Result<(), SimError> + 'a;
+/// Dense output: fills the state at a time inside the current step; with `Some(ranges)`,
+/// at least the entries in those ranges (what one link's flow reads).
+type Interp<'a> =
+    dyn FnMut(f64, Option<&[std::ops::Range<usize>]>, &mut [f64]) -> Result<(), SimError> + 'a;
+
+/// A scalar function's view of the dense output: the entries it reads at a time.
+type Eval<'a> = dyn FnMut(f64, &mut [f64]) -> Result<(), SimError> + 'a;
 
 impl<'s, 'n> Driver<'s, 'n> {
     fn new(sys: &'s System<'n>, settings: &'s Settings, t_end: f64, outputs: &[f64]) -> Self {
@@ -690,23 +695,28 @@ impl<'s, 'n> Driver<'s, 'n> {
                 break Ok(SegmentEnd::Restart);
             }
             self.retries = 0;
-            let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
-                solver
-                    .interpolate(t, out)
-                    .map_err(|reason| SimError::Interpolation {
-                        integrator: "BDF",
-                        time: t,
-                        step_start: t_old,
-                        step_end: t_new,
-                        reason,
-                    })
+            let mut interp = |t: f64,
+                              part: Option<&[std::ops::Range<usize>]>,
+                              out: &mut [f64]|
+             -> Result<(), SimError> {
+                match part {
+                    Some(ranges) => solver.interpolate_part(t, ranges, out),
+                    None => solver.interpolate(t, out),
+                }
+                .map_err(|reason| SimError::Interpolation {
+                    integrator: "BDF",
+                    time: t,
+                    step_start: t_old,
+                    step_end: t_new,
+                    reason,
+                })
             };
             let hit = match self.process_step(t_old, t_new, &ybuf, &mut interp) {
                 Ok(hit) => hit,
                 Err(e) => break Err(e),
             };
             if let Some(hit) = hit {
-                if let Err(e) = interp(hit.time, &mut ybuf) {
+                if let Err(e) = interp(hit.time, None, &mut ybuf) {
                     break Err(e);
                 }
                 self.t = hit.time;
@@ -1022,6 +1032,15 @@ trait Implicit {
     fn state(&self) -> &[f64];
     /// The last step's dense output at `t`.
     fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), String>;
+    /// At least the entries `ranges` of the last step's dense output at `t`.
+    fn interpolate_part(
+        &mut self,
+        t: f64,
+        _ranges: &[std::ops::Range<usize>],
+        out: &mut [f64],
+    ) -> Result<(), String> {
+        self.interpolate(t, out)
+    }
 }
 
 impl Implicit for bdf::DenseBdf<'_, '_> {
@@ -1040,6 +1059,15 @@ impl Implicit for bdf::DenseBdf<'_, '_> {
     }
     fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), String> {
         bdf::DenseBdf::interpolate(self, t, out);
+        Ok(())
+    }
+    fn interpolate_part(
+        &mut self,
+        t: f64,
+        ranges: &[std::ops::Range<usize>],
+        out: &mut [f64],
+    ) -> Result<(), String> {
+        bdf::DenseBdf::interpolate_part(self, t, ranges, out);
         Ok(())
     }
 }

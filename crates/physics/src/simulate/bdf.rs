@@ -333,26 +333,47 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         &self.diff[..self.n]
     }
 
-    /// The last step's interpolating polynomial at `t` (within that step).
-    pub fn interpolate(&self, t: f64, out: &mut [f64]) {
-        let n = self.n;
-        let h = self.h_last;
-        let k = self.order_last;
-        // y(t) = D0 + sum over j of D_j prod over m < j of (t - (t_n - m h)) / ((m + 1) h),
-        // each row added to the whole state in one vectorisable pass.
-        let out = &mut out[..n];
-        // Coefficient j: the product over m < j of (t - (t_n - m h)) / ((m + 1) h), that is
-        // of (s + m) / (m + 1) with s = (t - t_n) / h.
+    /// The interpolating polynomial's coefficients at `t`: y(t) = D0 + sum over j of p_j D_j,
+    /// p_j the product over m < j of (t - (t_n - m h)) / ((m + 1) h), that is of
+    /// (s + m) / (m + 1) with s = (t - t_n) / h.
+    fn coefficients(&self, t: f64) -> [f64; MAX_ORDER + 1] {
         const INV: [f64; MAX_ORDER + 1] = [0.0, 1.0, 1.0 / 2.0, 1.0 / 3.0, 1.0 / 4.0, 1.0 / 5.0];
-        let sh = (t - self.t) / h;
+        let sh = (t - self.t) / self.h_last;
         let mut p = [0.0; MAX_ORDER + 1];
         let mut pj = 1.0;
         let mut m = 0.0;
-        for j in 1..=k {
+        for j in 1..=self.order_last {
             pj *= (sh + m) * INV[j];
             p[j] = pj;
             m += 1.0;
         }
+        p
+    }
+
+    /// The entries `ranges` of [`DenseBdf::interpolate`] at `t`, each the same sum in the
+    /// same order (so the same number); the other entries of `out` are left as they are.
+    pub fn interpolate_part(&self, t: f64, ranges: &[std::ops::Range<usize>], out: &mut [f64]) {
+        let n = self.n;
+        let k = self.order_last;
+        let p = self.coefficients(t);
+        for r in ranges {
+            for i in r.clone() {
+                let mut v = self.diff[i] + p[1] * self.diff[n + i];
+                for (j, pj) in p.iter().enumerate().take(k + 1).skip(2) {
+                    v += pj * self.diff[j * n + i];
+                }
+                out[i] = v;
+            }
+        }
+    }
+
+    /// The last step's interpolating polynomial at `t` (within that step).
+    pub fn interpolate(&self, t: f64, out: &mut [f64]) {
+        let n = self.n;
+        let k = self.order_last;
+        // Each row added to the whole state in one vectorisable pass.
+        let out = &mut out[..n];
+        let p = self.coefficients(t);
         // One pass over the state, the rows added left to right (the same sums, in the same
         // order, as adding one row at a time).
         let r = |j: usize| &self.diff[j * n..(j + 1) * n];

@@ -81,7 +81,10 @@ impl Driver<'_, '_> {
             let step_times = step_log.borrow().clone();
             let n = self.y.len();
             let seg_start = self.t;
-            let mut interp = |t: f64, out: &mut [f64]| -> Result<(), SimError> {
+            let mut interp = |t: f64,
+                              _part: Option<&[std::ops::Range<usize>]>,
+                              out: &mut [f64]|
+             -> Result<(), SimError> {
                 let z = model.evaluate(t).ok_or_else(|| SimError::Interpolation {
                     integrator: "Dopri5",
                     time: t,
@@ -105,9 +108,9 @@ impl Driver<'_, '_> {
                 if let Some(c) = self.cause {
                     self.cause_steps[c] += 1;
                 }
-                interp(t_new, &mut ynew)?;
+                interp(t_new, None, &mut ynew)?;
                 if let Some(hit) = self.process_step(t_old, t_new, &ynew, &mut interp)? {
-                    interp(hit.time, &mut ynew)?;
+                    interp(hit.time, None, &mut ynew)?;
                     self.t = hit.time;
                     self.y.copy_from_slice(&ynew);
                     let end = self.fire_crossing(&hit);
@@ -123,7 +126,7 @@ impl Driver<'_, '_> {
                 continue;
             }
             self.t = seg_end;
-            interp(seg_end, &mut ynew)?;
+            interp(seg_end, None, &mut ynew)?;
             self.y.copy_from_slice(&ynew);
             if self.t >= self.t_end {
                 return Ok(());

@@ -2,7 +2,7 @@
 //! dense output, and firing events (their actions applied to the system's switches).
 
 use super::samples::Samples;
-use super::{Driver, FiredEvent, Interp, Reversal};
+use super::{Driver, Eval, FiredEvent, Interp, Reversal};
 use crate::error::SimError;
 use crate::model::{Direction, Event, EventId, LinkId, Quantity, Trigger};
 use crate::Settings;
@@ -224,7 +224,7 @@ impl Driver<'_, '_> {
             if to == t_new {
                 buf.copy_from_slice(y_new);
             } else {
-                interp(to, &mut buf)?;
+                interp(to, None, &mut buf)?;
             }
             self.out_rows.push((to, self.switch_history.len() - 1));
             self.out_states.extend_from_slice(&buf);
@@ -234,7 +234,7 @@ impl Driver<'_, '_> {
         if t_stop == t_new {
             buf.copy_from_slice(y_new);
         } else {
-            interp(t_stop, &mut buf)?;
+            interp(t_stop, None, &mut buf)?;
         }
         self.sys.log_averages(t_stop, &buf);
         // The screen is skipped for a few steps after it failed: where some flow sits near
@@ -273,7 +273,7 @@ impl Driver<'_, '_> {
             if t_stop == t_new {
                 buf.copy_from_slice(y_new);
             } else {
-                interp(t_stop, &mut buf)?;
+                interp(t_stop, None, &mut buf)?;
             }
         }
         for w in 0..nw {
@@ -359,7 +359,10 @@ impl Driver<'_, '_> {
                         };
                         self.locate(t_old, m_old, t_stop, m_new, buf, &mut part, flow)?
                     } else {
-                        self.locate(t_old, m_old, t_stop, m_new, buf, interp, flow)?
+                        // Only the link's two ends: the flow reads nothing else.
+                        let ends = self.sys.link_states(l);
+                        let mut part = |t: f64, out: &mut [f64]| interp(t, Some(&ends), out);
+                        self.locate(t_old, m_old, t_stop, m_new, buf, &mut part, flow)?
                     }
                 } else {
                     t_old + (t_stop - t_old) * m_old / (m_old - m_new)
@@ -411,7 +414,7 @@ impl Driver<'_, '_> {
                         t_new,
                         g_new - off,
                         buf,
-                        interp,
+                        &mut |t: f64, out: &mut [f64]| interp(t, None, out),
                         |d, t, y| d.g(w, t, y) - off,
                     )?;
                     Some((tr, to))
@@ -422,9 +425,11 @@ impl Driver<'_, '_> {
             0 => None,
             s => {
                 if crossed(s, g_new) && wa.armed && wa.allows(-s) {
-                    let tr = self.locate(t_old, g_old, t_new, g_new, buf, interp, |d, t, y| {
-                        d.g(w, t, y)
-                    })?;
+                    let mut whole = |t: f64, out: &mut [f64]| interp(t, None, out);
+                    let tr =
+                        self.locate(t_old, g_old, t_new, g_new, buf, &mut whole, |d, t, y| {
+                            d.g(w, t, y)
+                        })?;
                     Some((tr, -s))
                 } else {
                     None
@@ -448,7 +453,7 @@ impl Driver<'_, '_> {
         let g = if tf == t_old {
             g_old
         } else {
-            interp(tf, buf)?;
+            interp(tf, None, buf)?;
             self.g(w, tf, buf)
         };
         Ok((f64::from(held) * g > 0.0).then_some((tf, held)))
@@ -465,7 +470,7 @@ impl Driver<'_, '_> {
         mut tb: f64,
         mut fb: f64,
         buf: &mut [f64],
-        interp: &mut Interp<'_>,
+        interp: &mut Eval<'_>,
         f: impl Fn(&Self, f64, &[f64]) -> f64,
     ) -> Result<f64, SimError> {
         let tol = 1e-12 * (tb - ta).abs().max(f64::MIN_POSITIVE) + 4.0 * f64::EPSILON * tb.abs();

@@ -39,7 +39,7 @@ impl Samples {
         for j in 0..K {
             let theta = std::f64::consts::PI * (2 * j + 1) as f64 / (2 * K) as f64;
             self.t[j] = mid + half * theta.cos();
-            interp(self.t[j], buf)?;
+            interp(self.t[j], None, buf)?;
             self.y[j * n..(j + 1) * n].copy_from_slice(buf);
         }
         Ok(())

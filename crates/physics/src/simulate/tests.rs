@@ -46,7 +46,10 @@ fn issue7_dense_output_failure_is_an_error_at_the_time_asked_for() {
     let mut d = Driver::new(&sys, &settings, 100.0, &[0.0, 40.0, 100.0]);
     d.emit_outputs_at_current();
     let y_new = d.y.clone();
-    let mut failing = |t: f64, _out: &mut [f64]| -> Result<(), SimError> {
+    let mut failing = |t: f64,
+                       _part: Option<&[std::ops::Range<usize>]>,
+                       _out: &mut [f64]|
+     -> Result<(), SimError> {
         Err(SimError::Interpolation {
             integrator: "BDF",
             time: t,
