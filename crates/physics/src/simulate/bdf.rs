@@ -6,8 +6,9 @@
 //! "The MATLAB ODE suite", 1997, section 3.2), with diffsol's Newton convergence test
 //! (Hairer and Wanner's rate estimate carried from step to step). What it changes is the
 //! cost of a step of a 14-state network: every array is a flat buffer sized once, the
-//! Newton matrix is factorised by a partial-pivoting LU written for a row-major n x n
-//! block, and nothing allocates in the step loop. diffsol's generic vectors and matrices
+//! Newton matrix is factorised on the network's own sparsity (a minimum-degree order and
+//! its symbolic structure, found once per run, with threshold-tested diagonal pivots and
+//! dense partial pivoting as the fallback), and nothing allocates in the step loop. diffsol's generic vectors and matrices
 //! (nalgebra, heap-sized, one call per operation) cost more than the arithmetic at this
 //! size; the large networks keep diffsol's sparse path.
 //!
@@ -911,7 +912,7 @@ fn colour_columns(n: usize, pattern: &[(usize, usize)]) -> (Vec<Vec<usize>>, Vec
 const MAX_ORDERED: usize = 512;
 
 /// The least ratio of a diagonal pivot to the largest entry below it that the structured
-/// LU accepts (threshold partial pivoting; SuperLU's and UMFPACK's default is 0.1 too).
+/// LU accepts (threshold partial pivoting; UMFPACK's default pivot tolerance is 0.1 too).
 const PIVOT_THRESHOLD: f64 = 0.1;
 
 /// Where the LU factors of P (I - c J) P^T can be nonzero when the diagonal is pivot:
