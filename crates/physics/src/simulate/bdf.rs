@@ -19,6 +19,9 @@
 //! - the Jacobian is evaluated at the predicted state when Newton fails to converge with an
 //!   older one, and at least every [`JACOBIAN_AGE`] steps.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::system::System;
 
 const MAX_ORDER: usize = 5;
@@ -105,10 +108,9 @@ pub(super) struct DenseBdf<'s, 'n> {
     diff: Vec<f64>,
     /// Jacobian df/dy, column-major, and its age in steps.
     jac: Vec<f64>,
-    /// Columns that share no row of the network's Jacobian pattern, grouped: one product
-    /// per group fills all of their entries. Per column, the rows it may have entries in.
-    colours: Vec<Vec<usize>>,
-    col_rows: Vec<Vec<usize>>,
+    /// What the network's Jacobian pattern decides (colouring, order, structure), shared
+    /// with the thread's earlier runs of the same network.
+    an: Rc<Analysis>,
     jac_age: usize,
     jac_fresh: bool,
     /// LU of P (I - c J) P^T for the fill-reducing symmetric permutation P (`pos[i]`: the
@@ -118,10 +120,10 @@ pub(super) struct DenseBdf<'s, 'n> {
     diag_inv: Vec<f64>,
     piv: Vec<usize>,
     lu_c: Option<f64>,
-    pos: Vec<usize>,
-    /// The factors' structure without row swaps (see [`Structure`]), and whether the last
-    /// factorisation kept to it (false: it swapped rows, and the substitutions are dense).
-    structure: Structure,
+    /// Whether the factorisation tries the structure's pivots first (false above
+    /// [`MAX_ORDERED`] states), and whether the last one kept to them (false: it swapped
+    /// rows, and the substitutions are dense).
+    structured: bool,
     lu_static: bool,
     /// The right-hand side in the permuted order.
     permuted: Vec<f64>,
@@ -213,16 +215,12 @@ fn weights(out: &mut [f64], atol: &[f64], rtol: f64, y: &[f64]) {
 impl<'s, 'n> DenseBdf<'s, 'n> {
     pub fn new(sys: &'s System<'n>, rtol: f64, atol: &[f64]) -> Self {
         let n = sys.len();
-        let pattern = sys.jacobian_pattern();
-        let (colours, col_rows) = colour_columns(n, &pattern);
-        let pos = minimum_degree(n, &pattern);
+        let an = analysis(n, sys.jacobian_pattern());
         DenseBdf {
-            structure: Structure::new(n, &pattern, &pos),
-            pos,
+            structured: an.structure.usable,
+            an,
             lu_static: false,
             permuted: vec![0.0; n],
-            colours,
-            col_rows,
             sys,
             n,
             rtol,
@@ -460,7 +458,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         // of the product belongs to at most one of those columns, so every entry comes out
         // as the product with its own unit vector would give it.
         self.jac.fill(0.0);
-        for colour in &self.colours {
+        for colour in &self.an.colours {
             for &j in colour {
                 self.unit[j] = 1.0;
             }
@@ -468,7 +466,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
             for &j in colour {
                 self.unit[j] = 0.0;
                 let col = &mut self.jac[j * n..(j + 1) * n];
-                for &i in &self.col_rows[j] {
+                for &i in &self.an.col_rows[j] {
                     col[i] = self.dy[i];
                 }
             }
@@ -491,13 +489,13 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         self.counts.factorizations += 1;
         self.load(c);
         self.lu_c = Some(c);
-        if self.structure.usable && self.factorize_static() {
+        if self.structured && self.factorize_static() {
             self.lu_static = true;
             return true;
         }
         // A pivot failed the threshold test (or the network is too large to order): start
         // again with row swaps.
-        if self.structure.usable {
+        if self.structured {
             self.load(c);
         }
         self.lu_static = false;
@@ -515,12 +513,13 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         for i in 0..n {
             self.lu[i * n + i] = 1.0;
         }
-        for (j, rows) in self.col_rows.iter().enumerate() {
-            let pj = self.pos[j];
+        let pos = &self.an.pos;
+        for (j, rows) in self.an.col_rows.iter().enumerate() {
+            let pj = pos[j];
             let col = &self.jac[j * n..(j + 1) * n];
             let dst = &mut self.lu[pj * n..(pj + 1) * n];
             for &i in rows {
-                dst[self.pos[i]] -= c * col[i];
+                dst[pos[i]] -= c * col[i];
             }
         }
     }
@@ -530,7 +529,7 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
     /// largest entry below it (threshold partial pivoting's test, which bounds the growth).
     fn factorize_static(&mut self) -> bool {
         let n = self.n;
-        let st = &self.structure;
+        let st: &Structure = &self.an.structure;
         let a = &mut self.lu;
         for k in 0..n {
             let lk = &st.l_row[st.l_start[k]..st.l_start[k + 1]];
@@ -605,14 +604,16 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
     /// Solve (I - c J) x = b in place: permute, substitute, permute back.
     fn solve(&mut self, b: &mut [f64]) {
         let n = self.n;
+        let an: &Analysis = &self.an;
+        let pos = &an.pos[..n];
         let x = &mut self.permuted[..n];
-        for (i, &v) in b[..n].iter().enumerate() {
-            x[self.pos[i]] = v;
+        for (&p, &v) in pos.iter().zip(&b[..n]) {
+            x[p] = v;
         }
         let a = &self.lu;
         if self.lu_static {
             // Over the structure's entries only.
-            let st = &self.structure;
+            let st = &an.structure;
             for k in 0..n {
                 let xk = x[k];
                 for &i in &st.l_row[st.l_start[k]..st.l_start[k + 1]] {
@@ -644,8 +645,8 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
                 axpy(-rest[0], &col[..k], above);
             }
         }
-        for (i, v) in b[..n].iter_mut().enumerate() {
-            *v = x[self.pos[i]];
+        for (&p, v) in pos.iter().zip(&mut b[..n]) {
+            *v = x[p];
         }
     }
 
@@ -875,6 +876,53 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
         }
         Ok(false)
     }
+}
+
+/// What the BDF derives from a network's Jacobian pattern alone: the column colouring, the
+/// fill-reducing order and the factors' symbolic structure.
+struct Analysis {
+    n: usize,
+    pattern: Vec<(usize, usize)>,
+    /// Columns that share no row of the pattern, grouped: one product per group fills all
+    /// of their entries. Per column, the rows it may have entries in.
+    colours: Vec<Vec<usize>>,
+    col_rows: Vec<Vec<usize>>,
+    /// `pos[i]`: the place of state i in the order.
+    pos: Vec<usize>,
+    structure: Structure,
+}
+
+thread_local! {
+    /// The last analysis on this thread: a sweep's runs share their network's pattern (the
+    /// parameters change values, not the topology), so each worker analyses it once.
+    static LAST_ANALYSIS: RefCell<Option<Rc<Analysis>>> = const { RefCell::new(None) };
+}
+
+/// The analysis of an n-state pattern: this thread's last one where the pattern is the same
+/// (the analysis is a function of the pattern alone, so the run is the same either way),
+/// else a new one, kept for the next run.
+fn analysis(n: usize, pattern: Vec<(usize, usize)>) -> Rc<Analysis> {
+    LAST_ANALYSIS.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some(a) = last.as_ref() {
+            if a.n == n && a.pattern == pattern {
+                return Rc::clone(a);
+            }
+        }
+        let (colours, col_rows) = colour_columns(n, &pattern);
+        let pos = minimum_degree(n, &pattern);
+        let structure = Structure::new(n, &pattern, &pos);
+        let a = Rc::new(Analysis {
+            n,
+            pattern,
+            colours,
+            col_rows,
+            pos,
+            structure,
+        });
+        *last = Some(Rc::clone(&a));
+        a
+    })
 }
 
 /// Greedy colouring of the columns of an n x n pattern (row, column pairs): columns of one
@@ -1111,18 +1159,18 @@ mod tests {
             bdf.solve(&mut x);
             let e = backward_error(&bdf, c, &x, &b);
             assert!(e < bound(n), "c = {c}: backward error {e:e}");
-            bdf.structure.usable = false;
+            bdf.structured = false;
             assert!(bdf.factorize(c));
             assert!(!bdf.lu_static);
             let mut xd = b.clone();
             bdf.solve(&mut xd);
-            bdf.structure.usable = true;
+            bdf.structured = true;
             for (s, d) in x.iter().zip(&xd) {
                 assert!((s - d).abs() <= 1e-12 * d.abs().max(1e-300), "{s} vs {d}");
             }
         }
         // The order leaves little fill: P3 is a tree of modules plus the vacuum's book.
-        let nnz = bdf.structure.l_row.len() + bdf.structure.u_row.len();
+        let nnz = bdf.an.structure.l_row.len() + bdf.an.structure.u_row.len();
         let pattern_off_diagonal = sys
             .jacobian_pattern()
             .iter()
@@ -1147,8 +1195,13 @@ mod tests {
         bdf.evaluate_jacobian(0.0, false);
         // The state eliminated first: I - J has 1e-3 on its diagonal and 1 at every other
         // row of its column in the pattern (all below the diagonal in the order).
-        let first = bdf.pos.iter().position(|&p| p == 0).expect("a permutation");
-        let rows = bdf.col_rows[first].clone();
+        let first = bdf
+            .an
+            .pos
+            .iter()
+            .position(|&p| p == 0)
+            .expect("a permutation");
+        let rows = bdf.an.col_rows[first].clone();
         assert!(rows.len() > 1);
         for &i in &rows {
             bdf.jac[first * n + i] = if i == first { 1.0 - 1e-3 } else { -1.0 };
@@ -1160,6 +1213,30 @@ mod tests {
         bdf.solve(&mut x);
         let e = backward_error(&bdf, 1.0, &x, &b);
         assert!(e < bound(n), "backward error {e:e}");
+    }
+
+    /// A thread's runs of one network share its analysis; another network gets its own.
+    #[test]
+    fn runs_of_one_network_share_the_analysis() {
+        let net = Network::new(reference::p3()).expect("P3 is valid");
+        let other = Network::new(reference::p3b()).expect("P3b is valid");
+        let (sys, _) = p3_integrator(&net);
+        let (sys_b, _) = p3_integrator(&other);
+        let atol = vec![1e-9; sys.len()];
+        let a = DenseBdf::new(&sys, 1e-8, &atol);
+        let b = DenseBdf::new(&sys, 1e-8, &atol);
+        assert!(Rc::ptr_eq(&a.an, &b.an));
+        let atol_b = vec![1e-9; sys_b.len()];
+        let c = DenseBdf::new(&sys_b, 1e-8, &atol_b);
+        assert!(!Rc::ptr_eq(&a.an, &c.an));
+        assert_eq!(c.an.pattern, sys_b.jacobian_pattern());
+        // A second system of the first network (another run) finds it again only if
+        // nothing else ran since: the cache keeps the last analysis.
+        let (sys2, _) = p3_integrator(&net);
+        let d = DenseBdf::new(&sys2, 1e-8, &atol);
+        assert!(!Rc::ptr_eq(&a.an, &d.an));
+        assert_eq!(a.an.pos, d.an.pos);
+        assert_eq!(a.an.colours, d.an.colours);
     }
 
     #[test]
