@@ -752,7 +752,8 @@ impl<'s, 'n> Driver<'s, 'n> {
                 }
             }
             t_old = t_new;
-            yold.copy_from_slice(&ybuf);
+            // (`ybuf` is written from the solver before it is read again.)
+            std::mem::swap(&mut yold, &mut ybuf);
         };
         self.seg_y = ybuf;
         self.seg_yold = yold;
@@ -981,9 +982,13 @@ impl<'s, 'n> Driver<'s, 'n> {
         // Nothing non-physical is handed over: round-off below zero is projected away
         // (conserving mass), anything further below is an error.
         let n_state = self.y.len();
-        for (r, &(t, _)) in self.out_rows.iter().enumerate() {
-            let y = &mut self.out_states[r * n_state..(r + 1) * n_state];
-            self.stats.projected += self.sys.project_nonnegative(t, y, &self.atol)?;
+        // One pass over all the outputs first: where every entry is finite and none below
+        // zero (a healthy run), each row passes `project_nonnegative` unchanged.
+        if !crate::system::all_nonnegative_finite(&self.out_states) {
+            for (r, &(t, _)) in self.out_rows.iter().enumerate() {
+                let y = &mut self.out_states[r * n_state..(r + 1) * n_state];
+                self.stats.projected += self.sys.project_nonnegative(t, y, &self.atol)?;
+            }
         }
         self.stats.projected += self
             .sys

@@ -1220,15 +1220,8 @@ impl<'n> System<'n> {
     ) -> Result<usize, crate::SimError> {
         // Every entry finite and none below zero (every output of a healthy run): the
         // state passes `check_state` (masses >= 0, energies >= 0 give temperatures >= 0)
-        // and there is nothing to project. (The bits of +0 and of the positive finite
-        // numbers, as integers, lie below those of +infinity; NaN and the negative numbers,
-        // -0 included, lie above.)
-        const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
-        let mut dirty = false;
-        for v in y.iter() {
-            dirty |= v.to_bits() >= INFINITY_BITS;
-        }
-        if !dirty {
+        // and there is nothing to project.
+        if all_nonnegative_finite(y) {
             return Ok(0);
         }
         self.check_state(t, y, atol)?;
@@ -1281,6 +1274,18 @@ impl<'n> System<'n> {
         }
         Ok(count)
     }
+}
+
+/// Every entry finite and none below zero, in one pass without exits: the bits of +0 and
+/// of the positive finite numbers, as integers, lie below those of +infinity; NaN and the
+/// negative numbers, -0 included, lie above.
+pub(crate) fn all_nonnegative_finite(y: &[f64]) -> bool {
+    const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
+    let mut dirty = false;
+    for v in y {
+        dirty |= v.to_bits() >= INFINITY_BITS;
+    }
+    !dirty
 }
 
 /// How much of a sink's nominal removal rate applies at species mass `m` (kg), and its
