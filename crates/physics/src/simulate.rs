@@ -470,6 +470,19 @@ impl<'s, 'n> Driver<'s, 'n> {
     /// A segment end within round-off of the current time (an event located a hair before a
     /// schedule breakpoint): step onto it without integrating, since no integrator can take
     /// a step of 1e-12 s, and fire what happens there.
+    /// The end of the next segment to integrate (segment ends within round-off of the
+    /// current time stepped onto on the way), or `None` once the run is over.
+    fn next_segment(&mut self) -> Option<f64> {
+        loop {
+            let seg_end = self.next_stop();
+            match self.snap_to_breakpoint(seg_end) {
+                Snap::Continue => continue,
+                Snap::End => return None,
+                Snap::Integrate => return Some(seg_end),
+            }
+        }
+    }
+
     fn snap_to_breakpoint(&mut self, seg_end: f64) -> Snap {
         let eps = 64.0 * f64::EPSILON * seg_end.abs().max(1.0);
         if seg_end - self.t > eps {
@@ -564,12 +577,9 @@ impl<'s, 'n> Driver<'s, 'n> {
     /// breakpoint, event and refused step.
     fn own_segments(&mut self, bdf: &mut bdf::DenseBdf<'_, '_>) -> Result<(), SimError> {
         loop {
-            let seg_end = self.next_stop();
-            match self.snap_to_breakpoint(seg_end) {
-                Snap::Continue => continue,
-                Snap::End => return Ok(()),
-                Snap::Integrate => {}
-            }
+            let Some(seg_end) = self.next_segment() else {
+                return Ok(());
+            };
             let stop = self.segment_stop(seg_end);
             // After a step refused for overshooting below zero, start with half of it.
             let first_max = self.refused_step.take().map(|h| 0.5 * h);
@@ -602,12 +612,9 @@ impl<'s, 'n> Driver<'s, 'n> {
         // so the step budget bounds the work: use it as the failure budget too.
         problem.ode_options.max_nonlinear_solver_failures = self.settings.max_steps;
         loop {
-            let seg_end = self.next_stop();
-            match self.snap_to_breakpoint(seg_end) {
-                Snap::Continue => continue,
-                Snap::End => return Ok(()),
-                Snap::Integrate => {}
-            }
+            let Some(seg_end) = self.next_segment() else {
+                return Ok(());
+            };
             problem.t0 = self.t;
             start.borrow_mut().copy_from_slice(&self.y);
             let solver = problem

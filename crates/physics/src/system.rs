@@ -660,16 +660,8 @@ impl<'n> System<'n> {
         }
         // The commonest link of a station, an open linear conductance, straight away (what
         // the general path below computes for it).
-        if let (
-            Schedule::Constant(o),
-            crate::FlowElement::Linear {
-                k: Schedule::Constant(k),
-            },
-        ) = (&link.opening, &link.element)
-        {
-            if *o == 1.0 {
-                return crate::element::linear_flow(*k, &nodes[ia].gas, &nodes[ib].gas);
-            }
+        if let Some(k) = fully_open_linear(link) {
+            return crate::element::linear_flow(k, &nodes[ia].gas, &nodes[ib].gas);
         }
         let opening = link.opening.value(t).clamp(0.0, 1.0);
         if opening == 0.0 {
@@ -997,19 +989,11 @@ impl<'n> System<'n> {
                     }
                     // An open linear conductance: the sign of k (pa - pb), as `flow_sign`
                     // computes it for an opening of 1, from the two pressures alone.
-                    if let (
-                        Schedule::Constant(o),
-                        crate::FlowElement::Linear {
-                            k: Schedule::Constant(k),
-                        },
-                    ) = (&link.opening, &link.element)
-                    {
-                        if *o == 1.0 {
-                            let (pa, pb) = (self.simple_p(ends.ia, y), self.simple_p(ends.ib, y));
-                            let m = k * (pa - pb);
-                            let positive = pa > 0.0 || pb > 0.0;
-                            return positive && ((m > 0.0 && e > 0) || (m < 0.0 && e < 0));
-                        }
+                    if let Some(k) = fully_open_linear(link) {
+                        let (pa, pb) = (self.simple_p(ends.ia, y), self.simple_p(ends.ib, y));
+                        let m = k * (pa - pb);
+                        let positive = pa > 0.0 || pb > 0.0;
+                        return positive && ((m > 0.0 && e > 0) || (m < 0.0 && e < 0));
                     }
                     let (a, b) = (self.simple_gas(ends.ia, y), self.simple_gas(ends.ib, y));
                     let opening = link.opening.value(t).clamp(0.0, 1.0);
@@ -1273,6 +1257,22 @@ impl<'n> System<'n> {
             }
         }
         Ok(count)
+    }
+}
+
+/// The coefficient k of a link that is a linear conductance with a constant k and a
+/// constant opening of 1 (the commonest link of a station model, a hatch between modules), whose
+/// flow is k (pa - pb) from the two pressures alone.
+#[inline]
+fn fully_open_linear(link: &Link) -> Option<f64> {
+    match (&link.opening, &link.element) {
+        (
+            Schedule::Constant(o),
+            crate::FlowElement::Linear {
+                k: Schedule::Constant(k),
+            },
+        ) if *o == 1.0 => Some(*k),
+        _ => None,
     }
 }
 

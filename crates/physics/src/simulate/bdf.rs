@@ -1139,6 +1139,14 @@ mod tests {
         (sys, y0)
     }
 
+    /// An integrator started at `y0` with the Jacobian evaluated there.
+    fn with_jacobian<'s, 'n>(sys: &'s System<'n>, y0: &[f64], atol: &[f64]) -> DenseBdf<'s, 'n> {
+        let mut bdf = DenseBdf::new(sys, 1e-8, atol);
+        bdf.start(0.0, y0, 1e6, None);
+        bdf.evaluate_jacobian(0.0, false);
+        bdf
+    }
+
     /// The structured LU (diagonal pivots on the minimum-degree order) solves P3's Newton
     /// systems to round-off, as the dense partial-pivoting LU does, at steps from seconds to
     /// days (c = h / alpha).
@@ -1148,9 +1156,7 @@ mod tests {
         let (sys, y0) = p3_integrator(&net);
         let n = sys.len();
         let atol = vec![1e-9; n];
-        let mut bdf = DenseBdf::new(&sys, 1e-8, &atol);
-        bdf.start(0.0, &y0, 1e6, None);
-        bdf.evaluate_jacobian(0.0, false);
+        let mut bdf = with_jacobian(&sys, &y0, &atol);
         let b: Vec<f64> = (0..n).map(|i| 1.0 + i as f64 * 0.37).collect();
         for c in [1.0, 1e3, 1e6] {
             assert!(bdf.factorize(c));
@@ -1190,9 +1196,7 @@ mod tests {
         let (sys, y0) = p3_integrator(&net);
         let n = sys.len();
         let atol = vec![1e-9; n];
-        let mut bdf = DenseBdf::new(&sys, 1e-8, &atol);
-        bdf.start(0.0, &y0, 1e6, None);
-        bdf.evaluate_jacobian(0.0, false);
+        let mut bdf = with_jacobian(&sys, &y0, &atol);
         // The state eliminated first: I - J has 1e-3 on its diagonal and 1 at every other
         // row of its column in the pattern (all below the diagonal in the order).
         let first = bdf

@@ -1,7 +1,7 @@
 //! The explicit path: Dormand-Prince 5(4) (ode_solvers) over each segment, its steps
 //! replayed through the dense output for outputs, events and reversals.
 
-use super::{Driver, Snap};
+use super::Driver;
 use crate::error::SimError;
 use crate::system::System;
 
@@ -20,12 +20,9 @@ impl Driver<'_, '_> {
         let step_log = std::cell::RefCell::new(Vec::new());
         loop {
             step_log.borrow_mut().clear();
-            let seg_end = self.next_stop();
-            match self.snap_to_breakpoint(seg_end) {
-                Snap::Continue => continue,
-                Snap::End => return Ok(()),
-                Snap::Integrate => {}
-            }
+            let Some(seg_end) = self.next_segment() else {
+                return Ok(());
+            };
             let z0 =
                 DVector::from_iterator(self.y.len(), self.y.iter().zip(&scale).map(|(y, s)| y / s));
             let rhs = ScaledRhs {
