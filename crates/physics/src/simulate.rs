@@ -467,9 +467,6 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
-    /// A segment end within round-off of the current time (an event located a hair before a
-    /// schedule breakpoint): step onto it without integrating, since no integrator can take
-    /// a step of 1e-12 s, and fire what happens there.
     /// The end of the next segment to integrate (segment ends within round-off of the
     /// current time stepped onto on the way), or `None` once the run is over.
     fn next_segment(&mut self) -> Option<f64> {
@@ -483,6 +480,9 @@ impl<'s, 'n> Driver<'s, 'n> {
         }
     }
 
+    /// A segment end within round-off of the current time (an event located a hair before a
+    /// schedule breakpoint): step onto it without integrating, since no integrator can take
+    /// a step of 1e-12 s, and fire what happens there.
     fn snap_to_breakpoint(&mut self, seg_end: f64) -> Snap {
         let eps = 64.0 * f64::EPSILON * seg_end.abs().max(1.0);
         if seg_end - self.t > eps {
