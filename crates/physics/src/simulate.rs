@@ -109,6 +109,11 @@ pub struct Settings {
     pub event_rearm_interval: f64,
     /// Dense or sparse Jacobian (BDF only).
     pub jacobian: Jacobian,
+    /// Log flow reversals ([`Outcome::reversals`]). Off, the per-step screen of the links'
+    /// flow signs and the root search of each reversal are skipped; nothing else a run
+    /// computes depends on them (the steps, outputs and events are the same bits), so a
+    /// caller that never reads the log (a sweep without reversal metrics) turns it off.
+    pub reversals: bool,
 }
 
 impl Default for Settings {
@@ -123,6 +128,7 @@ impl Default for Settings {
             event_rearm_band: 1e-9,
             event_rearm_interval: 10.0,
             jacobian: Jacobian::Auto,
+            reversals: true,
         }
     }
 }
@@ -443,6 +449,9 @@ impl<'s, 'n> Driver<'s, 'n> {
             } else {
                 -1
             };
+        }
+        if !settings.reversals {
+            return d;
         }
         d.sys.link_flows(0.0, &d.y, &mut d.flow_buf);
         d.flows = d

@@ -82,3 +82,74 @@ fn issue12_simple_quantities_are_the_node_tables() {
         assert!(f != 0.0);
     }
 }
+
+/// A run that keeps no reversal log (`Settings::reversals` off, as a sweep without reversal
+/// metrics runs) must compute everything else exactly as one that keeps it: the same
+/// output states, events, end state and work counts, bit for bit, on both integrators and
+/// with actions that switch links mid-run (a closing hatch and a time event reopening it).
+#[test]
+fn issue12_runs_without_the_reversal_log_are_the_same_runs() {
+    use plenum_physics::{
+        Action, CompartmentId, Direction, Event, LinkId, Method, Quantity, Trigger,
+    };
+    let mut parts = scaling_network(Topology::Chain, 10);
+    // Hatches of 0.2 mm2: the chain settles over hours, within the explicit method's reach.
+    let last = parts.links.len() - 1;
+    for l in &mut parts.links[..last] {
+        l.element = plenum_physics::reference::orifice(2e-7, 0.6);
+    }
+    parts.events = vec![
+        Event {
+            name: "close".into(),
+            trigger: Trigger::Crosses {
+                quantity: Quantity::Pressure(CompartmentId(0)),
+                threshold: 99_000.0,
+                direction: Direction::Falling,
+            },
+            actions: vec![Action::Close(LinkId(0))],
+            repeat: false,
+        },
+        Event {
+            name: "reopen".into(),
+            trigger: Trigger::At(0.5 * DAY),
+            actions: vec![Action::Open(LinkId(0))],
+            repeat: false,
+        },
+    ];
+    let net = Network::new(parts).expect("valid network");
+    let times: Vec<f64> = (0..=48).map(|k| f64::from(k) * 1800.0).collect();
+    for method in [Method::Bdf, Method::Dopri5] {
+        let run = |reversals: bool| {
+            let settings = Settings {
+                method,
+                reversals,
+                ..Settings::default()
+            };
+            let mut rows: Vec<(f64, Vec<f64>)> = Vec::new();
+            let out = simulate(
+                &net,
+                &settings,
+                DAY,
+                &times,
+                &mut |_: &System<'_>, t, y: &[f64]| rows.push((t, y.to_vec())),
+            )
+            .expect("the chain runs");
+            (out, rows)
+        };
+        let (with, rows_with) = run(true);
+        let (without, rows_without) = run(false);
+        assert!(
+            with.reversals.len() >= 3,
+            "{method:?}: {:?}",
+            with.reversals
+        );
+        assert!(without.reversals.is_empty(), "{method:?}");
+        let fired: Vec<usize> = with.events.iter().map(|e| e.event.0).collect();
+        assert_eq!(fired, [0, 1], "{method:?}: close, then reopen");
+        assert_eq!(with.events, without.events, "{method:?}");
+        assert_eq!(with.stats, without.stats, "{method:?}");
+        assert_eq!(with.final_state, without.final_state, "{method:?}");
+        assert_eq!(with.final_switches, without.final_switches, "{method:?}");
+        assert_eq!(rows_with, rows_without, "{method:?}");
+    }
+}

@@ -237,36 +237,8 @@ impl Driver<'_, '_> {
             interp(t_stop, None, &mut buf)?;
         }
         self.sys.log_averages(t_stop, &buf);
-        // The screen is skipped for a few steps after it failed: where some flow sits near
-        // zero (modules at equal pressure behind an open hatch) it fails on every step,
-        // and the flows are evaluated anyway.
-        let flows_settled = if self.screen_skip > 0 {
-            self.screen_skip -= 1;
-            false
-        } else {
-            let flows = &self.flows;
-            let stale = self.lazy_flows.is_some();
-            let settled = self.sys.flow_signs_hold(t_stop, &buf, |l| {
-                let f = &flows[l];
-                let steady = f.sign != 0
-                    && f.last_zero.is_none()
-                    && (stale || f.m_prev * f64::from(f.sign) > 0.0);
-                steady.then_some(f.sign)
-            });
-            if !settled {
-                self.screen_skip = SCREEN_SKIP;
-            }
-            settled
-        };
-        if flows_settled {
-            // Every flow kept its sign, with no zero crossing pending: nothing to log, and
-            // only the flows' last values would change. They are evaluated from this point
-            // if a later step or an action needs them.
-            self.lazy_flows = Some(t_stop);
-            self.lazy_y.copy_from_slice(&buf);
-        } else {
-            self.settle_flow_memory();
-            self.log_reversals(t_old, t_stop, &mut buf, interp)?;
+        if self.settings.reversals {
+            self.follow_flows(t_old, t_stop, &mut buf, interp)?;
         }
         // Watches up to t_stop: the state there (flow reversals may have moved `buf`).
         if nw > 0 {
@@ -300,6 +272,49 @@ impl Driver<'_, '_> {
         self.g_new = g_new;
         self.later = later;
         Ok(hit)
+    }
+
+    /// Follow the links' flows over (t_old, t_stop], the state at t_stop in `buf`: a screen
+    /// of their signs, and the reversals logged where it fails.
+    fn follow_flows(
+        &mut self,
+        t_old: f64,
+        t_stop: f64,
+        buf: &mut [f64],
+        interp: &mut Interp<'_>,
+    ) -> Result<(), SimError> {
+        // The screen is skipped for a few steps after it failed: where some flow sits near
+        // zero (modules at equal pressure behind an open hatch) it fails on every step,
+        // and the flows are evaluated anyway.
+        let flows_settled = if self.screen_skip > 0 {
+            self.screen_skip -= 1;
+            false
+        } else {
+            let flows = &self.flows;
+            let stale = self.lazy_flows.is_some();
+            let settled = self.sys.flow_signs_hold(t_stop, buf, |l| {
+                let f = &flows[l];
+                let steady = f.sign != 0
+                    && f.last_zero.is_none()
+                    && (stale || f.m_prev * f64::from(f.sign) > 0.0);
+                steady.then_some(f.sign)
+            });
+            if !settled {
+                self.screen_skip = SCREEN_SKIP;
+            }
+            settled
+        };
+        if flows_settled {
+            // Every flow kept its sign, with no zero crossing pending: nothing to log, and
+            // only the flows' last values would change. They are evaluated from this point
+            // if a later step or an action needs them.
+            self.lazy_flows = Some(t_stop);
+            self.lazy_y.copy_from_slice(buf);
+            Ok(())
+        } else {
+            self.settle_flow_memory();
+            self.log_reversals(t_old, t_stop, buf, interp)
+        }
     }
 
     /// The flows' last values at the point the last step skipped them (see
@@ -598,16 +613,18 @@ impl Driver<'_, '_> {
     /// After an action (`acted`) or at a breakpoint: refresh flow memories (a jump in sign
     /// at an action counts as a zero crossing at that time) and the threshold watchers.
     pub(super) fn after_action(&mut self, acted: bool) {
-        self.settle_flow_memory();
-        let mut flows = std::mem::take(&mut self.flow_buf);
-        self.sys.link_flows(self.t, &self.y, &mut flows);
-        for (l, &m) in flows.iter().enumerate() {
-            if self.flows[l].m_prev * m < 0.0 {
-                self.flows[l].last_zero = Some(self.t);
+        if self.settings.reversals {
+            self.settle_flow_memory();
+            let mut flows = std::mem::take(&mut self.flow_buf);
+            self.sys.link_flows(self.t, &self.y, &mut flows);
+            for (l, &m) in flows.iter().enumerate() {
+                if self.flows[l].m_prev * m < 0.0 {
+                    self.flows[l].last_zero = Some(self.t);
+                }
+                self.flows[l].m_prev = m;
             }
-            self.flows[l].m_prev = m;
+            self.flow_buf = flows;
         }
-        self.flow_buf = flows;
         for w in 0..self.watches.len() {
             // With the switches as the actions left them (a watched link flow may jump).
             let g = self.g(w, self.t, &self.y);

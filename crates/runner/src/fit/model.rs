@@ -17,9 +17,12 @@ pub const FIT_RTOL: f64 = 1e-10;
 /// Absolute tolerance of the fit's runs, as a pressure (Pa).
 pub const FIT_ATOL_PA: f64 = 1e-7;
 
-/// The solver settings of every run of a fit (the scenario's, tightened).
+/// The solver settings of every run of a fit (the scenario's, tightened). A fit reads only
+/// quantities at reading times, so its runs keep no flow-reversal log (the same runs
+/// without the per-step screen of the flows' signs).
 pub fn fit_settings(base: &Settings) -> Settings {
     let mut s = base.clone();
+    s.reversals = false;
     s.rtol = s.rtol.min(FIT_RTOL);
     s.atol_pressure = s.atol_pressure.min(FIT_ATOL_PA);
     s.max_steps = s.max_steps.max(1_000_000);

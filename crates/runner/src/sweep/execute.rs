@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use plenum_physics::{
     simulate, Action, CompartmentId, Event, EventId, LinkId, Network, NodeId, Observer, Quantity,
-    System, Trigger,
+    Settings, System, Trigger,
 };
 
 use super::*;
@@ -225,8 +225,17 @@ pub(super) fn execute(
         trajectory: Vec::new(),
         last_t: 0.0,
     };
-    let outcome =
-        simulate(&net, &config.settings, t_end, &times, &mut rec).map_err(|e| e.to_string())?;
+    // The reversal log only where a metric reads it: the same run without the screen.
+    let settings = Settings {
+        reversals: sweep.metrics.iter().any(|m| {
+            matches!(
+                m.kind,
+                MetricKind::Reversals(_) | MetricKind::FirstReversal(_)
+            )
+        }),
+        ..config.settings.clone()
+    };
+    let outcome = simulate(&net, &settings, t_end, &times, &mut rec).map_err(|e| e.to_string())?;
     let mut values = rec.values;
     for (k, m) in sweep.metrics.iter().enumerate() {
         match &m.kind {
