@@ -63,24 +63,34 @@ print(f"machine: {os.cpu_count()} cores; load average before: {load()}", flush=T
 
 # ---- P3
 t = pb.out_times(pb.P3["t_end"], pb.P3["dt_out"])
-ls_wall, ls_cpu, pl_wall, pl_cpu, work, stats = [], [], [], [], "", {}
+# Plenum twice per round: with its flow-reversal log (what `plenum run` computes) and without
+# it (`no-reversals`: the hourly states alone, what LSODA computes here).
+ls_wall, ls_cpu, work, stats = [], [], "", {}
+variants = {"with the reversal log": [], "states only (no-reversals)": []}
+pl_wall = {k: [] for k in variants}
+pl_cpu = {k: [] for k in variants}
 for r in range(args.rounds):
     w0, c0 = time.perf_counter(), time.process_time()
     for _ in range(args.per_round):
         _, stats = ss.p3(t, "LSODA")
     ls_wall.append((time.perf_counter() - w0) / args.per_round * 1e3)
     ls_cpu.append((time.process_time() - c0) / args.per_round * 1e3)
-    out = subprocess.run([args.p3_loop, str(args.per_round)], capture_output=True, text=True,
-                         check=True).stderr
-    m = re.search(r"([0-9.]+) ms per run(?: \(on-CPU ([0-9.]+) ms per run)?", out)
-    pl_wall.append(float(m.group(1)))
-    pl_cpu.append(float(m.group(2) or m.group(1)))
-    work = out.splitlines()[0]
-    print(f"P3 round {r + 1}: LSODA {ls_wall[-1]:.3f} ms (CPU {ls_cpu[-1]:.3f}), "
-          f"Plenum {pl_wall[-1]:.3f} ms (CPU {pl_cpu[-1]:.3f}) per run", flush=True)
+    line = f"P3 round {r + 1}: LSODA {ls_wall[-1]:.3f} ms (CPU {ls_cpu[-1]:.3f})"
+    for name, extra in zip(variants, ([], ["no-reversals"])):
+        out = subprocess.run([args.p3_loop, str(args.per_round)] + extra, capture_output=True,
+                             text=True, check=True).stderr
+        m = re.search(r"([0-9.]+) ms per run(?: \(on-CPU ([0-9.]+) ms per run)?", out)
+        pl_wall[name].append(float(m.group(1)))
+        pl_cpu[name].append(float(m.group(2) or m.group(1)))
+        work = out.splitlines()[0]
+        line += f", Plenum {name} {pl_wall[name][-1]:.3f} ms (CPU {pl_cpu[name][-1]:.3f})"
+    print(line + " per run", flush=True)
 print(f"P3, {args.rounds} rounds of {args.per_round} solves: median wall LSODA {med(ls_wall):.3f} ms, "
-      f"Plenum {med(pl_wall):.3f} ms: {med(ls_wall) / med(pl_wall):.1f}x; median CPU LSODA "
-      f"{med(ls_cpu):.3f} ms, Plenum {med(pl_cpu):.3f} ms: {med(ls_cpu) / med(pl_cpu):.1f}x")
+      f"CPU {med(ls_cpu):.3f} ms")
+for name in variants:
+    w, c = med(pl_wall[name]), med(pl_cpu[name])
+    print(f"  Plenum {name}: median wall {w:.3f} ms: {med(ls_wall) / w:.1f}x; "
+          f"median CPU {c:.3f} ms: {med(ls_cpu) / c:.1f}x")
 print(f"  work per run: LSODA {stats}; Plenum {work}", flush=True)
 
 # ---- P4

@@ -1,6 +1,7 @@
 //! Runs the P3 reference problem repeatedly (for profilers): `cargo run --release --example p3_loop -p plenum-physics -- 2000`.
-//! A second argument `diffsol` runs diffsol's BDF on the dense Jacobian instead of
-//! Plenum's own (the default), for side-by-side timing.
+//! Further arguments: `diffsol` runs diffsol's BDF on the dense Jacobian instead of
+//! Plenum's own (the default), for side-by-side timing; `no-reversals` keeps no flow-reversal
+//! log (`Settings::reversals` off: the hourly states alone, what the peers compute).
 use plenum_physics::reference::{self, DAY, HOUR};
 use plenum_physics::{simulate, Jacobian, Network, Settings, System};
 
@@ -16,14 +17,24 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let jacobian = match std::env::args().nth(2).as_deref() {
-        Some("diffsol") => Jacobian::DiffsolDense,
-        _ => Jacobian::Auto,
-    };
+    let flags: Vec<String> = std::env::args().skip(2).collect();
+    if let Some(f) = flags
+        .iter()
+        .find(|f| !matches!(f.as_str(), "diffsol" | "no-reversals"))
+    {
+        eprintln!("unknown argument '{f}'; expected diffsol or no-reversals");
+        std::process::exit(2);
+    }
+    let flag = |name: &str| flags.iter().any(|f| f == name);
     let settings = Settings {
         rtol: 1e-8,
         atol_pressure: 1e-6,
-        jacobian,
+        jacobian: if flag("diffsol") {
+            Jacobian::DiffsolDense
+        } else {
+            Jacobian::Auto
+        },
+        reversals: !flag("no-reversals"),
         ..Settings::default()
     };
     let times: Vec<f64> = (0..=720).map(|k| k as f64 * HOUR).collect();
