@@ -283,3 +283,77 @@ fn p4_sweep_matches_the_exact_day30_pressures() {
     assert!(worst < 1e-6, "max rel err {worst:e}");
     assert!(tmp.path().join("heatmap-prk_day30.png").exists());
 }
+
+/// Issue 12, point 4: a sweep's worker keeps one copy of the base model from run to run,
+/// restores what each run's parameters address and sets their values in it. Each row must
+/// be the one a run from a fresh copy gives (`run_one`), bit for bit: here the swept crack
+/// area scales a ramp (a value taken relative to the one found, so a copy not restored
+/// would compound), and a normal tunnel volume is negative in some runs, which fail between
+/// good ones (the copy is then rebuilt).
+#[test]
+fn issue12_a_workers_reused_model_gives_every_run_a_fresh_copys_row() {
+    use plenum_runner::sweep::run_one;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_file(
+        tmp.path(),
+        "base.ron",
+        common::scenario_with(
+            "ramped",
+            "2 day",
+            &[
+                ("cabin", "40 m3", "101.3 kPa"),
+                ("tunnel", "7 m3", "95 kPa"),
+            ],
+            &[
+                r#"(name: "seal", from: "cabin", to: "tunnel", element: Linear(k: 1e-10))"#,
+                r#"(name: "crack", from: "tunnel", to: "space", element: Orifice(area: Ramp(from: "0.08 mm2", to: "0.04 mm2", start: "0 s", end: "1 day"), cd: 1.0))"#,
+            ],
+            "    outputs: (interval: \"1 h\"),\n",
+        ),
+    );
+    let file = write_file(
+        tmp.path(),
+        "sweep.ron",
+        common::sweep_text(
+            5,
+            "MonteCarlo(40)",
+            &[
+                CRACK_AREA,
+                r#"(path: "compartments.tunnel.volume", values: Normal(mean: "5 m3", sd: "5 m3")),"#,
+            ],
+            &[
+                TUNNEL_END,
+                r#"(name: "tunnel_min", of: Min("tunnel.pressure")),"#,
+                r#"(name: "t_90", of: TimeTo(quantity: "tunnel.pressure", below: "90 kPa")),"#,
+                r#"(name: "lost", of: MassLost(None)),"#,
+            ],
+            "",
+        ),
+    );
+    let sweep = load_sweep(&file, false).expect("valid sweep");
+    let runs = std::fs::read_to_string(run(tmp.path(), &file, 2, None, "out")).expect("read");
+    let rows: Vec<&str> = runs.lines().skip(2).collect();
+    assert_eq!(rows.len(), 40);
+    let num = |v: f64| format!("{v:e}");
+    let mut failed = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let fresh = run_one(&sweep, i, false);
+        let mut fields = vec![i.to_string()];
+        fields.extend(fresh.params.iter().map(|v| num(*v)));
+        fields.extend(fresh.metrics.iter().map(|v| v.map(num).unwrap_or_default()));
+        match &fresh.error {
+            None => fields.extend(["ok".to_string(), String::new()]),
+            Some(e) => {
+                failed += 1;
+                assert!(e.contains("volume"), "{e}");
+                fields.extend(["failed".to_string(), e.clone()]);
+            }
+        }
+        let ours: Vec<&str> = row.splitn(fields.len(), ',').collect();
+        assert_eq!(ours, fields, "run {i}");
+    }
+    assert!(
+        (1..40).contains(&failed),
+        "{failed} of 40 runs failed:\n{runs}"
+    );
+}

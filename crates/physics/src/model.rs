@@ -308,12 +308,62 @@ impl Network {
             events: parts.events,
             averages: parts.averages,
         };
-        let errors = net.check();
+        let errors = net.check(None);
         if errors.is_empty() {
             Ok(net)
         } else {
             Err(errors)
         }
+    }
+
+    /// Build a network from `parts` that differ from the checked network `like` only in
+    /// values (what a sweep's or a fit's parameters set), checking only what can have
+    /// changed: where the compartments, boundaries, links and sources carry `like`'s names in
+    /// `like`'s order, the names are not checked again, and an item equal to `like`'s at its
+    /// place is not checked again (it passed in the same context: the same lists and
+    /// species). The gas, events and averages are always checked. Parts named otherwise get
+    /// the full check of [`Network::new`]. The result is the one [`Network::new`] gives.
+    pub fn revalued(parts: NetworkParts, like: &Network) -> Result<Network, Vec<ModelError>> {
+        let net = Network {
+            gas: parts.gas.unwrap_or_else(Gas::air),
+            compartments: parts.compartments,
+            boundaries: parts.boundaries,
+            links: parts.links,
+            sources: parts.sources,
+            events: parts.events,
+            averages: parts.averages,
+        };
+        let errors = net.check(net.same_names(like).then_some(like));
+        if errors.is_empty() {
+            Ok(net)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The parts again (to be changed and built anew, as with [`Network::revalued`]).
+    pub fn into_parts(self) -> NetworkParts {
+        NetworkParts {
+            gas: Some(self.gas),
+            compartments: self.compartments,
+            boundaries: self.boundaries,
+            links: self.links,
+            sources: self.sources,
+            events: self.events,
+            averages: self.averages,
+        }
+    }
+
+    /// Whether the named items and the species are `other`'s, by name, in its order.
+    fn same_names(&self, other: &Network) -> bool {
+        fn same<T>(a: &[T], b: &[T], name: impl Fn(&T) -> &str) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| name(x) == name(y))
+        }
+        same(&self.gas.species, &other.gas.species, |s| &s.name)
+            && same(&self.compartments, &other.compartments, |c| &c.name)
+            && same(&self.boundaries, &other.boundaries, |b| &b.name)
+            && same(&self.links, &other.links, |l| &l.name)
+            && same(&self.sources, &other.sources, |s| &s.name)
     }
 
     /// The network as `switches` leave it: its links replaced by theirs, each source running
@@ -356,7 +406,9 @@ impl Network {
             .map(BoundaryId)
     }
 
-    fn check<'a>(&'a self) -> Vec<ModelError> {
+    /// Every problem of the network; `like`: a checked network with the same names and
+    /// species (see [`Network::revalued`]), whose items need not be checked again.
+    fn check<'a>(&'a self, like: Option<&Network>) -> Vec<ModelError> {
         let mut errs = Vec::new();
         let ns = self.gas.len();
         let mut err = |kind: &'static str, name: &str, message: String| {
@@ -399,11 +451,17 @@ impl Network {
         // seconds to check with the list.
         // Keyed by the borrowed names (no copy of each name on every check: a sweep checks
         // its network once per run).
+        // Names equal to a checked network's are unique already.
         let mut all_names: std::collections::HashMap<&str, &'static str> =
-            std::collections::HashMap::with_capacity(
-                self.compartments.len() + self.boundaries.len() + self.links.len(),
-            );
+            std::collections::HashMap::with_capacity(if like.is_some() {
+                0
+            } else {
+                self.compartments.len() + self.boundaries.len() + self.links.len()
+            });
         let mut dup = |name: &'a str, kind: &'static str, out: &mut Vec<ModelError>| {
+            if like.is_some() {
+                return;
+            }
             if let Some(k) = all_names.get(name) {
                 out.push(ModelError {
                     kind,
@@ -415,7 +473,10 @@ impl Network {
             }
         };
         let mut more = Vec::new();
-        for c in &self.compartments {
+        for (i, c) in self.compartments.iter().enumerate() {
+            if like.is_some_and(|n| n.compartments[i] == *c) {
+                continue;
+            }
             dup(&c.name, "compartment", &mut more);
             check_number(
                 Least::Positive,
@@ -457,7 +518,10 @@ impl Network {
                 );
             }
         }
-        for b in &self.boundaries {
+        for (i, b) in self.boundaries.iter().enumerate() {
+            if like.is_some_and(|n| n.boundaries[i] == *b) {
+                continue;
+            }
             dup(&b.name, "boundary", &mut more);
             if let BoundaryKind::Reservoir {
                 pressure,
@@ -486,7 +550,10 @@ impl Network {
                 check_composition(&mut more, "boundary", &b.name, composition, ns);
             }
         }
-        for l in &self.links {
+        for (i, l) in self.links.iter().enumerate() {
+            if like.is_some_and(|n| n.links[i] == *l) {
+                continue;
+            }
             dup(&l.name, "link", &mut more);
             let node_ok = |n: NodeId| match n {
                 NodeId::Compartment(c) => c.0 < self.compartments.len(),
@@ -529,7 +596,10 @@ impl Network {
                 }
             }
         }
-        for s in &self.sources {
+        for (i, s) in self.sources.iter().enumerate() {
+            if like.is_some_and(|n| n.sources[i] == *s) {
+                continue;
+            }
             dup(&s.name, "source", &mut more);
             if s.into.0 >= self.compartments.len() {
                 more.push(ModelError::new(

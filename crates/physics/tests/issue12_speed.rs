@@ -153,3 +153,88 @@ fn issue12_runs_without_the_reversal_log_are_the_same_runs() {
         assert_eq!(rows_with, rows_without, "{method:?}");
     }
 }
+
+/// `Network::revalued` checks only what differs from a checked network, and must judge
+/// every change as `Network::new` does: the same network where the values are valid, the
+/// same errors, in the same order, where they are not (a bad value in a changed item, a
+/// renamed item that duplicates a name, a bad species, a bad event).
+#[test]
+fn issue12_revalued_networks_are_judged_as_new_ones() {
+    use plenum_physics::{
+        reference, Action, CompartmentId, Direction, Event, FlowElement, LinkId, NetworkParts,
+        Quantity, Trigger,
+    };
+    let base = reference::p3();
+    let like = Network::new(base.clone()).expect("P3 is valid");
+    type Change = Box<dyn Fn(&mut NetworkParts)>;
+    let changes: Vec<(&str, Change)> = vec![
+        ("nothing", Box::new(|_| {})),
+        ("volume", Box::new(|p| p.compartments[1].volume = 6.5)),
+        (
+            "negative volume",
+            Box::new(|p| p.compartments[1].volume = -1.0),
+        ),
+        (
+            "NaN pressure",
+            Box::new(|p| p.compartments[3].pressure = f64::NAN),
+        ),
+        (
+            "crack area",
+            Box::new(|p| {
+                p.links[12].element = reference::orifice(1.1e-7, 1.0);
+            }),
+        ),
+        (
+            "negative crack area and a bad seal",
+            Box::new(|p| {
+                p.links[12].element = reference::orifice(-1e-7, 1.0);
+                p.links[11].element = FlowElement::Linear {
+                    k: plenum_physics::Schedule::Constant(f64::INFINITY),
+                };
+            }),
+        ),
+        (
+            "a duplicate name",
+            Box::new(|p| p.links[3].name = p.links[4].name.clone()),
+        ),
+        (
+            "a link renamed after a compartment",
+            Box::new(|p| p.links[0].name = "PrK".into()),
+        ),
+        (
+            "a bad species",
+            Box::new(|p| {
+                let gas = p.gas.get_or_insert_with(plenum_physics::Gas::air);
+                gas.species[0].molar_mass = 0.0;
+            }),
+        ),
+        (
+            "a bad event",
+            Box::new(|p| {
+                p.events.push(Event {
+                    name: "bad".into(),
+                    trigger: Trigger::Crosses {
+                        quantity: Quantity::Pressure(CompartmentId(99)),
+                        threshold: 1e5,
+                        direction: Direction::Either,
+                    },
+                    actions: vec![Action::Close(LinkId(0))],
+                    repeat: false,
+                })
+            }),
+        ),
+    ];
+    for (what, change) in &changes {
+        let mut parts = base.clone();
+        change(&mut parts);
+        let new = Network::new(parts.clone());
+        let revalued = Network::revalued(parts, &like);
+        assert_eq!(new, revalued, "{what}");
+        let valid = matches!(*what, "nothing" | "volume" | "crack area");
+        assert_eq!(new.is_ok(), valid, "{what}: {new:?}");
+        // Its parts come back whole, to be changed for the next run.
+        if let Ok(net) = revalued {
+            assert_eq!(Network::new(net.clone().into_parts()), Ok(net), "{what}");
+        }
+    }
+}

@@ -29,7 +29,7 @@ mod param;
 mod tests;
 
 pub use param::{
-    apply, resolve_path, resolve_path_in, ElementField, ParamPath, ScheduleField, Target,
+    apply, resolve_path, resolve_path_in, restore, ElementField, ParamPath, ScheduleField, Target,
 };
 
 /// What cannot be resolved, in the words the diagnostics print.

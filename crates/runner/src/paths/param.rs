@@ -691,6 +691,35 @@ fn set_number(slot: &mut f64, value: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// Put the item `target` addresses back as it is in `base` (a compartment, boundary, link or
+/// source whole, or the gas table), so that a working copy of `base` reused from run to run
+/// receives each run's values as a fresh copy would: [`apply`] scales a schedule from the
+/// one it finds.
+pub fn restore(parts: &mut NetworkParts, base: &NetworkParts, target: &Target) {
+    match target {
+        Target::CompartmentVolume(i)
+        | Target::CompartmentPressure(i)
+        | Target::CompartmentTemperature(i)
+        | Target::CompartmentFraction(i, _)
+        | Target::WallConductance(i)
+        | Target::WallTemperature(i, _)
+        | Target::HeatLoad(i, _) => parts.compartments[*i].clone_from(&base.compartments[*i]),
+        Target::BoundaryPressure(i)
+        | Target::BoundaryTemperature(i)
+        | Target::BoundaryFraction(i, _) => {
+            parts.boundaries[*i].clone_from(&base.boundaries[*i]);
+        }
+        Target::Element { link: i, .. } | Target::LinkOpening(i, _) => {
+            parts.links[*i].clone_from(&base.links[*i]);
+        }
+        Target::SourceScale(i, _) | Target::SourceRate(i, _) | Target::SourceTemperature(i) => {
+            parts.sources[*i].clone_from(&base.sources[*i]);
+        }
+        Target::GasMolarMass(_) | Target::GasCpMolar(_) => parts.gas.clone_from(&base.gas),
+        Target::Named(_) => {}
+    }
+}
+
 /// Apply one value to a copy of the base model.
 pub fn apply(parts: &mut NetworkParts, target: &Target, value: f64) -> Result<(), String> {
     match target {

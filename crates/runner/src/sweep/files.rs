@@ -57,25 +57,91 @@ pub(super) fn fmt_num(v: f64) -> String {
     format!("{v:e}")
 }
 
-pub(super) fn row_fields(row: &RunRow) -> Vec<String> {
-    let mut f = vec![row.index.to_string()];
-    f.extend(row.params.iter().map(|v| fmt_num(*v)));
-    f.extend(
-        row.metrics
-            .iter()
-            .map(|v| v.map(fmt_num).unwrap_or_default()),
-    );
-    match &row.error {
-        None => {
-            f.push("ok".into());
-            f.push(String::new());
-        }
-        Some(e) => {
-            f.push("failed".into());
-            f.push(e.replace(['\n', '\r'], " "));
+/// The rows of consecutive runs, as they go into the runs file (one CSV writer for all of
+/// them, the numbers formatted in one buffer) and into the plots' columns.
+pub(super) struct Rows {
+    csv: csv::Writer<Vec<u8>>,
+    num: String,
+    /// Rows written.
+    pub count: usize,
+    pub failed: usize,
+    /// The parameters then the metrics (NaN: none) of each successful row, in order.
+    pub values: Vec<f64>,
+    /// The kept trajectories, by run.
+    pub trajectories: Vec<(usize, Vec<(f64, f64)>)>,
+}
+
+impl Rows {
+    pub fn new() -> Rows {
+        Rows {
+            csv: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .flexible(true)
+                .from_writer(Vec::new()),
+            num: String::new(),
+            count: 0,
+            failed: 0,
+            values: Vec::new(),
+            trajectories: Vec::new(),
         }
     }
-    f
+
+    /// Add the row of run `index`: its parameters, then its metrics, or where it failed
+    /// (`error`), empty metric fields and the error.
+    pub fn push(
+        &mut self,
+        index: usize,
+        params: &[f64],
+        metrics: &[Option<f64>],
+        error: Option<&str>,
+    ) {
+        use std::fmt::Write as _;
+        // Writing to memory cannot fail.
+        let field = |csv: &mut csv::Writer<Vec<u8>>, text: &str| {
+            let _ = csv.write_field(text);
+        };
+        let number = |csv: &mut csv::Writer<Vec<u8>>, num: &mut String, v: f64| {
+            num.clear();
+            let _ = write!(num, "{v:e}");
+            let _ = csv.write_field(num.as_str());
+        };
+        self.num.clear();
+        let _ = write!(self.num, "{index}");
+        field(&mut self.csv, &self.num);
+        for v in params {
+            number(&mut self.csv, &mut self.num, *v);
+        }
+        match error {
+            None => {
+                for v in metrics {
+                    match v {
+                        Some(v) => number(&mut self.csv, &mut self.num, *v),
+                        None => field(&mut self.csv, ""),
+                    }
+                }
+                field(&mut self.csv, "ok");
+                field(&mut self.csv, "");
+                self.values.extend_from_slice(params);
+                self.values
+                    .extend(metrics.iter().map(|v| v.unwrap_or(f64::NAN)));
+            }
+            Some(e) => {
+                for _ in metrics {
+                    field(&mut self.csv, "");
+                }
+                field(&mut self.csv, "failed");
+                field(&mut self.csv, &e.replace(['\n', '\r'], " "));
+                self.failed += 1;
+            }
+        }
+        let _ = self.csv.write_record(None::<&[u8]>);
+        self.count += 1;
+    }
+
+    /// The CSV text of the rows.
+    pub fn text(self) -> Vec<u8> {
+        self.csv.into_inner().unwrap_or_default()
+    }
 }
 
 /// Which runs keep a trajectory: `count` indices spread evenly over all runs.
@@ -361,6 +427,21 @@ impl Results {
             trajectories: BTreeMap::new(),
             failed: 0,
         }
+    }
+
+    /// Add the successful runs of `rows` (their parameters and metrics) and count its failed
+    /// ones; its trajectories are the caller's.
+    pub(super) fn push_rows(&mut self, rows: &Rows) {
+        let (np, nm) = (self.params.len(), self.metrics.len());
+        for row in rows.values.chunks_exact((np + nm).max(1)) {
+            for (col, v) in self.params.iter_mut().zip(&row[..np]) {
+                col.push(*v);
+            }
+            for (col, v) in self.metrics.iter_mut().zip(&row[np..]) {
+                col.push(*v);
+            }
+        }
+        self.failed += rows.failed;
     }
 
     /// Add one run (a failed run adds only its trajectory, if it kept one, and its count).

@@ -13,8 +13,10 @@ use crate::units::Dimension;
 pub const MAX_RUNS: usize = 100_000;
 /// Trajectories kept for the band chart, at most.
 pub const MAX_TRAJECTORIES: usize = 200;
-/// Runs computed between two writes of `runs.csv`.
+/// Runs per thread computed between two writes of `runs.csv`.
 pub(super) const BATCH: usize = 64;
+/// Consecutive runs per task of a batch (a batch holds BATCH / CHUNK tasks per thread).
+pub(super) const CHUNK: usize = 16;
 
 // ------------------------------------------------------------------------------------------
 // Wire types
@@ -320,35 +322,39 @@ impl Sweep {
 
     /// Parameter values of run `index`, SI.
     pub fn values(&self, index: usize) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.params.len());
+        self.values_into(index, &mut out);
+        out
+    }
+
+    /// Parameter values of run `index`, SI, into `out` (replacing what it held).
+    pub fn values_into(&self, index: usize, out: &mut Vec<f64>) {
+        out.clear();
         match self.mode {
             Mode::Grid => {
                 let mut rest = index;
-                let mut out = vec![0.0; self.params.len()];
+                out.resize(self.params.len(), 0.0);
                 for (j, p) in self.params.iter().enumerate().rev() {
                     if let Values::Discrete(v) = &p.values {
                         out[j] = v[rest % v.len()];
                         rest /= v.len();
                     }
                 }
-                out
             }
             Mode::MonteCarlo(_) => {
                 let mut rng = run_stream(self.seed, index as u64);
-                self.params
-                    .iter()
-                    .map(|p| pick(&p.values, open_unit(&mut rng)))
-                    .collect()
+                out.extend(
+                    self.params
+                        .iter()
+                        .map(|p| pick(&p.values, open_unit(&mut rng))),
+                );
             }
             Mode::LatinHypercube(n) => {
                 let mut rng = run_stream(self.seed, index as u64);
-                self.params
-                    .iter()
-                    .enumerate()
-                    .map(|(j, p)| {
-                        let u = (self.lhs[j][index] as f64 + open_unit(&mut rng)) / n as f64;
-                        pick(&p.values, u)
-                    })
-                    .collect()
+                out.extend(self.params.iter().enumerate().map(|(j, p)| {
+                    let u = (self.lhs[j][index] as f64 + open_unit(&mut rng)) / n as f64;
+                    pick(&p.values, u)
+                }));
             }
         }
     }
