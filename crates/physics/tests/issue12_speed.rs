@@ -238,3 +238,49 @@ fn issue12_revalued_networks_are_judged_as_new_ones() {
         }
     }
 }
+
+/// Each thread keeps its last integrator's buffers (and its analysis of the pattern) for
+/// its next run. A run must not depend on what ran before it on the thread: P3 and chains
+/// of other sizes, interleaved on one thread, give the outputs each gives on a fresh one,
+/// bit for bit.
+#[test]
+fn issue12_runs_on_a_thread_do_not_depend_on_the_runs_before() {
+    use plenum_physics::reference;
+    type Rows = Vec<(f64, Vec<f64>)>;
+    fn run(parts: plenum_physics::NetworkParts) -> (Rows, Vec<f64>) {
+        let net = Network::new(parts).expect("valid network");
+        let times: Vec<f64> = (0..=24).map(|k| f64::from(k) * 3600.0).collect();
+        let mut rows = Vec::new();
+        let out = simulate(
+            &net,
+            &Settings::default(),
+            DAY,
+            &times,
+            &mut |_: &System<'_>, t, y: &[f64]| rows.push((t, y.to_vec())),
+        )
+        .expect("runs");
+        (rows, out.final_state)
+    }
+    let cases = || {
+        vec![
+            reference::p3(),
+            scaling_network(Topology::Chain, 40),
+            reference::p3(),
+            scaling_network(Topology::Mesh, 9),
+            scaling_network(Topology::Chain, 40),
+            reference::p3(),
+        ]
+    };
+    // Each on a thread of its own, then all on one.
+    let fresh: Vec<_> = cases()
+        .into_iter()
+        .map(|p| std::thread::spawn(move || run(p)).join().expect("thread"))
+        .collect();
+    let shared = std::thread::spawn(move || cases().into_iter().map(run).collect::<Vec<_>>())
+        .join()
+        .expect("thread");
+    assert_eq!(fresh.len(), shared.len());
+    for (k, (a, b)) in fresh.iter().zip(&shared).enumerate() {
+        assert_eq!(a, b, "case {k}");
+    }
+}

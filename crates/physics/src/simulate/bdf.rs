@@ -216,44 +216,60 @@ impl<'s, 'n> DenseBdf<'s, 'n> {
     pub fn new(sys: &'s System<'n>, rtol: f64, atol: &[f64]) -> Self {
         let n = sys.len();
         let an = analysis(n, sys.jacobian_pattern());
-        DenseBdf {
+        // The buffers of this thread's last run, in the order `Drop` gave them back.
+        let mut spare = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        let mut zeros = |len: usize| {
+            let mut v = spare.floats.pop().unwrap_or_default();
+            v.clear();
+            v.resize(len, 0.0);
+            v
+        };
+        let mut bdf = DenseBdf {
             structured: an.structure.usable,
             an,
             lu_static: false,
-            permuted: vec![0.0; n],
+            permuted: zeros(n),
             sys,
             n,
             rtol,
-            atol: atol.to_vec(),
+            atol: zeros(n),
             coef: Coefficients::new(),
             t: 0.0,
             h: 0.0,
             order: 1,
             n_equal_steps: 0,
             stop: f64::INFINITY,
-            diff: vec![0.0; ROWS * n],
-            jac: vec![0.0; n * n],
+            diff: zeros(ROWS * n),
+            jac: zeros(n * n),
             jac_age: 0,
             jac_fresh: false,
-            lu: vec![0.0; n * n],
-            diag_inv: vec![0.0; n],
-            piv: vec![0; n],
+            lu: zeros(n * n),
+            diag_inv: zeros(n),
+            piv: Vec::new(),
             lu_c: None,
             eta: 0.0,
             pending: None,
             h_last: 0.0,
             order_last: 1,
-            y_pred: vec![0.0; n],
-            psi: vec![0.0; n],
-            d: vec![0.0; n],
-            y_new: vec![0.0; n],
-            f: vec![0.0; n],
-            dy: vec![0.0; n],
-            scale: vec![0.0; n],
-            unit: vec![0.0; n],
-            rescaled: vec![0.0; (MAX_ORDER + 1) * n],
+            y_pred: zeros(n),
+            psi: zeros(n),
+            d: zeros(n),
+            y_new: zeros(n),
+            f: zeros(n),
+            dy: zeros(n),
+            scale: zeros(n),
+            unit: zeros(n),
+            rescaled: zeros((MAX_ORDER + 1) * n),
             counts: Counts::default(),
-        }
+        };
+        bdf.atol.copy_from_slice(atol);
+        bdf.piv = std::mem::take(&mut spare.piv);
+        bdf.piv.clear();
+        bdf.piv.resize(n, 0);
+        // The emptied list goes back, for `Drop` to fill.
+        spare.floats.clear();
+        SPARE.with(|s| *s.borrow_mut() = spare);
+        bdf
     }
 
     /// Start from `y0` at `t0` (order 1, a first step chosen from the derivatives and at
@@ -896,6 +912,47 @@ thread_local! {
     /// The last analysis on this thread: a sweep's runs share their network's pattern (the
     /// parameters change values, not the topology), so each worker analyses it once.
     static LAST_ANALYSIS: RefCell<Option<Rc<Analysis>>> = const { RefCell::new(None) };
+    /// The buffers of this thread's last integrator, for its next (a sweep's worker runs
+    /// its runs one after another: they reuse one set). Every buffer is zeroed before use.
+    static SPARE: RefCell<Spare> = const { RefCell::new(Spare { floats: Vec::new(), piv: Vec::new() }) };
+}
+
+/// The buffers a [`DenseBdf`] gives back when dropped.
+#[derive(Default)]
+struct Spare {
+    /// In the reverse of the order [`DenseBdf::new`] takes them (so each gets the one it had).
+    floats: Vec<Vec<f64>>,
+    piv: Vec<usize>,
+}
+
+impl Drop for DenseBdf<'_, '_> {
+    fn drop(&mut self) {
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            s.floats.clear();
+            // The reverse of the order `new` takes them in.
+            for v in [
+                &mut self.rescaled,
+                &mut self.unit,
+                &mut self.scale,
+                &mut self.dy,
+                &mut self.f,
+                &mut self.y_new,
+                &mut self.d,
+                &mut self.psi,
+                &mut self.y_pred,
+                &mut self.diag_inv,
+                &mut self.lu,
+                &mut self.jac,
+                &mut self.diff,
+                &mut self.atol,
+                &mut self.permuted,
+            ] {
+                s.floats.push(std::mem::take(v));
+            }
+            s.piv = std::mem::take(&mut self.piv);
+        });
+    }
 }
 
 /// The analysis of an n-state pattern: this thread's last one where the pattern is the same

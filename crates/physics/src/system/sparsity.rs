@@ -60,14 +60,16 @@ impl System<'_> {
         }
         for l in &net.links {
             let rows = [self.end_rows(l.from), self.end_rows(l.to)];
-            let cols: Vec<_> = [l.from, l.to]
-                .into_iter()
-                .filter_map(|n| match n {
-                    NodeId::Compartment(c) => Some(self.block(c.0)),
-                    NodeId::Boundary(_) => None,
-                })
-                .collect();
-            couple(&rows, &cols);
+            // The blocks of the link's compartment ends (a boundary end has none).
+            let mut cols = [0..0, 0..0];
+            let mut k = 0;
+            for n in [l.from, l.to] {
+                if let NodeId::Compartment(c) = n {
+                    cols[k] = self.block(c.0);
+                    k += 1;
+                }
+            }
+            couple(&rows, &cols[..k]);
         }
         let src_ledger = self.ledger + net.boundaries.len() * self.ns;
         for (k, src) in net.sources.iter().enumerate() {
