@@ -39,6 +39,9 @@ pub struct Model<'a> {
     index: Vec<Vec<usize>>,
     /// Runs made so far.
     pub runs: AtomicUsize,
+    /// The hypothesis's scenario as loaded, checked: each run's network differs from it
+    /// only in values, and only what differs is checked again ([`Network::revalued`]).
+    checked: Option<Network>,
 }
 
 impl<'a> Model<'a> {
@@ -66,6 +69,7 @@ impl<'a> Model<'a> {
             times,
             index,
             runs: AtomicUsize::new(0),
+            checked: Network::new(hyp.loaded.parts.clone()).ok(),
         }
     }
 
@@ -137,7 +141,11 @@ impl<'a> Model<'a> {
 
     fn network(&self, theta: &[f64]) -> Result<(Network, Settings), String> {
         let (parts, settings) = self.parts(theta)?;
-        let net = Network::new(parts).map_err(|errs| {
+        let net = match &self.checked {
+            Some(like) => Network::revalued(parts, like),
+            None => Network::new(parts),
+        }
+        .map_err(|errs| {
             errs.iter()
                 .map(|e| e.to_string())
                 .collect::<Vec<_>>()
