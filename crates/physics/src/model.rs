@@ -299,21 +299,7 @@ pub struct NetworkParts {
 impl Network {
     /// Check the parts and build the network, or return every problem found.
     pub fn new(parts: NetworkParts) -> Result<Network, Vec<ModelError>> {
-        let net = Network {
-            gas: parts.gas.unwrap_or_else(Gas::air),
-            compartments: parts.compartments,
-            boundaries: parts.boundaries,
-            links: parts.links,
-            sources: parts.sources,
-            events: parts.events,
-            averages: parts.averages,
-        };
-        let errors = net.check(None);
-        if errors.is_empty() {
-            Ok(net)
-        } else {
-            Err(errors)
-        }
+        Network::unchecked(parts).checked(None)
     }
 
     /// Build a network from `parts` that differ from the checked network `like` only in
@@ -324,7 +310,13 @@ impl Network {
     /// species). The gas, events and averages are always checked. Parts named otherwise get
     /// the full check of [`Network::new`]. The result is the one [`Network::new`] gives.
     pub fn revalued(parts: NetworkParts, like: &Network) -> Result<Network, Vec<ModelError>> {
-        let net = Network {
+        let net = Network::unchecked(parts);
+        let like = net.same_names(like).then_some(like);
+        net.checked(like)
+    }
+
+    fn unchecked(parts: NetworkParts) -> Network {
+        Network {
             gas: parts.gas.unwrap_or_else(Gas::air),
             compartments: parts.compartments,
             boundaries: parts.boundaries,
@@ -332,10 +324,14 @@ impl Network {
             sources: parts.sources,
             events: parts.events,
             averages: parts.averages,
-        };
-        let errors = net.check(net.same_names(like).then_some(like));
+        }
+    }
+
+    /// The network if it passes [`Network::check`], else every problem found.
+    fn checked(self, like: Option<&Network>) -> Result<Network, Vec<ModelError>> {
+        let errors = self.check(like);
         if errors.is_empty() {
-            Ok(net)
+            Ok(self)
         } else {
             Err(errors)
         }

@@ -89,9 +89,7 @@ fn issue12_simple_quantities_are_the_node_tables() {
 /// with actions that switch links mid-run (a closing hatch and a time event reopening it).
 #[test]
 fn issue12_runs_without_the_reversal_log_are_the_same_runs() {
-    use plenum_physics::{
-        Action, CompartmentId, Direction, Event, LinkId, Method, Quantity, Trigger,
-    };
+    use plenum_physics::{Action, Direction, Event, LinkId, Method, Trigger};
     let mut parts = scaling_network(Topology::Chain, 10);
     // Hatches of 0.2 mm2: the chain settles over hours, within the explicit method's reach.
     let last = parts.links.len() - 1;
@@ -99,16 +97,7 @@ fn issue12_runs_without_the_reversal_log_are_the_same_runs() {
         l.element = plenum_physics::reference::orifice(2e-7, 0.6);
     }
     parts.events = vec![
-        Event {
-            name: "close".into(),
-            trigger: Trigger::Crosses {
-                quantity: Quantity::Pressure(CompartmentId(0)),
-                threshold: 99_000.0,
-                direction: Direction::Falling,
-            },
-            actions: vec![Action::Close(LinkId(0))],
-            repeat: false,
-        },
+        closing("close", 0, 99_000.0, Direction::Falling),
         Event {
             name: "reopen".into(),
             trigger: Trigger::At(0.5 * DAY),
@@ -160,10 +149,7 @@ fn issue12_runs_without_the_reversal_log_are_the_same_runs() {
 /// renamed item that duplicates a name, a bad species, a bad event).
 #[test]
 fn issue12_revalued_networks_are_judged_as_new_ones() {
-    use plenum_physics::{
-        reference, Action, CompartmentId, Direction, Event, FlowElement, LinkId, NetworkParts,
-        Quantity, Trigger,
-    };
+    use plenum_physics::{reference, Direction, FlowElement, NetworkParts};
     let base = reference::p3();
     let like = Network::new(base.clone()).expect("P3 is valid");
     type Change = Box<dyn Fn(&mut NetworkParts)>;
@@ -210,18 +196,7 @@ fn issue12_revalued_networks_are_judged_as_new_ones() {
         ),
         (
             "a bad event",
-            Box::new(|p| {
-                p.events.push(Event {
-                    name: "bad".into(),
-                    trigger: Trigger::Crosses {
-                        quantity: Quantity::Pressure(CompartmentId(99)),
-                        threshold: 1e5,
-                        direction: Direction::Either,
-                    },
-                    actions: vec![Action::Close(LinkId(0))],
-                    repeat: false,
-                })
-            }),
+            Box::new(|p| p.events.push(closing("bad", 99, 1e5, Direction::Either))),
         ),
     ];
     for (what, change) in &changes {
@@ -282,5 +257,25 @@ fn issue12_runs_on_a_thread_do_not_depend_on_the_runs_before() {
     assert_eq!(fresh.len(), shared.len());
     for (k, (a, b)) in fresh.iter().zip(&shared).enumerate() {
         assert_eq!(a, b, "case {k}");
+    }
+}
+
+/// An event that closes link 0 when compartment `c`'s pressure crosses `threshold`.
+fn closing(
+    name: &str,
+    c: usize,
+    threshold: f64,
+    direction: plenum_physics::Direction,
+) -> plenum_physics::Event {
+    use plenum_physics::{Action, CompartmentId, Event, LinkId, Quantity, Trigger};
+    Event {
+        name: name.into(),
+        trigger: Trigger::Crosses {
+            quantity: Quantity::Pressure(CompartmentId(c)),
+            threshold,
+            direction,
+        },
+        actions: vec![Action::Close(LinkId(0))],
+        repeat: false,
     }
 }
