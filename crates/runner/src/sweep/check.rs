@@ -209,7 +209,7 @@ impl Checker<'_> {
         let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         for x in [lo, hi] {
-            if let Err(d) = super::execute::with_parameters(base, &[(name, x, p.dim)]) {
+            if let Err(d) = super::worker::with_parameters(base, &[(name, x, p.dim)]) {
                 let why: Vec<String> = d
                     .list
                     .iter()

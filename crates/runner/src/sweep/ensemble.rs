@@ -94,6 +94,6 @@ pub fn measure(
         source: String::new(),
         lhs: Vec::new(),
     };
-    let (values, trajectory) = execute::execute(&sweep, &[], keep.is_some())?;
+    let (values, trajectory) = worker::execute(&sweep, &[], keep.is_some())?;
     Ok(Measured { values, trajectory })
 }

@@ -37,6 +37,7 @@ mod spec;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod worker;
 
 pub use crate::paths::{apply, resolve_path, Target};
 pub use check::load_sweep;
@@ -49,3 +50,4 @@ pub use files::*;
 pub use plots::*;
 pub use spec::*;
 pub use stats::*;
+pub use worker::*;
