@@ -286,10 +286,11 @@ fn p4_sweep_matches_the_exact_day30_pressures() {
 
 /// Issue 12, point 4: a sweep's worker keeps one copy of the base model from run to run,
 /// restores what each run's parameters address and sets their values in it. Each row must
-/// be the one a run from a fresh copy gives (`run_one`), bit for bit: here the swept crack
-/// area scales a ramp (a value taken relative to the one found, so a copy not restored
-/// would compound), and a normal tunnel volume is negative in some runs, which fail between
-/// good ones (the copy is then rebuilt).
+/// be the one a run on its own gives (`run_one`: a fresh copy of the scenario, checked
+/// whole by `Network::new`), bit for bit: here the swept crack area scales a ramp (a value
+/// taken relative to the one found, so a copy not restored would compound), and a normal
+/// tunnel volume is negative in some runs, which fail between good ones (the copy is then
+/// rebuilt).
 #[test]
 fn issue12_a_workers_reused_model_gives_every_run_a_fresh_copys_row() {
     use plenum_runner::sweep::run_one;

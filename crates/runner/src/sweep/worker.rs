@@ -27,10 +27,10 @@ pub struct RunRow {
 
 pub(super) const METRIC_EVENT: &str = "__sweep_metric_";
 
-/// Run number `index` of the sweep, on its own (a sweep's runs share their set-up: see
-/// [`run_sweep`]).
+/// Run number `index` of the sweep, on its own, from a fresh copy of the base scenario
+/// checked whole (a sweep's runs share their set-up: see [`run_sweep`]).
 pub fn run_one(sweep: &Sweep, index: usize, keep_trajectory: bool) -> RunRow {
-    let shared = Shared::of(sweep);
+    let shared = Shared::one_run(sweep);
     let mut worker = Worker::new(sweep, &shared);
     let outcome = worker.run(index, keep_trajectory);
     RunRow {
@@ -51,9 +51,9 @@ pub fn run_one(sweep: &Sweep, index: usize, keep_trajectory: bool) -> RunRow {
 /// output times; each link's ends.
 pub(super) struct Shared {
     /// The base parts with the sweep's events, and the network they make (`None` where they
-    /// do not check: each run then reports why).
+    /// do not check: each run then reports why; and for a single run, which builds its own).
     base: Option<(NetworkParts, Network)>,
-    /// The event that finds each `TimeTo` metric's crossing, by metric.
+    /// The event that finds each `TimeTo` metric's crossing in `base`, by metric.
     crossing_event: Vec<Option<EventId>>,
     settings: Settings,
     /// Output times of a run that needs the whole history (a trajectory, a minimum or a
@@ -64,14 +64,22 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    /// The set-up of a sweep's runs.
     pub(super) fn of(sweep: &Sweep) -> Shared {
+        let mut shared = Shared::one_run(sweep);
         let mut parts = sweep.base.parts.clone();
-        let crossing_event = add_crossing_events(sweep, &mut parts);
-        let base = Network::new(parts.clone()).ok().map(|net| (parts, net));
+        shared.crossing_event = add_crossing_events(sweep, &mut parts);
+        shared.base = Network::new(parts.clone()).ok().map(|net| (parts, net));
+        shared
+    }
+
+    /// The set-up of one run on its own: no shared copy of the base model (the run makes
+    /// its own, as a run with named parameters does).
+    fn one_run(sweep: &Sweep) -> Shared {
         let config = &sweep.base.config;
         Shared {
-            base,
-            crossing_event,
+            base: None,
+            crossing_event: Vec::new(),
             settings: settings_of(sweep, &config.settings),
             times_history: output_times(sweep, config, true),
             times_few: output_times(sweep, config, false),
@@ -435,7 +443,7 @@ pub(super) fn execute(
     params: &[f64],
     keep_trajectory: bool,
 ) -> Result<Executed, String> {
-    let shared = Shared::of(sweep);
+    let shared = Shared::one_run(sweep);
     let mut worker = Worker::new(sweep, &shared);
     worker.measure(params, keep_trajectory)?;
     let traj = worker.rec.take_trajectory();
